@@ -1,0 +1,86 @@
+/*
+ * rp_event.h: the event record shared by files, Kafka and the feature store.
+ *
+ * One record, two encodings: a CSV row with the header
+ *   event_id,user_id,product_id,event_type,amount,timestamp
+ * and a JSON object with the same keys. Both parsers validate the whole
+ * record before returning it, so a caller never sees half of a bad event.
+ *
+ * Needs only libc and cJSON.
+ */
+
+#ifndef RP_EVENT_H
+#define RP_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RP_ID_MAX        128          /* bytes, excluding the NUL */
+#define RP_AMOUNT_MAX    1e10         /* largest accepted amount (currency units) */
+#define RP_CSV_HEADER    "event_id,user_id,product_id,event_type,amount,timestamp"
+#define RP_TIME_MAX      253402300799LL  /* 9999-12-31T23:59:59Z */
+#define RP_ERR_MAX       160          /* room for any error message of this library */
+
+typedef enum {
+    RP_EVENT_VIEW = 0,
+    RP_EVENT_ADD_TO_CART = 1,
+    RP_EVENT_PURCHASE = 2
+} rp_event_type_t;
+
+typedef struct {
+    char             event_id[RP_ID_MAX + 1];
+    char             user_id[RP_ID_MAX + 1];
+    char             product_id[RP_ID_MAX + 1];
+    size_t           event_id_len;
+    size_t           user_id_len;
+    size_t           product_id_len;
+    rp_event_type_t  type;
+    int64_t          amount_cents;   /* amount rounded to cents: sums stay exact */
+    int64_t          ts;             /* seconds since the epoch, UTC */
+} rp_event_t;
+
+/* Ids are 1..RP_ID_MAX bytes of printable ASCII (0x20..0x7e). */
+int rp_id_valid(const char *s, size_t len);
+
+/* "view" | "add_to_cart" | "purchase" -> type; returns -1 when unknown. */
+int rp_event_type_parse(const char *s, size_t len, rp_event_type_t *out);
+const char *rp_event_type_name(rp_event_type_t t);
+
+/*
+ * Timestamps: ISO-8601 UTC ("2024-03-01T12:00:00Z", optional fraction,
+ * "Z" or "+00:00" or no zone, 'T' or ' ' as separator; a date alone is
+ * midnight) or epoch seconds (integer or fractional). Fractions are
+ * truncated to whole seconds. Returns 0 on success, -1 on error.
+ */
+int rp_time_parse(const char *s, size_t len, int64_t *out);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). Returns the length. */
+size_t rp_time_format(int64_t ts, char *buf, size_t size);
+
+/* Amount text or number -> cents; rejects negatives, NaN, Inf, > RP_AMOUNT_MAX. */
+int rp_amount_parse(const char *s, size_t len, int64_t *cents);
+int rp_amount_from_double(double v, int64_t *cents);
+
+/*
+ * CSV. rp_csv_split splits one line (without the newline; a trailing '\r'
+ * is ignored) into at most max fields, honouring RFC 4180 quotes. Quoted
+ * fields are unescaped in place, so line is modified. Returns the number
+ * of fields or -1 for a malformed line (unterminated quote, too many).
+ */
+int rp_csv_split(char *line, size_t len, char **fields, size_t *lens, int max);
+
+/* Parses a data row; err receives the reason on failure. 0 / -1. */
+int rp_event_from_csv(char *line, size_t len, rp_event_t *ev,
+    char *err, size_t errlen);
+
+/* Writes one CSV row with a trailing '\n'; returns its length or 0 if size is short. */
+size_t rp_event_to_csv(const rp_event_t *ev, char *buf, size_t size);
+
+/* Parses a JSON object (exactly one value, trailing whitespace allowed). 0 / -1. */
+int rp_event_from_json(const char *buf, size_t len, rp_event_t *ev,
+    char *err, size_t errlen);
+
+/* Writes a compact JSON object (no newline); returns its length or 0 if short. */
+size_t rp_event_to_json(const rp_event_t *ev, char *buf, size_t size);
+
+#endif /* RP_EVENT_H */

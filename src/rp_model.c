@@ -1,0 +1,646 @@
+/*
+ * rp_model.c: the model file writer, loader/validator and scorer
+ * (format and semantics in rp_model.h).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rp_model.h"
+
+
+#define RP_ALIGN8(n)   (((n) + 7) & ~(size_t) 7)
+#define RP_HDR_SIZE    sizeof(rp_model_header_t)
+
+typedef char rp_check_node_size[sizeof(rp_node_t) == 12 ? 1 : -1];
+typedef char rp_check_tree_size[sizeof(rp_tree_t) == 16 ? 1 : -1];
+typedef char rp_check_hdr_size[sizeof(rp_model_header_t) == 256 ? 1 : -1];
+
+
+static int
+rp_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+
+
+static int
+rp_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (err != NULL && errlen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+
+    return -1;
+}
+
+
+uint32_t
+rp_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    static uint32_t        table[256];
+    static int             ready;
+    const unsigned char   *p = buf;
+    uint32_t               c;
+    int                    i, k;
+
+    if (!ready) {
+        for (i = 0; i < 256; i++) {
+            c = (uint32_t) i;
+            for (k = 0; k < 8; k++) {
+                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            }
+            table[i] = c;
+        }
+        ready = 1;
+    }
+
+    crc = ~crc;
+    while (len--) {
+        crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    }
+
+    return ~crc;
+}
+
+
+/*
+ * Checks one tree (nodes relative to its root) and computes its depth.
+ * Pre-order with an implicit left child: each internal node i has children
+ * i + 1 and right, both > i, so parents come before children and one
+ * forward pass assigns every depth. A node reached twice (shared) or never
+ * (orphan) is refused: the node set must be exactly one tree.
+ */
+static int
+rp_tree_check(const rp_node_t *n, uint32_t count, uint32_t n_features,
+    uint32_t tree, uint32_t *depth_out, char *err, size_t errlen)
+{
+    uint8_t   *depth;
+    uint32_t   i, f, max = 0, kids[2];
+    int        k, rc = -1;
+
+    if (count == 0) {
+        return rp_fail(err, errlen, "tree %u has no nodes", tree);
+    }
+
+    depth = malloc(count);
+    if (depth == NULL) {
+        return rp_fail(err, errlen, "out of memory");
+    }
+    memset(depth, 0xff, count);
+    depth[0] = 0;
+
+    for (i = 0; i < count; i++) {
+        if (depth[i] == 0xff) {
+            rp_fail(err, errlen, "tree %u node %u is not reachable from the root",
+                    tree, i);
+            goto done;
+        }
+
+        if (n[i].split == RP_NODE_LEAF) {
+            if (!isfinite(n[i].value)) {
+                rp_fail(err, errlen, "tree %u leaf %u has a non-finite value",
+                        tree, i);
+                goto done;
+            }
+            if (n[i].right != 0) {
+                rp_fail(err, errlen, "tree %u leaf %u has a child", tree, i);
+                goto done;
+            }
+            if (depth[i] > max) {
+                max = depth[i];
+            }
+            continue;
+        }
+
+        f = n[i].split & RP_NODE_FEATURE_MASK;
+        if (f >= n_features) {
+            rp_fail(err, errlen, "tree %u node %u: feature index %u out of range "
+                    "(model has %u features)", tree, i, f, n_features);
+            goto done;
+        }
+        if (isnan(n[i].value)) {
+            rp_fail(err, errlen, "tree %u node %u: threshold is NaN", tree, i);
+            goto done;
+        }
+        if (i + 1 >= count || n[i].right <= i + 1 || n[i].right >= count) {
+            rp_fail(err, errlen, "tree %u node %u: child index %u out of range "
+                    "or not after its parent", tree, i, n[i].right);
+            goto done;
+        }
+        if (depth[i] + 1 > RP_MODEL_MAX_DEPTH) {
+            rp_fail(err, errlen, "tree %u is deeper than %d", tree,
+                    RP_MODEL_MAX_DEPTH);
+            goto done;
+        }
+
+        kids[0] = i + 1;
+        kids[1] = n[i].right;
+        for (k = 0; k < 2; k++) {
+            if (depth[kids[k]] != 0xff) {
+                rp_fail(err, errlen, "tree %u node %u has two parents", tree,
+                        kids[k]);
+                goto done;
+            }
+            depth[kids[k]] = (uint8_t) (depth[i] + 1);
+        }
+    }
+
+    *depth_out = max;
+    rc = 0;
+
+done:
+    free(depth);
+    return rc;
+}
+
+
+int
+rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
+    char *err, size_t errlen)
+{
+    rp_model_header_t  *h;
+    rp_tree_t          *trees;
+    unsigned char      *img;
+    size_t              names_off, trees_off, nodes_off, size, vlen;
+    uint64_t            total = 0;
+    uint32_t            t, first = 0, depth;
+
+    *out = NULL;
+
+    if (s->n_features == 0 || s->n_features > RP_MODEL_MAX_FEATURES) {
+        return rp_fail(err, errlen, "feature count %u not in 1..%d",
+                       s->n_features, RP_MODEL_MAX_FEATURES);
+    }
+    if (s->n_trees == 0 || s->n_trees > RP_MODEL_MAX_TREES) {
+        return rp_fail(err, errlen, "tree count %u not in 1..%u", s->n_trees,
+                       RP_MODEL_MAX_TREES);
+    }
+    for (t = 0; t < s->n_trees; t++) {
+        total += s->tree_count[t];
+    }
+    if (total == 0 || total > RP_MODEL_MAX_NODES) {
+        return rp_fail(err, errlen, "node count %llu not in 1..%u",
+                       (unsigned long long) total, RP_MODEL_MAX_NODES);
+    }
+    vlen = s->version ? strlen(s->version) : 0;
+    if (vlen == 0 || vlen >= RP_MODEL_VERSION_MAX) {
+        return rp_fail(err, errlen, "model version must be 1..%d bytes",
+                       RP_MODEL_VERSION_MAX - 1);
+    }
+
+    names_off = RP_HDR_SIZE;
+    trees_off = RP_ALIGN8(names_off + (size_t) s->n_features * RP_FEATURE_NAME_MAX);
+    nodes_off = RP_ALIGN8(trees_off + (size_t) s->n_trees * sizeof(rp_tree_t));
+    size = nodes_off + (size_t) total * sizeof(rp_node_t);
+
+    img = calloc(1, size);
+    if (img == NULL) {
+        return rp_fail(err, errlen, "out of memory for %zu bytes", size);
+    }
+
+    h = (rp_model_header_t *) img;
+    memcpy(h->magic, RP_MODEL_MAGIC, 4);
+    h->format = RP_MODEL_FORMAT;
+    h->endian = RP_MODEL_ENDIAN;
+    h->header_size = (uint32_t) RP_HDR_SIZE;
+    h->file_size = size;
+    h->n_features = s->n_features;
+    h->n_trees = s->n_trees;
+    h->n_nodes = (uint32_t) total;
+    h->objective = s->objective;
+    h->base_margin = s->base_margin;
+    h->names_off = (uint32_t) names_off;
+    h->trees_off = (uint32_t) trees_off;
+    h->nodes_off = (uint32_t) nodes_off;
+    h->trained_at = s->trained_at;
+    memcpy(h->version, s->version, vlen);
+
+    for (t = 0; t < s->n_features; t++) {
+        size_t nl = strlen(s->feature_names[t]);
+
+        if (nl == 0 || nl >= RP_FEATURE_NAME_MAX) {
+            free(img);
+            return rp_fail(err, errlen, "feature name %u has a bad length", t);
+        }
+        memcpy(img + names_off + (size_t) t * RP_FEATURE_NAME_MAX,
+               s->feature_names[t], nl);
+    }
+
+    memcpy(img + nodes_off, s->nodes, (size_t) total * sizeof(rp_node_t));
+
+    trees = (rp_tree_t *) (img + trees_off);
+    for (t = 0; t < s->n_trees; t++) {
+        trees[t].first = first;
+        trees[t].count = s->tree_count[t];
+        if (rp_tree_check(s->nodes + first, s->tree_count[t], s->n_features, t,
+                          &depth, err, errlen) != 0)
+        {
+            free(img);
+            return -1;
+        }
+        trees[t].depth = depth;
+        if (depth > h->max_depth) {
+            h->max_depth = depth;
+        }
+        first += s->tree_count[t];
+    }
+
+    h->crc32 = rp_crc32(0, img + RP_HDR_SIZE, size - RP_HDR_SIZE);
+
+    *out = img;
+    *len = size;
+    return 0;
+}
+
+
+int
+rp_model_write(const char *path, const rp_model_spec_t *spec, char *err,
+    size_t errlen)
+{
+    void     *img;
+    size_t    len, off = 0;
+    char      tmp[PATH_MAX], dir[PATH_MAX], *slash;
+    int       fd, dfd;
+    ssize_t   n;
+
+    if (rp_model_serialize(spec, &img, &len, err, errlen) != 0) {
+        return -1;
+    }
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long) getpid())
+        >= (int) sizeof(tmp))
+    {
+        free(img);
+        return rp_fail(err, errlen, "path too long: %s", path);
+    }
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(img);
+        return rp_fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    }
+
+    while (off < len) {
+        n = write(fd, (char *) img + off, len - off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            rp_fail(err, errlen, "write %s: %s", tmp, strerror(errno));
+            goto fail;
+        }
+        off += (size_t) n;
+    }
+
+    if (fsync(fd) != 0) {
+        rp_fail(err, errlen, "fsync %s: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    close(fd);
+    fd = -1;
+    free(img);
+    img = NULL;
+
+    if (rename(tmp, path) != 0) {
+        rp_fail(err, errlen, "rename %s to %s: %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+
+    /* make the rename durable */
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        strcpy(dir, ".");
+    } else if (slash == dir) {
+        dir[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void) fsync(dfd);
+        close(dfd);
+    }
+
+    return 0;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(tmp);
+    free(img);
+    return -1;
+}
+
+
+int
+rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
+    size_t errlen)
+{
+    const rp_model_header_t  *h = buf;
+    const unsigned char      *img = buf;
+    const rp_tree_t          *trees;
+    const rp_node_t          *nodes;
+    size_t                    names_off, trees_off, nodes_off, need, vlen;
+    uint32_t                  t, first = 0, depth, j, k;
+    int                       idx;
+    const char               *name;
+
+    memset(m, 0, sizeof(*m));
+
+    if (((uintptr_t) buf & 7) != 0) {
+        return rp_fail(err, errlen, "model image is not 8-byte aligned");
+    }
+    if (len < RP_HDR_SIZE) {
+        return rp_fail(err, errlen, "file too short for a header (%zu bytes, "
+                       "need %zu)", len, RP_HDR_SIZE);
+    }
+    if (memcmp(h->magic, RP_MODEL_MAGIC, 4) != 0) {
+        return rp_fail(err, errlen, "bad magic: not an rp model file");
+    }
+    if (h->endian != RP_MODEL_ENDIAN) {
+        return rp_fail(err, errlen, "bad byte-order marker 0x%08x",
+                       (unsigned) h->endian);
+    }
+    if (h->format != RP_MODEL_FORMAT) {
+        return rp_fail(err, errlen, "unsupported format version %u (this build "
+                       "reads %u)", h->format, RP_MODEL_FORMAT);
+    }
+    if (h->header_size != RP_HDR_SIZE) {
+        return rp_fail(err, errlen, "bad header size %u", h->header_size);
+    }
+    if (h->file_size != len) {
+        return rp_fail(err, errlen, "file size %zu does not match the header's "
+                       "%llu (truncated or padded)", len,
+                       (unsigned long long) h->file_size);
+    }
+    if (h->n_features == 0 || h->n_features > RP_MODEL_MAX_FEATURES) {
+        return rp_fail(err, errlen, "feature count %u not in 1..%d",
+                       h->n_features, RP_MODEL_MAX_FEATURES);
+    }
+    if (h->n_trees == 0 || h->n_trees > RP_MODEL_MAX_TREES) {
+        return rp_fail(err, errlen, "tree count %u not in 1..%u", h->n_trees,
+                       RP_MODEL_MAX_TREES);
+    }
+    if (h->n_nodes == 0 || h->n_nodes > RP_MODEL_MAX_NODES) {
+        return rp_fail(err, errlen, "node count %u not in 1..%u", h->n_nodes,
+                       RP_MODEL_MAX_NODES);
+    }
+    if (h->objective != RP_OBJ_LOGISTIC) {
+        return rp_fail(err, errlen, "unknown objective %u", h->objective);
+    }
+    if (!isfinite(h->base_margin)) {
+        return rp_fail(err, errlen, "base margin is not finite");
+    }
+
+    names_off = RP_HDR_SIZE;
+    trees_off = RP_ALIGN8(names_off + (size_t) h->n_features * RP_FEATURE_NAME_MAX);
+    nodes_off = RP_ALIGN8(trees_off + (size_t) h->n_trees * sizeof(rp_tree_t));
+    need = nodes_off + (size_t) h->n_nodes * sizeof(rp_node_t);
+
+    if (h->names_off != names_off || h->trees_off != trees_off
+        || h->nodes_off != nodes_off)
+    {
+        return rp_fail(err, errlen, "section offsets do not match the counts");
+    }
+    if (need != len) {
+        return rp_fail(err, errlen, "sections need %zu bytes, file has %zu",
+                       need, len);
+    }
+
+    vlen = strnlen(h->version, RP_MODEL_VERSION_MAX);
+    if (vlen == 0 || vlen == RP_MODEL_VERSION_MAX) {
+        return rp_fail(err, errlen, "model version is empty or not terminated");
+    }
+    for (j = 0; j < vlen; j++) {
+        if (h->version[j] < 0x21 || h->version[j] > 0x7e) {
+            return rp_fail(err, errlen, "model version has a bad character");
+        }
+    }
+
+    if (rp_crc32(0, img + RP_HDR_SIZE, len - RP_HDR_SIZE) != h->crc32) {
+        return rp_fail(err, errlen, "checksum mismatch: the file is damaged");
+    }
+
+    for (j = 0; j < h->n_features; j++) {
+        name = (const char *) img + names_off + (size_t) j * RP_FEATURE_NAME_MAX;
+        vlen = strnlen(name, RP_FEATURE_NAME_MAX);
+        if (vlen == RP_FEATURE_NAME_MAX) {
+            return rp_fail(err, errlen, "feature name %u is not terminated", j);
+        }
+        idx = rp_feature_index(name, vlen);
+        if (idx < 0) {
+            return rp_fail(err, errlen, "model needs unknown feature \"%.*s\"",
+                           (int) vlen, name);
+        }
+        for (k = 0; k < j; k++) {
+            if (m->feat_map[k] == (uint8_t) idx) {
+                return rp_fail(err, errlen, "feature \"%s\" appears twice",
+                               rp_features[idx].name);
+            }
+        }
+        m->feat_map[j] = (uint8_t) idx;
+    }
+
+    trees = (const rp_tree_t *) (img + trees_off);
+    nodes = (const rp_node_t *) (img + nodes_off);
+
+    for (t = 0; t < h->n_trees; t++) {
+        if (trees[t].first != first || trees[t].count == 0
+            || trees[t].count > h->n_nodes - first)
+        {
+            return rp_fail(err, errlen, "tree %u: node range [%u, +%u) is not "
+                           "the next slice of the node array", t,
+                           trees[t].first, trees[t].count);
+        }
+        if (rp_tree_check(nodes + first, trees[t].count, h->n_features, t,
+                          &depth, err, errlen) != 0)
+        {
+            return -1;
+        }
+        if (depth != trees[t].depth || depth > h->max_depth) {
+            return rp_fail(err, errlen, "tree %u: recorded depth %u, actual %u",
+                           t, trees[t].depth, depth);
+        }
+        first += trees[t].count;
+    }
+
+    if (first != h->n_nodes) {
+        return rp_fail(err, errlen, "trees cover %u of %u nodes", first,
+                       h->n_nodes);
+    }
+
+    m->hdr = h;
+    m->names = (const char *) img + names_off;
+    m->trees = trees;
+    m->nodes = nodes;
+
+    return 0;
+}
+
+
+int
+rp_model_open(rp_model_t *m, const char *path, char *err, size_t errlen)
+{
+    struct stat   st;
+    void         *p;
+    int           fd;
+
+    memset(m, 0, sizeof(*m));
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return rp_fail(err, errlen, "cannot open: %s", strerror(errno));
+    }
+
+    if (fstat(fd, &st) != 0) {
+        rp_fail(err, errlen, "cannot stat: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return rp_fail(err, errlen, "not a regular file");
+    }
+    if ((size_t) st.st_size < RP_HDR_SIZE || st.st_size > (off_t) 1 << 30) {
+        close(fd);
+        return rp_fail(err, errlen, "file size %lld is not that of a model",
+                       (long long) st.st_size);
+    }
+
+    p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+
+    if (p == MAP_FAILED) {
+        return rp_fail(err, errlen, "mmap: %s", strerror(errno));
+    }
+
+    if (rp_model_load_buffer(m, p, (size_t) st.st_size, err, errlen) != 0) {
+        munmap(p, (size_t) st.st_size);
+        memset(m, 0, sizeof(*m));
+        return -1;
+    }
+
+    m->map = p;
+    m->map_len = (size_t) st.st_size;
+
+    return 0;
+}
+
+
+void
+rp_model_close(rp_model_t *m)
+{
+    if (m->map != NULL) {
+        munmap(m->map, m->map_len);
+    }
+
+    memset(m, 0, sizeof(*m));
+}
+
+
+/* Margin of one row; x is indexed through map (model j -> x[map[j]]). */
+static double
+rp_model_margin(const rp_model_t *m, const float *x, const uint8_t *map)
+{
+    const rp_node_t  *n;
+    uint32_t          t, i, s;
+    double            margin = m->hdr->base_margin;
+    float             v;
+
+    for (t = 0; t < m->hdr->n_trees; t++) {
+        n = m->nodes + m->trees[t].first;
+        i = 0;
+
+        while ((s = n[i].split) != RP_NODE_LEAF) {
+            v = x[map ? map[s & RP_NODE_FEATURE_MASK] : (s & RP_NODE_FEATURE_MASK)];
+            i = (v < n[i].value || (isnan(v) && (s & RP_NODE_DEFAULT_LEFT)))
+                ? i + 1 : n[i].right;
+        }
+
+        margin += n[i].value;
+    }
+
+    return margin;
+}
+
+
+static double
+rp_sigmoid(double margin)
+{
+    return 1.0 / (1.0 + exp(-margin));
+}
+
+
+double
+rp_model_score_raw(const rp_model_t *m, const float *x)
+{
+    return rp_sigmoid(rp_model_margin(m, x, NULL));
+}
+
+
+double
+rp_model_score(const rp_model_t *m, const float *features)
+{
+    return rp_sigmoid(rp_model_margin(m, features, m->feat_map));
+}
+
+
+void
+rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
+    double *out)
+{
+    const rp_node_t  *nodes;
+    const float      *x;
+    uint32_t          t, i, s;
+    size_t            r;
+    float             v;
+
+    for (r = 0; r < n; r++) {
+        out[r] = m->hdr->base_margin;
+    }
+
+    /* trees outside, rows inside: each tree stays hot across the batch */
+    for (t = 0; t < m->hdr->n_trees; t++) {
+        nodes = m->nodes + m->trees[t].first;
+
+        for (r = 0; r < n; r++) {
+            x = rows + r * RP_NFEATURES;
+            i = 0;
+            while ((s = nodes[i].split) != RP_NODE_LEAF) {
+                v = x[m->feat_map[s & RP_NODE_FEATURE_MASK]];
+                i = (v < nodes[i].value
+                     || (isnan(v) && (s & RP_NODE_DEFAULT_LEFT)))
+                    ? i + 1 : nodes[i].right;
+            }
+            out[r] += nodes[i].value;
+        }
+    }
+
+    for (r = 0; r < n; r++) {
+        out[r] = rp_sigmoid(out[r]);
+    }
+}
+
+
+const char *
+rp_confidence(double p)
+{
+    return p < 0.3 ? "low" : (p < 0.7 ? "medium" : "high");
+}

@@ -1,0 +1,147 @@
+/*
+ * rp_model.h: the model file (model.rpf), its writer, loader and scorer.
+ *
+ * File layout, little-endian only, every section 8-byte aligned so it can
+ * be used straight from mmap:
+ *
+ *   header     rp_model_header_t (256 bytes)
+ *   names      n_features x char[RP_FEATURE_NAME_MAX], NUL padded
+ *   trees      n_trees x rp_tree_t
+ *   nodes      n_nodes x rp_node_t (12 bytes)
+ *
+ * crc32 (IEEE, zlib's) covers every byte after the header.
+ *
+ * Trees are stored in depth-first pre-order with node indices relative to
+ * the tree's first node: an internal node's left ("yes") child is the next
+ * node (i + 1), its right child is `right` (> i + 1). Hence every child
+ * index exceeds its parent's, no cycle is possible, and a walk ends in at
+ * most node_count steps.
+ *
+ * Semantics (XGBoost's): at an internal node go left iff
+ * x[feature] < value; a NaN input goes left iff the node's default_left bit
+ * is set. The margin is base_margin + sum of the reached leaf values, and
+ * RP_OBJ_LOGISTIC turns it into a probability with the logistic function.
+ */
+
+#ifndef RP_MODEL_H
+#define RP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rp_features.h"
+
+#define RP_MODEL_MAGIC          "RPRF"
+#define RP_MODEL_FORMAT         1u
+#define RP_MODEL_ENDIAN         0x01020304u
+#define RP_MODEL_MAX_FEATURES   64
+#define RP_MODEL_MAX_DEPTH      64
+#define RP_MODEL_MAX_TREES      100000u
+#define RP_MODEL_MAX_NODES      (1u << 26)
+#define RP_MODEL_VERSION_MAX    64         /* including the NUL */
+
+#define RP_OBJ_LOGISTIC         1u         /* p = 1 / (1 + exp(-margin)) */
+
+#define RP_NODE_LEAF            0xffffffffu
+#define RP_NODE_DEFAULT_LEFT    0x80000000u
+#define RP_NODE_FEATURE_MASK    0x7fffffffu
+
+typedef struct {
+    uint32_t split;   /* RP_NODE_LEAF, or feature index | RP_NODE_DEFAULT_LEFT */
+    float    value;   /* threshold, or the leaf value */
+    uint32_t right;   /* right child (relative to the tree), 0 in leaves */
+} rp_node_t;
+
+typedef struct {
+    uint32_t first;   /* index of the root in the node array */
+    uint32_t count;   /* nodes of this tree */
+    uint32_t depth;   /* longest root-to-leaf path, in edges */
+    uint32_t reserved;
+} rp_tree_t;
+
+typedef struct {
+    char     magic[4];
+    uint32_t format;
+    uint32_t endian;
+    uint32_t header_size;
+    uint64_t file_size;
+    uint32_t n_features;
+    uint32_t n_trees;
+    uint32_t n_nodes;
+    uint32_t objective;
+    double   base_margin;
+    uint32_t names_off;
+    uint32_t trees_off;
+    uint32_t nodes_off;
+    uint32_t crc32;
+    int64_t  trained_at;
+    uint32_t max_depth;
+    uint32_t reserved0;
+    char     version[RP_MODEL_VERSION_MAX];
+    uint8_t  reserved[112];
+} rp_model_header_t;
+
+/* A validated model, mapped or borrowed. */
+typedef struct {
+    const rp_model_header_t *hdr;
+    const char              *names;   /* n_features x RP_FEATURE_NAME_MAX */
+    const rp_tree_t         *trees;
+    const rp_node_t         *nodes;
+    uint8_t                  feat_map[RP_MODEL_MAX_FEATURES]; /* model j -> table index */
+    void                    *map;      /* mmap base, NULL when borrowed */
+    size_t                   map_len;
+} rp_model_t;
+
+/* What the writer needs. nodes are per tree, pre-order, relative indices. */
+typedef struct {
+    uint32_t           n_features;
+    const char *const *feature_names;
+    uint32_t           n_trees;
+    const uint32_t    *tree_count;     /* nodes per tree; trees are concatenated */
+    const rp_node_t   *nodes;
+    uint32_t           objective;
+    double             base_margin;
+    const char        *version;
+    int64_t            trained_at;
+} rp_model_spec_t;
+
+uint32_t rp_crc32(uint32_t crc, const void *buf, size_t len);
+
+/*
+ * Serializes a spec into a malloc'ed image (*out, *len). Computes depths,
+ * offsets and the checksum. Does not validate beyond what it needs; the
+ * loader is the judge. 0 / -1 with err.
+ */
+int rp_model_serialize(const rp_model_spec_t *spec, void **out, size_t *len,
+    char *err, size_t errlen);
+
+/* Serialize, write PATH.tmp, fsync, rename to PATH, fsync the directory. */
+int rp_model_write(const char *path, const rp_model_spec_t *spec,
+    char *err, size_t errlen);
+
+/*
+ * Validates an image in memory (buf must stay valid and be 8-byte aligned)
+ * and fills m, borrowing buf. Every refusal names its reason in err.
+ */
+int rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len,
+    char *err, size_t errlen);
+
+/* open + fstat + mmap(PROT_READ, MAP_PRIVATE) + validate. 0 / -1 with err. */
+int rp_model_open(rp_model_t *m, const char *path, char *err, size_t errlen);
+
+/* munmap when mapped; safe on a zeroed or closed model. */
+void rp_model_close(rp_model_t *m);
+
+/* Probability for one row of features in model order (n_features floats). */
+double rp_model_score_raw(const rp_model_t *m, const float *x);
+
+/* Probability for one row in table order (RP_NFEATURES floats). Allocates nothing. */
+double rp_model_score(const rp_model_t *m, const float *features);
+
+/* n rows in table order (n x RP_NFEATURES floats, contiguous) -> out[n]. */
+void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
+    double *out);
+
+/* Confidence bucket: "low" (< 0.3), "medium" (< 0.7), "high". */
+const char *rp_confidence(double p);
+
+#endif /* RP_MODEL_H */

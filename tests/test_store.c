@@ -1,0 +1,204 @@
+/*
+ * test_store.c: key layout, command vectors and reply parsing (no Redis;
+ * tests/test_store_redis.c runs the script against a real server).
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rp_sha1.h"
+#include "rp_store.h"
+
+
+static void
+test_sha1(void **state)
+{
+    char  hex[41], sha[41];
+
+    (void) state;
+    rp_sha1_hex("abc", 3, hex);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    rp_sha1_hex("", 0, hex);
+    assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    rp_sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    rp_store_script_sha(sha);
+    assert_int_equal(strlen(sha), 40);
+}
+
+
+static void
+test_user_key(void **state)
+{
+    char  buf[64];
+
+    (void) state;
+    assert_int_equal(rp_store_user_key("user_1", 6, buf, sizeof(buf)), 11);
+    assert_string_equal(buf, "rp:{user_1}");
+    assert_int_equal(rp_store_user_key("user_1", 6, buf, 11), 0);
+}
+
+
+static void
+test_read_cmd(void **state)
+{
+    rp_store_cmd_t  c;
+    char            big[200];
+
+    (void) state;
+    assert_int_equal(rp_store_read_cmd(&c, "u1", 2, "p9", 2), 0);
+    assert_int_equal(c.argc, 2 + RP_STORE_READ_FIELDS);
+    assert_string_equal(c.argv[0], "HMGET");
+    assert_string_equal(c.argv[1], "rp:{u1}");
+    assert_string_equal(c.argv[2], "n");
+    assert_string_equal(c.argv[10], "lp");
+    assert_string_equal(c.argv[11], "p:p9:v");
+    assert_string_equal(c.argv[12], "p:p9:b");
+    assert_int_equal(c.argvlen[12], 6);
+
+    assert_int_equal(rp_store_read_cmd(&c, "u1", 2, NULL, 0), 0);
+    assert_int_equal(c.argc, 2 + RP_STORE_USER_FIELDS);
+
+    memset(big, 'x', sizeof(big));
+    assert_int_equal(rp_store_read_cmd(&c, big, 128, big, 128), 0);
+    assert_int_equal(c.argvlen[1], 133);
+    assert_int_equal(rp_store_read_cmd(&c, big, 129, "p", 1), -1);
+    assert_int_equal(rp_store_read_cmd(&c, "", 0, "p", 1), -1);
+    assert_int_equal(rp_store_read_cmd(&c, "u", 1, "p\n", 2), -1);
+}
+
+
+static void
+test_update_cmd(void **state)
+{
+    rp_store_cmd_t  c;
+    rp_event_t      e;
+    char            sha[41];
+
+    (void) state;
+    memset(&e, 0, sizeof(e));
+    strcpy(e.event_id, "ev-1");   e.event_id_len = 4;
+    strcpy(e.user_id, "u1");      e.user_id_len = 2;
+    strcpy(e.product_id, "p2");   e.product_id_len = 2;
+    e.type = RP_EVENT_PURCHASE;
+    e.amount_cents = 1999;
+    e.ts = 1700000000;
+
+    rp_store_script_sha(sha);
+    assert_int_equal(rp_store_update_cmd(&c, &e, 3600, sha), 0);
+    assert_int_equal(c.argc, 11);
+    assert_string_equal(c.argv[0], "EVALSHA");
+    assert_string_equal(c.argv[1], sha);
+    assert_string_equal(c.argv[2], "2");
+    assert_string_equal(c.argv[3], "rp:{u1}");
+    assert_string_equal(c.argv[4], "rp:{u1}:seen");
+    assert_string_equal(c.argv[5], "ev-1");
+    assert_string_equal(c.argv[6], "2");
+    assert_string_equal(c.argv[7], "1999");
+    assert_string_equal(c.argv[8], "1700000000");
+    assert_string_equal(c.argv[9], "p2");
+    assert_string_equal(c.argv[10], "3600");
+
+    assert_int_equal(rp_store_update_cmd(&c, &e, 0, NULL), 0);
+    assert_string_equal(c.argv[0], "EVAL");
+    assert_ptr_equal(c.argv[1], RP_STORE_UPDATE_LUA);
+
+    e.amount_cents = -1;
+    assert_int_equal(rp_store_update_cmd(&c, &e, 0, sha), -1);
+    e.amount_cents = 1;
+    e.user_id_len = 0;
+    assert_int_equal(rp_store_update_cmd(&c, &e, 0, sha), -1);
+}
+
+
+static void
+test_parse_read(void **state)
+{
+    rp_store_val_t   v[RP_STORE_READ_FIELDS];
+    rp_user_state_t  u;
+    rp_pair_state_t  p;
+    int              found;
+    char             err[RP_ERR_MAX];
+    const char      *vals[] = { "8", "7200", "400", "1200", "4", "3800", "3",
+                                "1", "7776000", "2", "3" };
+    size_t           i;
+
+    (void) state;
+    for (i = 0; i < RP_STORE_READ_FIELDS; i++) {
+        v[i].str = vals[i];
+        v[i].len = strlen(vals[i]);
+    }
+
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_true(found);
+    assert_int_equal(u.event_count, 8);
+    assert_int_equal(u.amount_sum, 7200);
+    assert_int_equal(u.amount_min, 400);
+    assert_int_equal(u.amount_max, 1200);
+    assert_int_equal(u.purchase_count, 4);
+    assert_int_equal(u.purchase_sum, 3800);
+    assert_int_equal(u.view_count, 3);
+    assert_int_equal(u.repeat_products, 1);
+    assert_int_equal(u.last_purchase, 7776000);
+    assert_int_equal(p.views, 2);
+    assert_int_equal(p.purchases, 3);
+
+    /* a nil pair: zero counts */
+    v[9].str = NULL;
+    v[10].str = NULL;
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(p.views, 0);
+
+    /* unknown user: all nil */
+    for (i = 0; i < RP_STORE_READ_FIELDS; i++) {
+        v[i].str = NULL;
+    }
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_false(found);
+
+    /* corruption */
+    v[0].str = "12abc";
+    v[0].len = 5;
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+    assert_non_null(strstr(err, "\"n\""));
+    v[0].str = "-3";
+    v[0].len = 2;
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+    v[0].str = "007";
+    v[0].len = 3;
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+    v[0].str = NULL;
+    v[4].str = "3";
+    v[4].len = 1;
+    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+    assert_non_null(strstr(err, "no event count"));
+    assert_int_equal(rp_store_parse_read(v, 5, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha1),
+        cmocka_unit_test(test_user_key),
+        cmocka_unit_test(test_read_cmd),
+        cmocka_unit_test(test_update_cmd),
+        cmocka_unit_test(test_parse_read),
+    };
+
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

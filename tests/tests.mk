@@ -1,0 +1,62 @@
+# Core library tests: cmocka unit tests, the same under ASan/UBSan, the
+# store script against a real redis-server, and short libFuzzer runs.
+
+UNIT_TESTS   := event features store model
+UNIT_BINS    := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
+ASAN_BINS    := $(addprefix $(BUILD)/asan/test_,$(UNIT_TESTS) store_redis)
+FUZZ_TARGETS := event model
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 20
+SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+CLANG        ?= clang
+
+ALL_TARGETS  += $(UNIT_BINS) $(BUILD)/tests/test_store_redis
+TEST_TARGETS += test-unit test-store-redis test-asan test-fuzz
+
+$(BUILD)/tests/test_%: tests/test_%.c $(LIBRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	    $(LIBRP) -lhiredis -lcmocka $(CORE_LIBS)
+
+$(BUILD)/asan/test_%: tests/test_%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -O1 $(SAN_FLAGS) -Wno-missing-prototypes \
+	    -o $@ $< $(CORE_SRCS) -lhiredis -lcmocka $(CORE_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(RP_CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
+
+.PHONY: test-unit test-store-redis test-asan test-fuzz fuzz-long
+test-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+test-store-redis: $(BUILD)/tests/test_store_redis
+	scripts/with-redis $(BUILD)/tests/test_store_redis
+
+test-asan: $(ASAN_BINS)
+	@set -e; for t in $(filter-out %store_redis,$(ASAN_BINS)); do \
+	    ASAN_OPTIONS=detect_leaks=1 $$t; done
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-redis $(BUILD)/asan/test_store_redis
+
+# Each target runs FUZZ_SECONDS from the seeds in tests/corpus/; new inputs
+# go to a scratch corpus under build/. A crash fails the target and leaves
+# the input in build/fuzz/.
+test-fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f tests/corpus/$$f; \
+	    echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+	    if ! $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 \
+	        $(BUILD)/fuzz/corpus-$$f tests/corpus/$$f \
+	        > $(BUILD)/fuzz/fuzz_$$f.log 2>&1; then \
+	        tail -40 $(BUILD)/fuzz/fuzz_$$f.log; \
+	        echo "fuzz_$$f: FAILED (input saved in $(BUILD)/fuzz/)"; exit 1; \
+	    fi; \
+	    grep -E 'number_of_executed_units|new_units_added' $(BUILD)/fuzz/fuzz_$$f.log; \
+	done
+
+fuzz-long:
+	$(MAKE) test-fuzz FUZZ_SECONDS=600
