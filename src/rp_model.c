@@ -555,26 +555,93 @@ rp_model_close(rp_model_t *m)
 }
 
 
-/* Margin of one row; x is indexed through map (model j -> x[map[j]]). */
-static double
-rp_model_margin(const rp_model_t *m, const float *x, const uint8_t *map)
+/*
+ * Scoring. A walk down one tree is a chain of dependent loads (node, then
+ * feature, then the next node), so its cost is memory latency, not work.
+ * Independent walks overlap: one row goes down RP_LANES trees at once, and
+ * a batch goes down each tree RP_LANES rows at a time. The step is
+ * branch-free (a select), and a NaN goes where the node's default says.
+ */
+
+#define RP_LANES  8
+
+#define RP_GO_LEFT(v, node, s)                                               \
+    (((v) < (node).value) | (((v) != (v)) & (int) ((s) >> 31)))
+
+/* i + 1 when go_left, else right: a mask select, never a branch */
+#define RP_NEXT(i, node, go)                                                 \
+    ((((i) + 1) & (0u - (uint32_t) (go)))                                    \
+     | ((node).right & ((uint32_t) (go) - 1u)))
+
+
+static inline int
+rp_any_leaf(const uint32_t *s)
 {
-    const rp_node_t  *n;
-    uint32_t          t, i, s;
+    uint32_t  k;
+    int       any = 0;
+
+    for (k = 0; k < RP_LANES; k++) {
+        any |= s[k] == RP_NODE_LEAF;
+    }
+
+    return any;
+}
+
+
+/* Finishes one walk from node i; returns the leaf value. */
+static inline float
+rp_walk(const rp_node_t *n, uint32_t i, const float *x)
+{
+    uint32_t  s;
+    float     v;
+
+    while ((s = n[i].split) != RP_NODE_LEAF) {
+        v = x[s & RP_NODE_FEATURE_MASK];
+        i = RP_NEXT(i, n[i], RP_GO_LEFT(v, n[i], s));
+    }
+
+    return n[i].value;
+}
+
+
+/* Margin of one row in model order. */
+static double
+rp_model_margin(const rp_model_t *m, const float *x)
+{
+    const rp_node_t  *base = m->nodes, *n[RP_LANES];
+    const rp_tree_t  *tr = m->trees;
+    uint32_t          t, nt = m->hdr->n_trees, i[RP_LANES], s[RP_LANES], k;
     double            margin = m->hdr->base_margin;
     float             v;
 
-    for (t = 0; t < m->hdr->n_trees; t++) {
-        n = m->nodes + m->trees[t].first;
-        i = 0;
-
-        while ((s = n[i].split) != RP_NODE_LEAF) {
-            v = x[map ? map[s & RP_NODE_FEATURE_MASK] : (s & RP_NODE_FEATURE_MASK)];
-            i = (v < n[i].value || (isnan(v) && (s & RP_NODE_DEFAULT_LEFT)))
-                ? i + 1 : n[i].right;
+    for (t = 0; t + RP_LANES <= nt; t += RP_LANES) {
+        for (k = 0; k < RP_LANES; k++) {
+            n[k] = base + tr[t + k].first;
+            i[k] = 0;
         }
 
-        margin += n[i].value;
+        /* step all lanes while every lane is at an internal node */
+        for ( ;; ) {
+            for (k = 0; k < RP_LANES; k++) {
+                s[k] = n[k][i[k]].split;
+            }
+            if (rp_any_leaf(s)) {
+                break;
+            }
+            for (k = 0; k < RP_LANES; k++) {
+                v = x[s[k] & RP_NODE_FEATURE_MASK];
+                i[k] = RP_NEXT(i[k], n[k][i[k]],
+                               RP_GO_LEFT(v, n[k][i[k]], s[k]));
+            }
+        }
+
+        for (k = 0; k < RP_LANES; k++) {
+            margin += rp_walk(n[k], i[k], x);
+        }
+    }
+
+    for (; t < nt; t++) {
+        margin += rp_walk(base + tr[t].first, 0, x);
     }
 
     return margin;
@@ -591,14 +658,30 @@ rp_sigmoid(double margin)
 double
 rp_model_score_raw(const rp_model_t *m, const float *x)
 {
-    return rp_sigmoid(rp_model_margin(m, x, NULL));
+    return rp_sigmoid(rp_model_margin(m, x));
+}
+
+
+/* Table order -> model order (at most RP_MODEL_MAX_FEATURES floats). */
+static inline void
+rp_model_gather(const rp_model_t *m, const float *features, float *x)
+{
+    uint32_t  j;
+
+    for (j = 0; j < m->hdr->n_features; j++) {
+        x[j] = features[m->feat_map[j]];
+    }
 }
 
 
 double
 rp_model_score(const rp_model_t *m, const float *features)
 {
-    return rp_sigmoid(rp_model_margin(m, features, m->feat_map));
+    float  x[RP_MODEL_MAX_FEATURES];
+
+    rp_model_gather(m, features, x);
+
+    return rp_sigmoid(rp_model_margin(m, x));
 }
 
 
@@ -606,30 +689,54 @@ void
 rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
     double *out)
 {
+    enum { CHUNK = 128 };
+    float             x[CHUNK * RP_MODEL_MAX_FEATURES];
     const rp_node_t  *nodes;
-    const float      *x;
-    uint32_t          t, i, s;
-    size_t            r;
+    const float      *xr[RP_LANES];
+    uint32_t          t, nt = m->hdr->n_trees, nf = m->hdr->n_features;
+    uint32_t          i[RP_LANES], s[RP_LANES], k;
+    size_t            c, r, cn;
     float             v;
 
-    for (r = 0; r < n; r++) {
-        out[r] = m->hdr->base_margin;
-    }
+    for (c = 0; c < n; c += CHUNK) {
+        cn = n - c < CHUNK ? n - c : CHUNK;
 
-    /* trees outside, rows inside: each tree stays hot across the batch */
-    for (t = 0; t < m->hdr->n_trees; t++) {
-        nodes = m->nodes + m->trees[t].first;
+        for (r = 0; r < cn; r++) {
+            rp_model_gather(m, rows + (c + r) * RP_NFEATURES, x + r * nf);
+            out[c + r] = m->hdr->base_margin;
+        }
 
-        for (r = 0; r < n; r++) {
-            x = rows + r * RP_NFEATURES;
-            i = 0;
-            while ((s = nodes[i].split) != RP_NODE_LEAF) {
-                v = x[m->feat_map[s & RP_NODE_FEATURE_MASK]];
-                i = (v < nodes[i].value
-                     || (isnan(v) && (s & RP_NODE_DEFAULT_LEFT)))
-                    ? i + 1 : nodes[i].right;
+        /* trees outside, rows inside: each tree stays hot across the chunk,
+         * whose rows are packed (n_features floats each) to stay in L1 */
+        for (t = 0; t < nt; t++) {
+            nodes = m->nodes + m->trees[t].first;
+
+            for (r = 0; r + RP_LANES <= cn; r += RP_LANES) {
+                for (k = 0; k < RP_LANES; k++) {
+                    xr[k] = x + (r + k) * nf;
+                    i[k] = 0;
+                }
+                for ( ;; ) {
+                    for (k = 0; k < RP_LANES; k++) {
+                        s[k] = nodes[i[k]].split;
+                    }
+                    if (rp_any_leaf(s)) {
+                        break;
+                    }
+                    for (k = 0; k < RP_LANES; k++) {
+                        v = xr[k][s[k] & RP_NODE_FEATURE_MASK];
+                        i[k] = RP_NEXT(i[k], nodes[i[k]],
+                                       RP_GO_LEFT(v, nodes[i[k]], s[k]));
+                    }
+                }
+                for (k = 0; k < RP_LANES; k++) {
+                    out[c + r + k] += rp_walk(nodes, i[k], xr[k]);
+                }
             }
-            out[r] += nodes[i].value;
+
+            for (; r < cn; r++) {
+                out[c + r] += rp_walk(nodes, 0, x + r * nf);
+            }
         }
     }
 

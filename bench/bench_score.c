@@ -1,0 +1,212 @@
+/*
+ * bench_score.c: scoring cost of the core scorer.
+ *
+ *   bench_score [MODEL.rpf ...]
+ *
+ * For each model (the given files, plus a synthetic forest of 100 complete
+ * trees of depth 10 over the 14 features), prints ns per row for single
+ * rows and for batches of 100 and 10,000 rows, the mean nodes visited per
+ * row, and the allocations made by the scoring calls (malloc is wrapped at
+ * link time and counted).
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rp_model.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t s);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t s);
+void *__wrap_realloc(void *p, size_t n);
+
+static volatile long  allocs;
+
+void *__wrap_malloc(size_t n) { allocs++; return __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t s) { allocs++; return __real_calloc(n, s); }
+void *__wrap_realloc(void *p, size_t n) { allocs++; return __real_realloc(p, n); }
+
+
+static uint64_t
+rnd(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+
+static double
+now_ns(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+
+/* A complete tree of the given depth in pre-order; returns nodes written. */
+static uint32_t
+grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
+{
+    uint32_t  left_size;
+
+    if (depth == 0) {
+        n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd(s) % 200) - 100) / 1000.0f, 0 };
+        return 1;
+    }
+    n[i].split = (uint32_t) (rnd(s) % RP_NFEATURES);
+    n[i].value = (float) (rnd(s) % 100);
+    left_size = grow(n, i + 1, depth - 1, s);
+    n[i].right = i + 1 + left_size;
+    return 1 + left_size + grow(n, n[i].right, depth - 1, s);
+}
+
+
+static void *
+synthetic(size_t *len)
+{
+    static const char *names[RP_NFEATURES];
+    rp_model_spec_t    spec;
+    uint32_t           counts[100], per = (1u << 11) - 1, t;
+    rp_node_t         *nodes, *tmp;
+    uint64_t           s = 1;
+    void              *img;
+    char               err[RP_ERR_MAX];
+    int                i;
+
+    for (i = 0; i < RP_NFEATURES; i++) {
+        names[i] = rp_features[i].name;
+    }
+    nodes = malloc(sizeof(rp_node_t) * per * 100);
+    tmp = malloc(sizeof(rp_node_t) * per);
+    for (t = 0; t < 100; t++) {
+        counts[t] = grow(tmp, 0, 10, &s);
+        memcpy(nodes + t * per, tmp, sizeof(rp_node_t) * per);
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.n_features = RP_NFEATURES;
+    spec.feature_names = names;
+    spec.n_trees = 100;
+    spec.tree_count = counts;
+    spec.nodes = nodes;
+    spec.objective = RP_OBJ_LOGISTIC;
+    spec.version = "synthetic-100x10";
+    if (rp_model_serialize(&spec, &img, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bench_score: %s\n", err);
+        exit(1);
+    }
+    free(nodes);
+    free(tmp);
+    return img;
+}
+
+
+static double
+visits(const rp_model_t *m, const float *x)
+{
+    uint32_t  t, i, s;
+    double    v = 0;
+
+    for (t = 0; t < m->hdr->n_trees; t++) {
+        const rp_node_t *n = m->nodes + m->trees[t].first;
+
+        for (i = 0; (s = n[i].split) != RP_NODE_LEAF; v++) {
+            i = x[m->feat_map[s & RP_NODE_FEATURE_MASK]] < n[i].value ? i + 1 : n[i].right;
+        }
+        v++;
+    }
+    return v;
+}
+
+
+static void
+bench(const char *label, const rp_model_t *m)
+{
+    enum { NROWS = 10000 };
+    static float   rows[NROWS * RP_NFEATURES];
+    static double  out[NROWS];
+    uint64_t       s = 99;
+    double         t0, single, b100, b10k, sink = 0, nv = 0;
+    long           a0, reps, r, i;
+
+    for (i = 0; i < NROWS * RP_NFEATURES; i++) {
+        rows[i] = (float) (rnd(&s) % 100);
+    }
+    for (i = 0; i < 1000; i++) {
+        nv += visits(m, rows + i * RP_NFEATURES);
+    }
+
+    a0 = allocs;
+    reps = 200000 / m->hdr->n_trees + 1000;
+    t0 = now_ns();
+    for (r = 0; r < reps; r++) {
+        sink += rp_model_score(m, rows + (r % NROWS) * RP_NFEATURES);
+    }
+    single = (now_ns() - t0) / reps;
+
+    t0 = now_ns();
+    for (r = 0; r < reps / 100 + 1; r++) {
+        rp_model_score_batch(m, rows + (r % 100) * 100 * RP_NFEATURES, 100, out);
+        sink += out[0];
+    }
+    b100 = (now_ns() - t0) / ((reps / 100 + 1) * 100.0);
+
+    t0 = now_ns();
+    for (r = 0; r < 5; r++) {
+        rp_model_score_batch(m, rows, NROWS, out);
+        sink += out[1];
+    }
+    b10k = (now_ns() - t0) / (5.0 * NROWS);
+
+    printf("| %s | %u | %u | %u | %.0f | %.0f | %.0f | %.0f | %.2f | %ld |\n",
+           label, m->hdr->n_trees, m->hdr->n_nodes, m->hdr->max_depth,
+           nv / 1000, single, b100, b10k, single / (nv / 1000), allocs - a0);
+    if (sink == 12345.678) {
+        puts("");
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    rp_model_t  m;
+    char        err[RP_ERR_MAX];
+    void       *img;
+    size_t      len;
+    int         i;
+
+    printf("| model | trees | nodes | max depth | nodes visited/row | ns/row single | "
+           "ns/row batch 100 | ns/row batch 10k | ns/node visit (single) | "
+           "allocations while scoring |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+
+    for (i = 1; i < argc; i++) {
+        if (rp_model_open(&m, argv[i], err, sizeof(err)) != 0) {
+            fprintf(stderr, "bench_score: %s: %s\n", argv[i], err);
+            return 1;
+        }
+        bench(m.hdr->version, &m);
+        rp_model_close(&m);
+    }
+
+    img = synthetic(&len);
+    if (rp_model_load_buffer(&m, img, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bench_score: synthetic: %s\n", err);
+        return 1;
+    }
+    bench("synthetic 100 trees x depth 10", &m);
+    free(img);
+
+    return 0;
+}
