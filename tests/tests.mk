@@ -60,3 +60,10 @@ test-fuzz: $(FUZZ_BINS)
 
 fuzz-long:
 	$(MAKE) test-fuzz FUZZ_SECONDS=600
+
+# The Test::Nginx::Socket runner in t/lib checks itself against stock nginx.
+TEST_TARGETS += test-nginx-runner
+.PHONY: test-nginx-runner
+test-nginx-runner:
+	TEST_NGINX_BINARY=$${TEST_NGINX_BINARY:-$$(command -v nginx || echo /usr/sbin/nginx)} \
+	    prove -I t/lib t/selftest/
