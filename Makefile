@@ -44,6 +44,7 @@ $(LIBRP): $(CORE_OBJS)
 -include module.mk
 -include t/t.mk
 -include bench/bench.mk
+-include docker/docker.mk
 
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
