@@ -1,0 +1,248 @@
+#!/bin/sh
+# trainer-test.sh: end-to-end checks of rp-train (generate, features, fit,
+# eval, inspect, materialize, verify). Run through scripts/with-redis, which
+# provides RP_TEST_REDIS_PORT (a throw-away redis-server on 127.0.0.1).
+# Prints "N passed, M failed" and exits non-zero when anything failed.
+
+set -u
+cd "$(dirname "$0")/.."
+RP=${RP_TRAIN:-build/rp-train}
+PORT=${RP_TEST_REDIS_PORT:-}
+T=$(mktemp -d "${TMPDIR:-/tmp}/rp-trainer-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $1"; }
+check() { # check DESCRIPTION COMMAND...
+    d=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then ok "$d"; else nok "$d"; sed 's/^/#   /' "$T/err" | head -20; fi
+}
+check_fails() { # the command must exit non-zero
+    d=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then nok "$d (exited 0)"; else ok "$d"; fi
+}
+json_num() { # json_num KEY FILE: a top-level-ish numeric value
+    sed -n "s/.*\"$1\":[ \t]*\([-0-9.eE+]*\).*/\1/p" "$2" | head -1
+}
+hashof() { sha256sum "$1" | cut -d' ' -f1; }
+
+[ -x "$RP" ] || { echo "trainer-test: $RP not built" >&2; exit 1; }
+
+# --- metrics (hand-computed cases) ----------------------------------------
+MT=${RP_METRICS_TEST:-build/trainer-metrics-test}
+if [ -x "$MT" ]; then
+    "$MT" >"$T/mt" 2>&1; mrc=$?
+    n=$(grep -c '^ok' "$T/mt"); b=$(grep -c '^not ok' "$T/mt")
+    if [ $mrc -eq 0 ] && [ "$n" -gt 0 ] && [ "$b" -eq 0 ]; then
+        ok "metrics: $n hand-computed values"
+    else
+        nok "metrics"; sed 's/^/#   /' "$T/mt"
+    fi
+else
+    nok "metrics test $MT not built"
+fi
+
+# --- command line ----------------------------------------------------------
+for c in generate features fit eval inspect materialize verify; do
+    check "$c --help exits 0" "$RP" "$c" --help
+done
+check_fails "unknown command fails" "$RP" frobnicate
+check_fails "generate without -o fails" "$RP" generate
+
+# --- generate --------------------------------------------------------------
+check "generate default" "$RP" generate -q --seed 7 -o "$T/ev.csv"
+"$RP" generate -q --seed 7 -o "$T/ev2.csv"
+"$RP" generate -q --seed 8 -o "$T/ev3.csv"
+if [ "$(hashof "$T/ev.csv")" = "$(hashof "$T/ev2.csv")" ]; then
+    ok "same seed, same bytes"; else nok "same seed, same bytes"; fi
+if [ "$(hashof "$T/ev.csv")" != "$(hashof "$T/ev3.csv")" ]; then
+    ok "other seed, other bytes"; else nok "other seed, other bytes"; fi
+
+n=$(($(wc -l <"$T/ev.csv") - 1))
+if [ "$(head -1 "$T/ev.csv")" = "event_id,user_id,product_id,event_type,amount,timestamp" ] \
+   && [ "$n" -ge 10000 ] && [ "$n" -le 200000 ]; then
+    ok "header and $n events"; else nok "header and event count ($n)"; fi
+
+if tail -n +2 "$T/ev.csv" | cut -d, -f6 | sort -c 2>/dev/null; then
+    ok "events in time order"; else nok "events in time order"; fi
+
+types=$(tail -n +2 "$T/ev.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')
+if [ "$types" = "add_to_cart purchase view " ]; then
+    ok "all event types present"; else nok "event types: $types"; fi
+
+# --- features --------------------------------------------------------------
+CUT=2025-05-01T00:00:00Z
+check "features at a cutoff" "$RP" features -q "$T/ev.csv" --cutoff $CUT -o "$T/m.csv"
+hdr="user_id,product_id,event_count,amount_max,amount_mean,amount_min,amount_sum,total_spend,avg_transaction_amount,purchase_count,view_count,product_view_count,product_purchase_count,repeat_purchase_count,view_to_purchase_ratio,days_since_last_purchase,label"
+if [ "$(head -1 "$T/m.csv")" = "$hdr" ]; then
+    ok "features header"; else nok "features header: $(head -1 "$T/m.csv")"; fi
+
+# rows = pairs bought at or before the cutoff, counted independently
+want=$(awk -F, -v c="$CUT" 'NR > 1 && $4 == "purchase" && $6 <= c { p[$2 "," $3] = 1 }
+    END { n = 0; for (k in p) n++; print n }' "$T/ev.csv")
+got=$(($(wc -l <"$T/m.csv") - 1))
+if [ "$got" -eq "$want" ] && [ "$got" -gt 0 ]; then
+    ok "features rows = pairs bought before cutoff ($got)"
+else
+    nok "features rows $got, expected $want"
+fi
+
+# labels counted independently: bought again in (cutoff, cutoff + 30 days]
+wantpos=$(awk -F, -v c="$CUT" -v e="2025-05-31T00:00:00Z" '
+    NR > 1 && $4 == "purchase" && $6 <= c { p[$2 "," $3] = 1 }
+    NR > 1 && $4 == "purchase" && $6 > c && $6 <= e { f[$2 "," $3] = 1 }
+    END { n = 0; for (k in p) if (k in f) n++; print n }' "$T/ev.csv")
+gotpos=$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$T/m.csv")
+if [ "$gotpos" -eq "$wantpos" ]; then ok "labels ($gotpos positive)"; else nok "labels $gotpos, expected $wantpos"; fi
+rate=$(awk -F, 'NR > 1 { n++; s += $NF } END { printf "%d", 100 * s / n }' "$T/m.csv")
+if [ "$rate" -ge 15 ] && [ "$rate" -le 55 ]; then
+    ok "positive rate $rate%"; else nok "positive rate $rate% outside 15..55"; fi
+
+# no leakage: events after the cutoff change labels only, never features
+u=$(sed -n 2p "$T/m.csv" | cut -d, -f1); p=$(sed -n 2p "$T/m.csv" | cut -d, -f2)
+cp "$T/ev.csv" "$T/leak.csv"
+echo "ev_leak_1,$u,$p,purchase,99999.00,2025-05-02T00:00:00Z" >>"$T/leak.csv"
+echo "ev_leak_2,$u,$p,view,99999.00,2025-05-01T00:00:01Z" >>"$T/leak.csv"
+"$RP" features -q "$T/leak.csv" --cutoff $CUT -o "$T/m2.csv"
+if [ "$(cut -d, -f1-16 "$T/m.csv" | hashof /dev/stdin)" = "$(cut -d, -f1-16 "$T/m2.csv" | hashof /dev/stdin)" ] \
+   && [ "$(sed -n 2p "$T/m2.csv" | cut -d, -f17)" = 1 ]; then
+    ok "later events change no feature (label of the pair is 1)"
+else
+    nok "leakage: features changed by events after the cutoff"
+fi
+echo "ev_leak_3,$u,$p,view,99999.00,2025-04-30T23:59:59Z" >>"$T/leak.csv"
+"$RP" features -q "$T/leak.csv" --cutoff $CUT -o "$T/m3.csv"
+if [ "$(sed -n 2p "$T/m.csv")" != "$(sed -n 2p "$T/m3.csv")" ]; then
+    ok "an earlier event does change the features"; else nok "earlier event ignored"; fi
+
+# a repeated event id is ignored, as the store's replay guard does
+cp "$T/ev.csv" "$T/dup.csv"
+grep ',purchase,' "$T/ev.csv" | head -3 >>"$T/dup.csv"
+"$RP" features "$T/dup.csv" --cutoff $CUT -o "$T/m4.csv" 2>"$T/err"
+if cmp -s "$T/m.csv" "$T/m4.csv" && grep -q "3 repeated event ids skipped" "$T/err"; then
+    ok "repeated event ids are skipped and counted"
+else
+    nok "repeated event ids"; sed 's/^/#   /' "$T/err"
+fi
+
+# --- bad input -------------------------------------------------------------
+{
+    head -50 "$T/ev.csv"
+    echo "bad_1,user_x,prod_x,teleport,1.00,2025-01-02T00:00:00Z"
+    echo "bad_2,user_x,prod_x,view,-3.00,2025-01-02T00:00:00Z"
+    echo "bad_3,user_x,prod_x,view,3.00,yesterday"
+    echo "bad_4,,prod_x,view,3.00,2025-01-02T00:00:00Z"
+    echo "bad_5,user_x,prod_x"
+    echo "bad_6,user_x,prod_x,view,3.00,2025-01-02T00:00:00Z,extra"
+    echo "bad_7,\"user_x,prod_x,view,3.00,2025-01-02T00:00:00Z"
+    sed -n 52,60p "$T/ev.csv"
+} >"$T/bad.csv"
+check "bad rows are skipped by default" "$RP" features "$T/bad.csv" --cutoff 2026-01-01 -o "$T/mb.csv"
+if grep -q "line 51: unknown event_type" "$T/err" && grep -q "line 55:" "$T/err" && grep -q "7 bad rows" "$T/err"; then
+    ok "bad rows reported with line numbers and counted"
+else
+    nok "bad row report"; sed 's/^/#   /' "$T/err"
+fi
+check_fails "--strict fails on the first bad row" "$RP" features --strict "$T/bad.csv" --cutoff 2026-01-01 -o "$T/mb.csv"
+grep -q "line 51:" "$T/err" && ok "--strict names the line" || nok "--strict names the line"
+{ echo "id,user,product,type,amount,ts"; tail -n +2 "$T/ev.csv" | head -5; } >"$T/nohdr.csv"
+check_fails "a wrong header is refused" "$RP" features "$T/nohdr.csv" --cutoff 2026-01-01 -o "$T/x.csv"
+grep -q "bad header" "$T/err" && ok "header error is explicit" || nok "header error is explicit"
+check_fails "a missing file is an error" "$RP" features "$T/nonexistent.csv" --cutoff 2026-01-01 -o "$T/x.csv"
+
+# --- fit, eval, inspect ----------------------------------------------------
+check "fit (random forest)" "$RP" fit "$T/ev.csv" -o "$T/model.rpf"
+cp "$T/err" "$T/fit.err"
+if [ -s "$T/model.rpf" ] && [ -s "$T/model.json" ]; then ok "model.rpf and model.json written"; else nok "model files"; fi
+grep -q "auc" "$T/fit.err" && grep -q "parity" "$T/fit.err" && ok "fit reports parity and test metrics" || nok "fit report"
+pd=$(json_num parity_max_abs_diff "$T/model.json")
+if [ -n "$pd" ] && awk -v d="$pd" 'BEGIN { exit !(d <= 1e-6) }'; then
+    ok "parity in model.json ($pd)"; else nok "parity in model.json: '$pd'"; fi
+for k in version trained_at parameters data metrics feature_names train_rows test_rows train_cutoff test_cutoff; do
+    grep -q "\"$k\"" "$T/model.json" || { nok "model.json lacks $k"; continue; }
+    ok "model.json has $k"
+done
+
+check "eval" "$RP" eval -q "$T/model.rpf" "$T/ev.csv"
+cp "$T/out" "$T/eval.json"
+for k in auc pr_auc logloss accuracy brier positive_rate rows; do
+    v=$(json_num $k "$T/eval.json")
+    [ -n "$v" ] && ok "eval has $k ($v)" || nok "eval lacks $k"
+done
+if [ "$(wc -l <"$T/eval.json")" -eq 1 ]; then ok "eval prints one line"; else nok "eval output lines"; fi
+auc=$(json_num auc "$T/eval.json")
+if awk -v a="$auc" 'BEGIN { exit !(a > 0.6) }'; then ok "test AUC $auc > 0.6"; else nok "test AUC $auc"; fi
+
+check "inspect a good model" "$RP" inspect "$T/model.rpf"
+grep -q "trees" "$T/out" && grep -q "checksum" "$T/out" && ok "inspect output" || nok "inspect output"
+check "inspect --json" "$RP" inspect --json "$T/model.rpf"
+grep -q '"valid":true' "$T/out" && ok "inspect --json valid" || nok "inspect --json valid"
+
+size=$(wc -c <"$T/model.rpf")
+head -c $((size - 7)) "$T/model.rpf" >"$T/trunc.rpf"
+check_fails "inspect refuses a truncated model" "$RP" inspect "$T/trunc.rpf"
+[ -s "$T/err" ] && ok "truncation reason printed" || nok "truncation reason"
+cp "$T/model.rpf" "$T/flip.rpf"
+printf '\377' | dd of="$T/flip.rpf" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
+check_fails "inspect refuses a bit-flipped model" "$RP" inspect "$T/flip.rpf"
+check_fails "eval refuses a bit-flipped model" "$RP" eval "$T/flip.rpf" "$T/ev.csv"
+
+check "fit --boost --windows 2" "$RP" fit -q "$T/ev.csv" -o "$T/gb.rpf" --boost --trees 30 --windows 2
+check "inspect the boosted model" "$RP" inspect "$T/gb.rpf"
+
+"$RP" generate -q --days 40 -o "$T/short.csv"
+check_fails "fit refuses data too short for the windows" "$RP" fit "$T/short.csv" -o "$T/s.rpf"
+grep -q "too short" "$T/err" && ok "too-short reason" || nok "too-short reason"
+[ ! -e "$T/s.rpf" ] && ok "no model written when refused" || nok "model written when refused"
+check_fails "fit wants a .rpf path" "$RP" fit "$T/ev.csv" -o "$T/model.bin"
+
+# --- materialize and verify against redis ----------------------------------
+if [ -z "$PORT" ]; then
+    nok "RP_TEST_REDIS_PORT not set (run through scripts/with-redis)"
+else
+    R="redis-cli -h 127.0.0.1 -p $PORT"
+    dump() { # every key with its sorted content, in one redis-cli session
+        $R --scan --pattern 'rp:*' | sort >"$T/keys"
+        while read -r k; do
+            echo "TYPE $k"
+        done <"$T/keys" | $R >"$T/types"
+        paste -d' ' "$T/keys" "$T/types" | while read -r k t; do
+            if [ "$t" = hash ]; then echo "HGETALL $k"; else echo "SMEMBERS $k"; fi
+        done | $R | sort
+        cat "$T/keys"
+    }
+    "$RP" generate -q --users 150 --products 80 --days 60 --seed 3 -o "$T/small.csv"
+    nsmall=$(($(wc -l <"$T/small.csv") - 1))
+    $R flushall >/dev/null
+    check "materialize" "$RP" materialize "$T/small.csv" --redis 127.0.0.1:$PORT --batch 100
+    grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && ok "all $nsmall events applied" || { nok "materialize summary"; cat "$T/err"; }
+    dump >"$T/dump1"
+    check "materialize again" "$RP" materialize "$T/small.csv" --redis 127.0.0.1:$PORT
+    grep -q "applied 0, replays $nsmall" "$T/err" && ok "second run: all replays" || { nok "second run summary"; cat "$T/err"; }
+    dump >"$T/dump2"
+    if [ -s "$T/dump1" ] && cmp -s "$T/dump1" "$T/dump2"; then
+        ok "store after two runs equals store after one ($(wc -l <"$T/keys") keys)"
+    else
+        nok "store changed by a replay"
+    fi
+    check "verify: store equals offline state" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
+    u=$(sed -n 2p "$T/small.csv" | cut -d, -f2)
+    $R hincrby "rp:{$u}" n 1 >/dev/null
+    check_fails "verify detects a tampered counter" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
+    grep -q "$u" "$T/err" && ok "verify names the user" || nok "verify names the user"
+    # the script cache flushed under our feet: NOSCRIPT falls back to EVAL
+    $R flushall >/dev/null
+    ( i=0; while [ $i -lt 200 ] && [ ! -e "$T/stop" ]; do $R script flush >/dev/null; i=$((i + 1)); done ) &
+    fl=$!
+    check "materialize while SCRIPT FLUSH runs" "$RP" materialize "$T/small.csv" --redis 127.0.0.1:$PORT --batch 5
+    touch "$T/stop"; wait $fl
+    grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && ok "all applied once ($(sed -n 's/.*\(NOSCRIPT[^)]*\).*/\1/p' "$T/err"))" || { nok "summary under SCRIPT FLUSH"; cat "$T/err"; }
+    check "verify after SCRIPT FLUSH run" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
+    check_fails "materialize to a closed port fails" "$RP" materialize -q "$T/small.csv" --redis 127.0.0.1:1
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

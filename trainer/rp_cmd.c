@@ -1,0 +1,416 @@
+/*
+ * rp_cmd.c: "rp-train features", "rp-train eval" and "rp-train inspect".
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rp_train.h"
+#include "rp_model.h"
+
+
+static void rp_features_usage(FILE *f);
+static void rp_eval_usage(FILE *f);
+static void rp_inspect_usage(FILE *f);
+static void rp_json_num(FILE *f, const char *key, double v, int last);
+
+
+static void
+rp_features_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rp-train features EVENTS.csv --cutoff ISO8601 [--horizon DAYS]"
+        "\n                         [--strict] [-q] -o MATRIX.csv\n"
+        "  one row per (user, product) bought at or before the cutoff:\n"
+        "  user_id,product_id, the %d features (state at the cutoff), label\n"
+        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n",
+        RP_NFEATURES);
+}
+
+
+int
+rp_cmd_features(int argc, char **argv)
+{
+    int            c, strict, i, have_cutoff;
+    FILE          *f;
+    size_t         r;
+    int64_t        cutoff, horizon;
+    uint32_t       k;
+    const char    *out;
+    const float   *x;
+    rp_samples_t   s;
+    rp_dataset_t   ds;
+
+    static const struct option  opts[] = {
+        { "cutoff", required_argument, NULL, 'c' },
+        { "horizon", required_argument, NULL, 'H' },
+        { "output", required_argument, NULL, 'o' },
+        { "strict", no_argument, NULL, 'S' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    horizon = 30;
+    have_cutoff = 0;
+    cutoff = 0;
+    strict = 0;
+    out = NULL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (rp_parse_time_arg(optarg, &cutoff) != 0) {
+                rp_err("features: bad --cutoff \"%s\"", optarg);
+                return 2;
+            }
+            have_cutoff = 1;
+            break;
+        case 'H':
+            if (rp_parse_i64(optarg, 1, 3650, &horizon) != 0) {
+                rp_err("features: bad --horizon \"%s\" (1..3650 days)",
+                       optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'S':
+            strict = 1;
+            break;
+        case 'q':
+            rp_quiet = 1;
+            break;
+        case 'v':
+            rp_verbose = 1;
+            break;
+        case 'h':
+            rp_features_usage(stdout);
+            return 0;
+        default:
+            rp_features_usage(stderr);
+            return 2;
+        }
+    }
+
+    if (optind != argc - 1 || out == NULL || !have_cutoff) {
+        rp_err("features: %s", optind != argc - 1 ? "one EVENTS.csv expected"
+               : out == NULL ? "-o MATRIX.csv is required"
+               : "--cutoff is required");
+        rp_features_usage(stderr);
+        return 2;
+    }
+
+    if (rp_dataset_load(&ds, argv[optind], strict) != 0) {
+        return 1;
+    }
+
+    memset(&s, 0, sizeof(s));
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+
+    f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+    if (f == NULL) {
+        rp_err("features: open() \"%s\" failed: %s", out, strerror(errno));
+        return 1;
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+
+    fputs("user_id,product_id", f);
+    for (i = 0; i < RP_NFEATURES; i++) {
+        fprintf(f, ",%s", rp_features[i].name);
+    }
+    fputs(",label\n", f);
+
+    for (r = 0; r < s.n; r++) {
+        k = s.pair[r];
+        fprintf(f, "%s,%s", ds.users.names[ds.pair_user[k]],
+                ds.products.names[ds.pair_product[k]]);
+        x = &s.x[r * RP_NFEATURES];
+        for (i = 0; i < RP_NFEATURES; i++) {
+            fprintf(f, ",%.9g", x[i]);
+        }
+        fprintf(f, ",%d\n", s.y[r] > 0.5f);
+    }
+
+    if (fflush(f) != 0 || ferror(f) || (f != stdout && fclose(f) != 0)) {
+        rp_err("features: write \"%s\" failed: %s", out, strerror(errno));
+        return 1;
+    }
+
+    rp_log("features: %zu rows, %zu positive (%.1f%%)", s.n, s.pos,
+           s.n ? 100.0 * s.pos / s.n : 0.0);
+
+    rp_samples_free(&s);
+    rp_dataset_free(&ds);
+
+    return 0;
+}
+
+
+static void
+rp_json_num(FILE *f, const char *key, double v, int last)
+{
+    if (isfinite(v)) {
+        fprintf(f, "\"%s\":%.10g%s", key, v, last ? "" : ",");
+    } else {
+        fprintf(f, "\"%s\":null%s", key, last ? "" : ",");
+    }
+}
+
+
+void
+rp_metrics_json(FILE *f, const rp_metrics_t *m)
+{
+    rp_json_num(f, "auc", m->auc, 0);
+    rp_json_num(f, "pr_auc", m->pr_auc, 0);
+    rp_json_num(f, "logloss", m->logloss, 0);
+    rp_json_num(f, "accuracy", m->accuracy, 0);
+    rp_json_num(f, "brier", m->brier, 0);
+    rp_json_num(f, "positive_rate", m->positive_rate, 0);
+    fprintf(f, "\"rows\":%zu", m->rows);
+}
+
+
+static void
+rp_eval_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
+        "                     [--horizon DAYS] [--strict] [-q]\n"
+        "  scores the samples at the cutoff (default: last event - horizon)\n"
+        "  with our scorer and prints one JSON object of metrics on stdout\n");
+}
+
+
+int
+rp_cmd_eval(int argc, char **argv)
+{
+    int            c, rc, strict, have_cutoff;
+    size_t         r;
+    double        *p;
+    int64_t        cutoff, horizon;
+    rp_model_t     m;
+    rp_metrics_t   mt;
+    rp_samples_t   s;
+    rp_dataset_t   ds;
+    char           err[RP_ERR_MAX], tbuf[32];
+
+    static const struct option  opts[] = {
+        { "cutoff", required_argument, NULL, 'c' },
+        { "horizon", required_argument, NULL, 'H' },
+        { "strict", no_argument, NULL, 'S' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    horizon = 30;
+    have_cutoff = 0;
+    cutoff = 0;
+    strict = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (rp_parse_time_arg(optarg, &cutoff) != 0) {
+                rp_err("eval: bad --cutoff \"%s\"", optarg);
+                return 2;
+            }
+            have_cutoff = 1;
+            break;
+        case 'H':
+            if (rp_parse_i64(optarg, 1, 3650, &horizon) != 0) {
+                rp_err("eval: bad --horizon \"%s\" (1..3650 days)", optarg);
+                return 2;
+            }
+            break;
+        case 'S':
+            strict = 1;
+            break;
+        case 'q':
+            rp_quiet = 1;
+            break;
+        case 'v':
+            rp_verbose = 1;
+            break;
+        case 'h':
+            rp_eval_usage(stdout);
+            return 0;
+        default:
+            rp_eval_usage(stderr);
+            return 2;
+        }
+    }
+
+    if (optind != argc - 2) {
+        rp_err("eval: MODEL.rpf and EVENTS.csv expected");
+        rp_eval_usage(stderr);
+        return 2;
+    }
+
+    if (rp_model_open(&m, argv[optind], err, sizeof(err)) != 0) {
+        rp_err("eval: %s: %s", argv[optind], err);
+        return 1;
+    }
+
+    if (rp_dataset_load(&ds, argv[optind + 1], strict) != 0) {
+        rp_model_close(&m);
+        return 1;
+    }
+
+    if (!have_cutoff) {
+        cutoff = ds.last_ts - horizon * RP_DAY;
+    }
+
+    memset(&s, 0, sizeof(s));
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+
+    p = rp_xalloc((s.n + 1) * sizeof(double));
+    for (r = 0; r < s.n; r++) {
+        p[r] = rp_model_score(&m, &s.x[r * RP_NFEATURES]);
+    }
+
+    rp_metrics_compute(p, s.y, s.n, &mt);
+    rp_time_format(cutoff, tbuf, sizeof(tbuf));
+
+    printf("{");
+    rp_metrics_json(stdout, &mt);
+    printf(",\"cutoff\":\"%s\",\"horizon_days\":%lld,\"model_version\":\"%s\""
+           "}\n", tbuf, (long long) horizon, m.hdr->version);
+
+    rc = 0;
+    if (s.n == 0) {
+        rp_err("eval: no samples at cutoff %s", tbuf);
+        rc = 1;
+    }
+
+    free(p);
+    rp_samples_free(&s);
+    rp_dataset_free(&ds);
+    rp_model_close(&m);
+
+    return rc;
+}
+
+
+static void
+rp_inspect_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rp-train inspect MODEL.rpf [--json]\n"
+        "  validates the file as the module does and prints what it holds;\n"
+        "  exit 0 when valid, 1 with the loader's reason otherwise\n");
+}
+
+
+int
+rp_cmd_inspect(int argc, char **argv)
+{
+    int          c, json;
+    uint32_t     i, leaves;
+    rp_model_t   m;
+    char         err[RP_ERR_MAX], tbuf[32];
+
+    static const struct option  opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    json = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            rp_quiet = 1;
+            break;
+        case 'h':
+            rp_inspect_usage(stdout);
+            return 0;
+        default:
+            rp_inspect_usage(stderr);
+            return 2;
+        }
+    }
+
+    if (optind != argc - 1) {
+        rp_err("inspect: one MODEL.rpf expected");
+        rp_inspect_usage(stderr);
+        return 2;
+    }
+
+    if (rp_model_open(&m, argv[optind], err, sizeof(err)) != 0) {
+        if (json) {
+            printf("{\"valid\":false,\"error\":\"");
+            for (i = 0; err[i] != '\0'; i++) {
+                if (err[i] == '"' || err[i] == '\\') {
+                    putchar('\\');
+                }
+                putchar(err[i] >= 0x20 ? err[i] : '?');
+            }
+            printf("\"}\n");
+        }
+        rp_err("inspect: %s: invalid model: %s", argv[optind], err);
+        return 1;
+    }
+
+    leaves = 0;
+    for (i = 0; i < m.hdr->n_nodes; i++) {
+        leaves += m.nodes[i].split == RP_NODE_LEAF;
+    }
+
+    rp_time_format(m.hdr->trained_at, tbuf, sizeof(tbuf));
+
+    if (json) {
+        printf("{\"valid\":true,\"file_size\":%llu,\"format\":%u,"
+               "\"version\":\"%s\",\"trained_at\":\"%s\",\"objective\":\"%s\","
+               "\"base_margin\":%.17g,\"trees\":%u,\"nodes\":%u,"
+               "\"leaves\":%u,\"max_depth\":%u,\"crc32\":\"%08x\","
+               "\"checksum\":\"ok\",\"features\":[",
+               (unsigned long long) m.hdr->file_size, m.hdr->format,
+               m.hdr->version, tbuf,
+               m.hdr->objective == RP_OBJ_LOGISTIC ? "binary:logistic" : "?",
+               m.hdr->base_margin, m.hdr->n_trees, m.hdr->n_nodes, leaves,
+               m.hdr->max_depth, m.hdr->crc32);
+        for (i = 0; i < m.hdr->n_features; i++) {
+            printf("%s\"%s\"", i ? "," : "",
+                   m.names + (size_t) i * RP_FEATURE_NAME_MAX);
+        }
+        printf("]}\n");
+
+    } else {
+        printf("file        %s (%llu bytes, format %u)\n", argv[optind],
+               (unsigned long long) m.hdr->file_size, m.hdr->format);
+        printf("version     %s\n", m.hdr->version);
+        printf("trained_at  %s\n", tbuf);
+        printf("objective   %s, base margin %.9g\n",
+               m.hdr->objective == RP_OBJ_LOGISTIC ? "binary:logistic" : "?",
+               m.hdr->base_margin);
+        printf("trees       %u, nodes %u (%u leaves), max depth %u\n",
+               m.hdr->n_trees, m.hdr->n_nodes, leaves, m.hdr->max_depth);
+        printf("checksum    ok (crc32 %08x)\n", m.hdr->crc32);
+        printf("features    %u:", m.hdr->n_features);
+        for (i = 0; i < m.hdr->n_features; i++) {
+            printf(" %s", m.names + (size_t) i * RP_FEATURE_NAME_MAX);
+        }
+        printf("\n");
+    }
+
+    rp_model_close(&m);
+
+    return 0;
+}

@@ -1,0 +1,461 @@
+/*
+ * rp_redis.c: "rp-train materialize" (replay an events file into the
+ * Redis feature store through rp_apply) and "rp-train verify" (read the
+ * store back with the module's HMGET and compare it with the state and
+ * the features computed offline from the same file).
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "rp_train.h"
+#include "rp_apply.h"
+#include "rp_store.h"
+
+
+#define RP_MISMATCH_SHOWN  10
+
+typedef struct {
+    const char  *redis;
+    int64_t      db;
+    int64_t      retention;
+    int64_t      batch;
+    int          strict;
+} rp_redis_opts_t;
+
+typedef struct {
+    rp_apply_t  *a;
+    uint64_t     n;
+    double       t0;
+    char         err[RP_ERR_MAX];
+} rp_mat_ctx_t;
+
+
+static redisContext *rp_redis_connect(const char *addr, int64_t db);
+static int rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o,
+    const char *cmd, void (*usage)(FILE *f));
+static void rp_materialize_usage(FILE *f);
+static void rp_verify_usage(FILE *f);
+static int rp_mat_row(void *ctx, const rp_event_t *ev, size_t line);
+static int rp_verify_pair(const rp_dataset_t *ds, uint32_t k,
+    const rp_user_state_t *u, const rp_pair_state_t *p, redisReply *r,
+    int64_t now, uint64_t *bad);
+
+
+static redisContext *
+rp_redis_connect(const char *addr, int64_t db)
+{
+    char            host[256];
+    const char     *colon;
+    int64_t         port;
+    redisReply     *r;
+    redisContext   *c;
+    struct timeval  tv;
+
+    colon = strrchr(addr, ':');
+    if (colon == NULL || colon == addr
+        || (size_t) (colon - addr) >= sizeof(host)
+        || rp_parse_i64(colon + 1, 1, 65535, &port) != 0)
+    {
+        rp_err("bad --redis \"%s\", expected HOST:PORT", addr);
+        return NULL;
+    }
+
+    memcpy(host, addr, colon - addr);
+    host[colon - addr] = '\0';
+
+    /* "[::1]:6379" */
+    if (host[0] == '[' && colon[-1] == ']') {
+        memmove(host, host + 1, colon - addr - 2);
+        host[colon - addr - 2] = '\0';
+    }
+
+    tv.tv_sec = 5;
+    tv.tv_usec = 0;
+    c = redisConnectWithTimeout(host, (int) port, tv);
+    if (c == NULL || c->err) {
+        rp_err("connect to redis %s failed: %s", addr,
+               c ? c->errstr : "out of memory");
+        if (c != NULL) {
+            redisFree(c);
+        }
+        return NULL;
+    }
+
+    tv.tv_sec = 60;
+    redisSetTimeout(c, tv);
+
+    if (db != 0) {
+        r = redisCommand(c, "SELECT %lld", (long long) db);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            rp_err("redis SELECT %lld failed: %s", (long long) db,
+                   r ? r->str : c->errstr);
+            if (r != NULL) {
+                freeReplyObject(r);
+            }
+            redisFree(c);
+            return NULL;
+        }
+        freeReplyObject(r);
+    }
+
+    return c;
+}
+
+
+static int
+rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
+    void (*usage)(FILE *f))
+{
+    int  c;
+
+    static const struct option  opts[] = {
+        { "redis", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'd' },
+        { "retention", required_argument, NULL, 't' },
+        { "batch", required_argument, NULL, 'b' },
+        { "strict", no_argument, NULL, 'S' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    memset(o, 0, sizeof(*o));
+    o->retention = RP_STORE_RETENTION_DEF;
+    o->batch = 1000;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o->redis = optarg;
+            break;
+        case 'd':
+            if (rp_parse_i64(optarg, 0, 1000000, &o->db) != 0) {
+                rp_err("%s: bad --db \"%s\"", cmd, optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            if (rp_parse_i64(optarg, 0, INT32_MAX, &o->retention) != 0) {
+                rp_err("%s: bad --retention \"%s\" (seconds, 0 = none)", cmd,
+                       optarg);
+                return 2;
+            }
+            break;
+        case 'b':
+            if (rp_parse_i64(optarg, 1, 1000000, &o->batch) != 0) {
+                rp_err("%s: bad --batch \"%s\"", cmd, optarg);
+                return 2;
+            }
+            break;
+        case 'S':
+            o->strict = 1;
+            break;
+        case 'q':
+            rp_quiet = 1;
+            break;
+        case 'v':
+            rp_verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    if (optind != argc - 1 || o->redis == NULL) {
+        rp_err("%s: %s", cmd, o->redis == NULL ? "--redis HOST:PORT is required"
+                                               : "one EVENTS.csv expected");
+        usage(stderr);
+        return 2;
+    }
+
+    return 0;
+}
+
+
+static void
+rp_materialize_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rp-train materialize EVENTS.csv --redis HOST:PORT [--db N]\n"
+        "         [--retention SECONDS] [--batch N] [--strict] [-q]\n"
+        "  replays the events into the feature store with the consumer's\n"
+        "  update script (EVALSHA, pipelined in batches, default 1000);\n"
+        "  replays of applied event ids change nothing. Retention default\n"
+        "  %d s (0 = keys never expire).\n", RP_STORE_RETENTION_DEF);
+}
+
+
+static int
+rp_mat_row(void *ctx, const rp_event_t *ev, size_t line)
+{
+    double         dt;
+    rp_mat_ctx_t  *m = ctx;
+
+    if (rp_apply_event(m->a, ev, m->err, sizeof(m->err)) != 0) {
+        rp_err("materialize: line %zu: %s", line, m->err);
+        return -1;
+    }
+
+    if (++m->n % 500000 == 0) {
+        dt = rp_now_sec() - m->t0;
+        rp_log("materialize: %llu events (%.0f/s)", (unsigned long long) m->n,
+               dt > 0 ? m->n / dt : 0.0);
+    }
+
+    return 0;
+}
+
+
+int
+rp_cmd_materialize(int argc, char **argv)
+{
+    int               rc;
+    size_t            lines, bad;
+    rp_mat_ctx_t      m;
+    redisContext     *c;
+    rp_redis_opts_t   o;
+    rp_apply_stats_t  st;
+
+    rc = rp_redis_opts(argc, argv, &o, "materialize", rp_materialize_usage);
+    if (rc != 0) {
+        return rc == 1 ? 0 : rc;
+    }
+
+    c = rp_redis_connect(o.redis, o.db);
+    if (c == NULL) {
+        return 1;
+    }
+
+    memset(&m, 0, sizeof(m));
+    m.t0 = rp_now_sec();
+    m.a = rp_apply_create(c, o.retention, (size_t) o.batch, m.err,
+                          sizeof(m.err));
+    if (m.a == NULL) {
+        rp_err("materialize: %s", m.err);
+        redisFree(c);
+        return 1;
+    }
+
+    rc = rp_csv_each(argv[optind], o.strict, rp_mat_row, &m, &lines, &bad);
+
+    if (rc == 0 && rp_apply_flush(m.a, m.err, sizeof(m.err)) != 0) {
+        rp_err("materialize: %s", m.err);
+        rc = -1;
+    }
+
+    rp_apply_stats(m.a, &st);
+
+    if (!rp_quiet || rc != 0) {
+        fprintf(stderr, "materialize: %llu events sent in %.2f s: applied "
+                "%llu, replays %llu, rejected %llu, bad rows %zu (NOSCRIPT "
+                "resent as EVAL: %llu)%s\n",
+                (unsigned long long) m.n, rp_now_sec() - m.t0,
+                (unsigned long long) st.applied,
+                (unsigned long long) st.replays,
+                (unsigned long long) st.rejected, bad,
+                (unsigned long long) st.noscript,
+                rc != 0 ? " (stopped by an error)" : "");
+    }
+
+    rp_apply_destroy(m.a);
+    redisFree(c);
+
+    return rc == 0 ? 0 : 1;
+}
+
+
+static void
+rp_verify_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rp-train verify EVENTS.csv --redis HOST:PORT [--db N]"
+        " [--batch N] [-q]\n"
+        "  reads every (user, product) of the file back from the store\n"
+        "  (HMGET, as the module does) and compares the raw state and the\n"
+        "  %d features with those computed offline from the whole file;\n"
+        "  exit 0 when all agree, 1 otherwise\n", RP_NFEATURES);
+}
+
+
+static int
+rp_verify_pair(const rp_dataset_t *ds, uint32_t k, const rp_user_state_t *u,
+    const rp_pair_state_t *p, redisReply *r, int64_t now, uint64_t *bad)
+{
+    int              found, i, diff;
+    size_t           j;
+    float            fa[RP_NFEATURES], fb[RP_NFEATURES];
+    rp_store_val_t   vals[RP_STORE_READ_FIELDS];
+    rp_user_state_t  su;
+    rp_pair_state_t  sp;
+    char             err[RP_ERR_MAX];
+    const char      *user, *product;
+
+    user = ds->users.names[ds->pair_user[k]];
+    product = ds->products.names[ds->pair_product[k]];
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != RP_STORE_READ_FIELDS) {
+        rp_err("verify: %s/%s: unexpected HMGET reply", user, product);
+        return -1;
+    }
+
+    for (j = 0; j < r->elements; j++) {
+        vals[j].str = r->element[j]->type == REDIS_REPLY_STRING
+                      ? r->element[j]->str : NULL;
+        vals[j].len = vals[j].str ? r->element[j]->len : 0;
+    }
+
+    if (rp_store_parse_read(vals, r->elements, &su, &sp, &found, err,
+                            sizeof(err)) != 0)
+    {
+        rp_err("verify: %s/%s: %s", user, product, err);
+        (*bad)++;
+        return 0;
+    }
+
+    diff = !found;
+
+#define rp_cmp(field, a, b)                                                  \
+    if ((a) != (b)) {                                                        \
+        if (*bad < RP_MISMATCH_SHOWN) {                                      \
+            rp_err("verify: %s/%s: %s: store %lld, offline %lld", user,      \
+                   product, field, (long long) (a), (long long) (b));        \
+        }                                                                    \
+        diff = 1;                                                            \
+    }
+
+    if (found) {
+        rp_cmp("n", su.event_count, u->event_count);
+        rp_cmp("s", su.amount_sum, u->amount_sum);
+        rp_cmp("lo", su.amount_min, u->amount_min);
+        rp_cmp("hi", su.amount_max, u->amount_max);
+        rp_cmp("pn", su.purchase_count, u->purchase_count);
+        rp_cmp("ps", su.purchase_sum, u->purchase_sum);
+        rp_cmp("vn", su.view_count, u->view_count);
+        rp_cmp("rn", su.repeat_products, u->repeat_products);
+        rp_cmp("lp", su.last_purchase, u->last_purchase);
+        rp_cmp("p:v", sp.views, p->views);
+        rp_cmp("p:b", sp.purchases, p->purchases);
+
+    } else if (*bad < RP_MISMATCH_SHOWN) {
+        rp_err("verify: %s: not in the store", user);
+    }
+
+#undef rp_cmp
+
+    if (!diff) {
+        rp_features_compute(&su, &sp, now, fa);
+        rp_features_compute(u, p, now, fb);
+        for (i = 0; i < RP_NFEATURES; i++) {
+            if (memcmp(&fa[i], &fb[i], sizeof(float)) != 0) {
+                if (*bad < RP_MISMATCH_SHOWN) {
+                    rp_err("verify: %s/%s: feature %s: store %.9g, "
+                           "offline %.9g", user, product, rp_features[i].name,
+                           fa[i], fb[i]);
+                }
+                diff = 1;
+            }
+        }
+    }
+
+    *bad += diff;
+    return 0;
+}
+
+
+int
+rp_cmd_verify(int argc, char **argv)
+{
+    int               rc;
+    void             *rp;
+    uint32_t          k, start, end;
+    uint64_t          bad;
+    rp_dataset_t      ds;
+    redisContext     *c;
+    rp_store_cmd_t    cmd;
+    rp_redis_opts_t   o;
+    rp_pair_state_t  *pairs;
+    rp_user_state_t  *users;
+    const char       *user, *product;
+
+    rc = rp_redis_opts(argc, argv, &o, "verify", rp_verify_usage);
+    if (rc != 0) {
+        return rc == 1 ? 0 : rc;
+    }
+
+    c = rp_redis_connect(o.redis, o.db);
+    if (c == NULL) {
+        return 1;
+    }
+
+    if (rp_dataset_load(&ds, argv[optind], o.strict) != 0) {
+        redisFree(c);
+        return 1;
+    }
+
+    rp_state_at(&ds, INT64_MAX, 0, &users, &pairs, NULL);
+
+    bad = 0;
+    rc = 0;
+
+    for (start = 0; rc == 0 && start < ds.n_pairs; start = end) {
+        end = start + (uint32_t) o.batch;
+        end = end > ds.n_pairs ? ds.n_pairs : end;
+
+        for (k = start; k < end; k++) {
+            user = ds.users.names[ds.pair_user[k]];
+            product = ds.products.names[ds.pair_product[k]];
+
+            if (rp_store_read_cmd(&cmd, user, strlen(user), product,
+                                  strlen(product)) != 0
+                || redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen)
+                   != REDIS_OK)
+            {
+                rp_err("verify: cannot build or send HMGET for %s/%s",
+                       user, product);
+                rc = -1;
+                break;
+            }
+        }
+
+        for (k = start; rc == 0 && k < end; k++) {
+            if (redisGetReply(c, &rp) != REDIS_OK || rp == NULL) {
+                rp_err("verify: redis: %s", c->errstr);
+                rc = -1;
+                break;
+            }
+
+            rc = rp_verify_pair(&ds, k, &users[ds.pair_user[k]], &pairs[k],
+                                rp, ds.last_ts, &bad);
+            freeReplyObject(rp);
+        }
+    }
+
+    if (rc == 0) {
+        if (bad == 0) {
+            rp_log("verify: %u pairs of %u users: store equals offline state",
+                   ds.n_pairs, ds.users.n);
+        } else {
+            rp_err("verify: %llu of %u pairs differ from the offline state",
+                   (unsigned long long) bad, ds.n_pairs);
+        }
+    }
+
+    free(users);
+    free(pairs);
+    rp_dataset_free(&ds);
+    redisFree(c);
+
+    return (rc == 0 && bad == 0) ? 0 : 1;
+}

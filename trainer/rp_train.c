@@ -1,0 +1,203 @@
+/*
+ * rp_train.c: rp-train's entry point, subcommand dispatch and the small
+ * helpers every subcommand uses (messages, allocation, argument parsing).
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "rp_train.h"
+
+
+typedef struct {
+    const char  *name;
+    int        (*run)(int argc, char **argv);
+    const char  *summary;
+} rp_subcmd_t;
+
+
+static void rp_usage(FILE *f);
+
+
+int  rp_quiet;
+int  rp_verbose;
+
+static const rp_subcmd_t  rp_subcmds[] = {
+    { "generate", rp_cmd_generate, "synthetic shop events as CSV" },
+    { "features", rp_cmd_features, "the training matrix at a cutoff" },
+    { "fit", rp_cmd_fit, "train, prove parity, write MODEL.rpf + MODEL.json" },
+    { "eval", rp_cmd_eval, "metrics of a model on an events file (JSON)" },
+    { "inspect", rp_cmd_inspect, "what a model file holds; validates it" },
+    { "materialize", rp_cmd_materialize, "replay events into the Redis store" },
+    { "verify", rp_cmd_verify, "compare the Redis store with the events" },
+    { NULL, NULL, NULL }
+};
+
+
+static void
+rp_usage(FILE *f)
+{
+    const rp_subcmd_t  *c;
+
+    fprintf(f, "usage: rp-train COMMAND [OPTIONS] (COMMAND --help for more)\n");
+
+    for (c = rp_subcmds; c->name != NULL; c++) {
+        fprintf(f, "  %-12s %s\n", c->name, c->summary);
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                 rc;
+    double              t0;
+    struct rusage       ru;
+    const rp_subcmd_t  *c;
+
+    if (argc < 2) {
+        rp_usage(stderr);
+        return 2;
+    }
+
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "help") == 0)
+    {
+        rp_usage(stdout);
+        return 0;
+    }
+
+    for (c = rp_subcmds; c->name != NULL; c++) {
+        if (strcmp(argv[1], c->name) == 0) {
+            break;
+        }
+    }
+
+    if (c->name == NULL) {
+        rp_err("unknown command \"%s\"", argv[1]);
+        rp_usage(stderr);
+        return 2;
+    }
+
+    t0 = rp_now_sec();
+    rc = c->run(argc - 1, argv + 1);
+
+    if (rp_verbose && getrusage(RUSAGE_SELF, &ru) == 0) {
+        fprintf(stderr, "rp-train %s: wall %.2f s, user %.2f s, "
+                "max rss %ld KiB\n", c->name, rp_now_sec() - t0,
+                ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+                ru.ru_maxrss);
+    }
+
+    return rc;
+}
+
+
+void
+rp_log(const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (rp_quiet) {
+        return;
+    }
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+
+void
+rp_err(const char *fmt, ...)
+{
+    va_list  ap;
+
+    fputs("rp-train: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+
+void *
+rp_xalloc(size_t n)
+{
+    void  *p;
+
+    p = calloc(1, n ? n : 1);
+    if (p == NULL) {
+        rp_err("out of memory (%zu bytes)", n);
+        exit(1);
+    }
+
+    return p;
+}
+
+
+void *
+rp_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL) {
+        rp_err("out of memory (%zu bytes)", n);
+        exit(1);
+    }
+
+    return p;
+}
+
+
+double
+rp_now_sec(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+int
+rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char       *end;
+    long long   v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+
+    *out = v;
+    return 0;
+}
+
+
+int
+rp_parse_time_arg(const char *s, int64_t *out)
+{
+    return rp_time_parse(s, strlen(s), out);
+}
+
+
+int
+rp_nthreads(void)
+{
+    long  n;
+
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (int) n : 1;
+}

@@ -1,0 +1,32 @@
+# trainer/trainer.mk: rp-train (generate, features, fit, eval, inspect,
+# materialize, verify), its test suite and its benchmark.
+# Included by the top-level Makefile.
+
+TRAIN_SRCS := $(sort $(wildcard trainer/*.c))
+TRAIN_HDRS := $(sort $(wildcard trainer/*.h))
+TRAIN_OBJS := $(patsubst trainer/%.c,$(BUILD)/obj/trainer/%.o,$(TRAIN_SRCS))
+TRAIN_LIBS := -lxgboost -lhiredis $(CORE_LIBS) -lpthread
+
+ALL_TARGETS   += $(BUILD)/rp-train
+TEST_TARGETS  += test-trainer
+BENCH_TARGETS += bench-train
+
+$(BUILD)/obj/trainer/%.o: trainer/%.c $(TRAIN_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -c -o $@ $<
+
+$(BUILD)/rp-train: $(TRAIN_OBJS) $(LIBRP)
+	$(CC) $(RP_CFLAGS) -o $@ $(TRAIN_OBJS) $(LIBRP) $(TRAIN_LIBS)
+
+$(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_metrics.c \
+        $(TRAIN_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ \
+	    tests/trainer_metrics.c trainer/rp_metrics.c -lm
+
+.PHONY: test-trainer bench-train
+test-trainer: $(BUILD)/rp-train $(BUILD)/trainer-metrics-test
+	scripts/with-redis tests/trainer-test.sh
+
+bench-train: $(BUILD)/rp-train
+	bench/bench-train.sh
