@@ -1,7 +1,11 @@
 /*
  * bench_score.c: scoring cost of the core scorer.
  *
- *   bench_score [MODEL.rpf ...]
+ *   bench_score [--rows MATRIX.csv] [MODEL.rpf ...]
+ *
+ * Rows: the feature columns of an `rp-train features` matrix (real feature
+ * distributions, hence realistic branch behaviour), repeated to 10,000;
+ * without --rows, uniform random values in [0, 100).
  *
  * For each model (the given files, plus a synthetic forest of 100 complete
  * trees of depth 10 over the 14 features), prints ns per row for single
@@ -49,7 +53,7 @@ now_ns(void)
 {
     struct timespec  ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);   /* CPU time: immune to preemption by other processes */
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -129,19 +133,58 @@ visits(const rp_model_t *m, const float *x)
 }
 
 
+enum { NROWS = 10000 };
+static float   rows[NROWS * RP_NFEATURES];
+
+
+/* Loads the 14 feature columns of a features matrix, repeated to NROWS. */
+static int
+load_rows(const char *path)
+{
+    FILE   *f = fopen(path, "r");
+    char    line[4096], *p, *end;
+    long    n = 0, r, i;
+    int     col;
+
+    if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
+        return -1;
+    }
+    while (n < NROWS && fgets(line, sizeof(line), f) != NULL) {
+        p = line;
+        for (col = 0; col < 2; col++) {          /* user_id, product_id */
+            p = strchr(p, ',');
+            if (p == NULL) {
+                return -1;
+            }
+            p++;
+        }
+        for (i = 0; i < RP_NFEATURES; i++) {
+            rows[n * RP_NFEATURES + i] = strtof(p, &end);
+            if (end == p) {
+                return -1;
+            }
+            p = end + 1;
+        }
+        n++;
+    }
+    fclose(f);
+    if (n == 0) {
+        return -1;
+    }
+    for (r = n; r < NROWS; r++) {
+        memcpy(rows + r * RP_NFEATURES, rows + (r % n) * RP_NFEATURES,
+               sizeof(float) * RP_NFEATURES);
+    }
+    return 0;
+}
+
+
 static void
 bench(const char *label, const rp_model_t *m)
 {
-    enum { NROWS = 10000 };
-    static float   rows[NROWS * RP_NFEATURES];
     static double  out[NROWS];
-    uint64_t       s = 99;
     double         t0, single, b100, b10k, sink = 0, nv = 0;
     long           a0, reps, r, i;
-
-    for (i = 0; i < NROWS * RP_NFEATURES; i++) {
-        rows[i] = (float) (rnd(&s) % 100);
-    }
     for (i = 0; i < 1000; i++) {
         nv += visits(m, rows + i * RP_NFEATURES);
     }
@@ -184,14 +227,27 @@ main(int argc, char **argv)
     char        err[RP_ERR_MAX];
     void       *img;
     size_t      len;
-    int         i;
+    int         i = 1;
+    uint64_t    s = 99;
+    long        k;
+
+    for (k = 0; k < NROWS * RP_NFEATURES; k++) {
+        rows[k] = (float) (rnd(&s) % 100);
+    }
+    if (argc > 2 && strcmp(argv[1], "--rows") == 0) {
+        if (load_rows(argv[2]) != 0) {
+            fprintf(stderr, "bench_score: cannot read feature rows from %s\n", argv[2]);
+            return 1;
+        }
+        i = 3;
+    }
 
     printf("| model | trees | nodes | max depth | nodes visited/row | ns/row single | "
            "ns/row batch 100 | ns/row batch 10k | ns/node visit (single) | "
            "allocations while scoring |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|\n");
 
-    for (i = 1; i < argc; i++) {
+    for (; i < argc; i++) {
         if (rp_model_open(&m, argv[i], err, sizeof(err)) != 0) {
             fprintf(stderr, "bench_score: %s: %s\n", argv[i], err);
             return 1;

@@ -557,91 +557,72 @@ rp_model_close(rp_model_t *m)
 
 /*
  * Scoring. A walk down one tree is a chain of dependent loads (node, then
- * feature, then the next node), so its cost is memory latency, not work.
- * Independent walks overlap: one row goes down RP_LANES trees at once, and
- * a batch goes down each tree RP_LANES rows at a time. The step is
- * branch-free (a select), and a NaN goes where the node's default says.
+ * feature, then the next node), so its cost is memory latency and branch
+ * mispredictions, not work. So walks are interleaved and branch-free:
+ *
+ * - one row goes down RP_LANES trees at once, a batch goes down each tree
+ *   RP_LANES rows at a time, so independent loads overlap;
+ * - a step is a select, never a branch, and a leaf absorbs (a walk that
+ *   reached its leaf stays there), so every lane runs for the group's
+ *   recorded depth with no data-dependent exit. The loader proved the
+ *   depths, the child indices and the feature indices, so this is safe.
+ *
+ * A leaf's split is all ones: its feature index masked with 63 reads x[63],
+ * which is why every row buffer here has RP_MODEL_MAX_FEATURES floats.
  */
 
-#define RP_LANES  8
+#define RP_LANES   8
+#define RP_FMASK   (RP_MODEL_MAX_FEATURES - 1)
 
-#define RP_GO_LEFT(v, node, s)                                               \
-    (((v) < (node).value) | (((v) != (v)) & (int) ((s) >> 31)))
-
-/* i + 1 when go_left, else right: a mask select, never a branch */
-#define RP_NEXT(i, node, go)                                                 \
-    ((((i) + 1) & (0u - (uint32_t) (go)))                                    \
-     | ((node).right & ((uint32_t) (go) - 1u)))
+typedef char rp_check_fmask[(RP_MODEL_MAX_FEATURES & RP_FMASK) == 0 ? 1 : -1];
 
 
-static inline int
-rp_any_leaf(const uint32_t *s)
+static inline uint32_t
+rp_step(const rp_node_t *n, uint32_t i, const float *x)
 {
-    uint32_t  k;
-    int       any = 0;
+    uint32_t  s = n[i].split, go, next, leaf;
+    float     v = x[s & RP_FMASK];
 
-    for (k = 0; k < RP_LANES; k++) {
-        any |= s[k] == RP_NODE_LEAF;
-    }
+    /* left iff v < threshold, or v is NaN and the default is left */
+    go = (uint32_t) ((v < n[i].value) | ((v != v) & (int) (s >> 31)));
+    next = ((i + 1) & (0u - go)) | (n[i].right & (go - 1u));
+    leaf = (uint32_t) (s == RP_NODE_LEAF);
 
-    return any;
+    return (i & (0u - leaf)) | (next & (leaf - 1u));
 }
 
 
-/* Finishes one walk from node i; returns the leaf value. */
-static inline float
-rp_walk(const rp_node_t *n, uint32_t i, const float *x)
-{
-    uint32_t  s;
-    float     v;
-
-    while ((s = n[i].split) != RP_NODE_LEAF) {
-        v = x[s & RP_NODE_FEATURE_MASK];
-        i = RP_NEXT(i, n[i], RP_GO_LEFT(v, n[i], s));
-    }
-
-    return n[i].value;
-}
-
-
-/* Margin of one row in model order. */
+/* Margin of one row in model order (x has RP_MODEL_MAX_FEATURES floats). */
 static double
 rp_model_margin(const rp_model_t *m, const float *x)
 {
-    const rp_node_t  *base = m->nodes, *n[RP_LANES];
+    const rp_node_t  *n[RP_LANES];
     const rp_tree_t  *tr = m->trees;
-    uint32_t          t, nt = m->hdr->n_trees, i[RP_LANES], s[RP_LANES], k;
+    uint32_t          t, nt = m->hdr->n_trees, i[RP_LANES], k, lanes, d, step;
     double            margin = m->hdr->base_margin;
-    float             v;
 
-    for (t = 0; t + RP_LANES <= nt; t += RP_LANES) {
+    for (t = 0; t < nt; t += lanes) {
+        lanes = nt - t < RP_LANES ? nt - t : RP_LANES;
+        d = 0;
+
         for (k = 0; k < RP_LANES; k++) {
-            n[k] = base + tr[t + k].first;
+            /* spare lanes re-walk the group's first tree and are ignored */
+            n[k] = m->nodes + tr[t + (k < lanes ? k : 0)].first;
             i[k] = 0;
+            if (k < lanes && tr[t + k].depth > d) {
+                d = tr[t + k].depth;
+            }
         }
 
-        /* step all lanes while every lane is at an internal node */
-        for ( ;; ) {
+        for (step = 0; step < d; step++) {
             for (k = 0; k < RP_LANES; k++) {
-                s[k] = n[k][i[k]].split;
-            }
-            if (rp_any_leaf(s)) {
-                break;
-            }
-            for (k = 0; k < RP_LANES; k++) {
-                v = x[s[k] & RP_NODE_FEATURE_MASK];
-                i[k] = RP_NEXT(i[k], n[k][i[k]],
-                               RP_GO_LEFT(v, n[k][i[k]], s[k]));
+                i[k] = rp_step(n[k], i[k], x);
             }
         }
 
-        for (k = 0; k < RP_LANES; k++) {
-            margin += rp_walk(n[k], i[k], x);
+        for (k = 0; k < lanes; k++) {
+            margin += n[k][i[k]].value;
         }
-    }
-
-    for (; t < nt; t++) {
-        margin += rp_walk(base + tr[t].first, 0, x);
     }
 
     return margin;
@@ -658,11 +639,18 @@ rp_sigmoid(double margin)
 double
 rp_model_score_raw(const rp_model_t *m, const float *x)
 {
-    return rp_sigmoid(rp_model_margin(m, x));
+    float     buf[RP_MODEL_MAX_FEATURES];
+    uint32_t  j;
+
+    for (j = 0; j < RP_MODEL_MAX_FEATURES; j++) {
+        buf[j] = j < m->hdr->n_features ? x[j] : 0;
+    }
+
+    return rp_sigmoid(rp_model_margin(m, buf));
 }
 
 
-/* Table order -> model order (at most RP_MODEL_MAX_FEATURES floats). */
+/* Table order -> model order, padded to RP_MODEL_MAX_FEATURES floats. */
 static inline void
 rp_model_gather(const rp_model_t *m, const float *features, float *x)
 {
@@ -670,6 +658,9 @@ rp_model_gather(const rp_model_t *m, const float *features, float *x)
 
     for (j = 0; j < m->hdr->n_features; j++) {
         x[j] = features[m->feat_map[j]];
+    }
+    for (; j < RP_MODEL_MAX_FEATURES; j++) {
+        x[j] = 0;
     }
 }
 
@@ -685,57 +676,97 @@ rp_model_score(const rp_model_t *m, const float *features)
 }
 
 
+/*
+ * Large batches (thousands of rows, the trainer's evaluation): each tree is
+ * walked by every row in turn, so the tree stays in L1 for the whole pass
+ * and the plain branchy walk wins over the padded branch-free lanes
+ * (bench/RESULTS.md has the measurements behind RP_WIDE_BATCH).
+ */
+
+#define RP_WIDE_BATCH  1024
+
+static void
+rp_model_score_wide(const rp_model_t *m, const float *rows, size_t n,
+    double *out)
+{
+    const rp_node_t  *nodes;
+    const float      *x;
+    uint32_t          t, i, s;
+    size_t            r;
+    float             v;
+
+    for (r = 0; r < n; r++) {
+        out[r] = m->hdr->base_margin;
+    }
+
+    for (t = 0; t < m->hdr->n_trees; t++) {
+        nodes = m->nodes + m->trees[t].first;
+
+        for (r = 0; r < n; r++) {
+            x = rows + r * RP_NFEATURES;
+            i = 0;
+            while ((s = nodes[i].split) != RP_NODE_LEAF) {
+                v = x[m->feat_map[s & RP_NODE_FEATURE_MASK]];
+                /* a real branch: mostly predictable here, and
+                 * speculation cuts the chain of dependent loads */
+                if (v < nodes[i].value || (isnan(v) && (s & RP_NODE_DEFAULT_LEFT))) {
+                    i++;
+                } else {
+                    i = nodes[i].right;
+                }
+            }
+            out[r] += nodes[i].value;
+        }
+    }
+
+    for (r = 0; r < n; r++) {
+        out[r] = rp_sigmoid(out[r]);
+    }
+}
+
+
 void
 rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
     double *out)
 {
-    enum { CHUNK = 128 };
-    float             x[CHUNK * RP_MODEL_MAX_FEATURES];
+    enum { CHUNK = 64 };
+    float             x[CHUNK][RP_MODEL_MAX_FEATURES];
     const rp_node_t  *nodes;
-    const float      *xr[RP_LANES];
-    uint32_t          t, nt = m->hdr->n_trees, nf = m->hdr->n_features;
-    uint32_t          i[RP_LANES], s[RP_LANES], k;
-    size_t            c, r, cn;
-    float             v;
+    uint32_t          t, nt = m->hdr->n_trees, i[RP_LANES], k, d, step;
+    size_t            c, r, cn, rr;
+
+    if (n >= RP_WIDE_BATCH) {
+        rp_model_score_wide(m, rows, n, out);
+        return;
+    }
 
     for (c = 0; c < n; c += CHUNK) {
         cn = n - c < CHUNK ? n - c : CHUNK;
 
         for (r = 0; r < cn; r++) {
-            rp_model_gather(m, rows + (c + r) * RP_NFEATURES, x + r * nf);
+            rp_model_gather(m, rows + (c + r) * RP_NFEATURES, x[r]);
             out[c + r] = m->hdr->base_margin;
         }
 
-        /* trees outside, rows inside: each tree stays hot across the chunk,
-         * whose rows are packed (n_features floats each) to stay in L1 */
+        /* trees outside, rows inside: each tree stays hot across the chunk */
         for (t = 0; t < nt; t++) {
             nodes = m->nodes + m->trees[t].first;
+            d = m->trees[t].depth;
 
-            for (r = 0; r + RP_LANES <= cn; r += RP_LANES) {
+            for (r = 0; r < cn; r += RP_LANES) {
                 for (k = 0; k < RP_LANES; k++) {
-                    xr[k] = x + (r + k) * nf;
                     i[k] = 0;
                 }
-                for ( ;; ) {
+                for (step = 0; step < d; step++) {
                     for (k = 0; k < RP_LANES; k++) {
-                        s[k] = nodes[i[k]].split;
-                    }
-                    if (rp_any_leaf(s)) {
-                        break;
-                    }
-                    for (k = 0; k < RP_LANES; k++) {
-                        v = xr[k][s[k] & RP_NODE_FEATURE_MASK];
-                        i[k] = RP_NEXT(i[k], nodes[i[k]],
-                                       RP_GO_LEFT(v, nodes[i[k]], s[k]));
+                        /* spare lanes past the chunk re-walk its last row */
+                        rr = r + k < cn ? r + k : cn - 1;
+                        i[k] = rp_step(nodes, i[k], x[rr]);
                     }
                 }
-                for (k = 0; k < RP_LANES; k++) {
-                    out[c + r + k] += rp_walk(nodes, i[k], xr[k]);
+                for (k = 0; k < RP_LANES && r + k < cn; k++) {
+                    out[c + r + k] += nodes[i[k]].value;
                 }
-            }
-
-            for (; r < cn; r++) {
-                out[c + r] += rp_walk(nodes, 0, x + r * nf);
             }
         }
     }

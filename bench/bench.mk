@@ -1,0 +1,24 @@
+# Benchmarks (make bench runs every BENCH_TARGETS entry, then collects the
+# figures into bench/RESULTS.md). Not part of make test.
+
+BENCH_DIR := $(BUILD)/bench
+ALL_TARGETS += $(BUILD)/bench_score
+BENCH_TARGETS += bench-score
+
+$(BUILD)/bench_score: bench/bench_score.c $(LIBRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LIBRP) \
+	    $(CORE_LIBS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
+# The scorer on the default model (rp-train's defaults) with real feature
+# rows, and on a synthetic worst case: 100 complete trees of depth 10.
+.PHONY: bench-score
+bench-score: $(BUILD)/bench_score $(BUILD)/rp-train
+	@mkdir -p $(BENCH_DIR)
+	$(BUILD)/rp-train generate -q -o $(BENCH_DIR)/events.csv
+	$(BUILD)/rp-train fit -q $(BENCH_DIR)/events.csv -o $(BENCH_DIR)/model.rpf
+	$(BUILD)/rp-train features -q $(BENCH_DIR)/events.csv \
+	    --cutoff 2025-05-30T00:00:00Z -o $(BENCH_DIR)/matrix.csv
+	bench/bench-score.sh $(BUILD)/bench_score $(BENCH_DIR)/matrix.csv \
+	    $(BENCH_DIR)/model.rpf > bench/score-results.md
+	cat bench/score-results.md
