@@ -1,0 +1,6 @@
+-- wrk script for bench-module.sh: POST the body in RP_BODY_FILE to the URL.
+local f = assert(io.open(os.getenv("RP_BODY_FILE"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+wrk.headers["Content-Type"] = "application/json"
+f:close()

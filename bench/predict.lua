@@ -1,0 +1,4 @@
+-- wrk script: POST /predict for a stored user (t/data/events.csv).
+wrk.method = "POST"
+wrk.body = '{"user_id":"u_loyal","product_id":"p1"}'
+wrk.headers["Content-Type"] = "application/json"

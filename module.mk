@@ -1,0 +1,53 @@
+# module.mk: builds build/ngx_http_rp_module.so (included by the Makefile).
+#
+# The nginx source tree is copied from Debian's nginx-dev (or NGINX_SRC) to
+# build/nginx-src and configured once with the same flags as the packaged
+# binary (--with-compat), so the module loads into /usr/sbin/nginx.
+# configure runs again only when `config` or the list of sources changes.
+
+NGINX_SRC  ?= /usr/share/nginx/src
+RP_NGX_DIR := $(BUILD)/nginx-src
+RP_NGX_SO  := $(BUILD)/ngx_http_rp_module.so
+RP_NGX_DEP := config ngx_http_rp_module.c $(wildcard src/ngx_http_rp_*.[ch]) \
+              $(CORE_SRCS) $(CORE_HDRS)
+
+# Until the core library exists the module cannot link; keep `make` green.
+ifneq ($(wildcard src/rp_model.c),)
+ALL_TARGETS += $(RP_NGX_SO)
+endif
+
+$(RP_NGX_DIR)/.rp-copied:
+	rm -rf $(RP_NGX_DIR)
+	@mkdir -p $(RP_NGX_DIR)
+	cp -R $(NGINX_SRC)/. $(RP_NGX_DIR)/
+	touch $@
+
+# the source list as a file that changes only when the list does
+RP_NGX_LIST := $(BUILD)/ngx_http_rp_srcs.list
+RP_NGX_SRCS := $(sort $(wildcard src/ngx_http_rp_*.c src/rp_*.c))
+$(shell mkdir -p $(BUILD); echo '$(RP_NGX_SRCS)' | cmp -s - $(RP_NGX_LIST) \
+    || echo '$(RP_NGX_SRCS)' > $(RP_NGX_LIST))
+
+$(RP_NGX_DIR)/.rp-configured: config $(RP_NGX_LIST) $(RP_NGX_DIR)/.rp-copied
+	cd $(RP_NGX_DIR) && bash -c ' \
+	    if [ -f ./conf_flags ]; then . ./conf_flags; \
+	    else NGX_CONF_FLAGS=(--with-compat); fi; \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(CURDIR)' > configure.log 2>&1 \
+	    || { tail -20 $(RP_NGX_DIR)/configure.log; exit 1; }
+	touch $@
+
+$(RP_NGX_SO): $(RP_NGX_DIR)/.rp-configured $(RP_NGX_DEP)
+	$(MAKE) -C $(RP_NGX_DIR) -f objs/Makefile modules
+	cp $(RP_NGX_DIR)/objs/ngx_http_rp_module.so $@.tmp
+	mv -f $@.tmp $@
+
+.PHONY: module
+module: $(RP_NGX_SO)
+
+# benchmark: bench/bench-module.sh writes bench/module-results.md
+BENCH_TARGETS += bench-module
+
+.PHONY: bench-module
+bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
+	scripts/with-redis bench/bench-module.sh

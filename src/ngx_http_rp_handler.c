@@ -1,0 +1,908 @@
+
+/*
+ * Copyright (C) rp authors
+ *
+ * The request path. Lifecycle of a prediction (NOTES.md 1.4):
+ *
+ *   content handler -> read body -> body handler: parse, validate, queue
+ *   one HMGET per item (ngx_http_rp_redis_read), arm the request timer;
+ *   then exactly one of
+ *     - the last reply  (ngx_http_rp_redis_reply -> items_ready)
+ *     - the timer       (ngx_http_rp_timeout_handler -> items_ready)
+ *     - a client abort  (the pool cleanup detaches the waiter)
+ *   answers or ends the request. The waiter lives outside the pool and is
+ *   detached by whichever comes first, so late replies touch nothing.
+ */
+
+
+#include "ngx_http_rp_module.h"
+#include "ngx_http_rp_body.h"
+
+
+static ngx_int_t ngx_http_rp_not_allowed(ngx_http_request_t *r,
+    const char *allow);
+static ngx_http_rp_ctx_t *ngx_http_rp_create_ctx(ngx_http_request_t *r,
+    ngx_uint_t endpoint);
+static void ngx_http_rp_ctx_cleanup(void *data);
+static void ngx_http_rp_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rp_parse_body(ngx_http_request_t *r,
+    ngx_http_rp_ctx_t *ctx, ngx_http_rp_loc_conf_t *rlcf);
+static ngx_int_t ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
+    const char *error, const char *detail);
+static ngx_int_t ngx_http_rp_start_lookup(ngx_http_request_t *r,
+    ngx_http_rp_ctx_t *ctx);
+static void ngx_http_rp_timeout_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_rp_respond(ngx_http_request_t *r,
+    ngx_http_rp_ctx_t *ctx);
+static ngx_int_t ngx_http_rp_respond_predict(ngx_http_request_t *r,
+    ngx_http_rp_ctx_t *ctx);
+static ngx_int_t ngx_http_rp_respond_features(ngx_http_request_t *r,
+    ngx_http_rp_ctx_t *ctx);
+static ngx_int_t ngx_http_rp_features_request(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rp_health(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rp_model_info(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len);
+
+
+static ngx_str_t  ngx_http_rp_json_type = ngx_string("application/json");
+
+
+ngx_int_t
+ngx_http_rp_content_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_http_rp_ctx_t       *ctx;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    switch (rlcf->endpoint) {
+
+    case NGX_HTTP_RP_EP_PREDICT:
+    case NGX_HTTP_RP_EP_BATCH:
+
+        if (r->method != NGX_HTTP_POST) {
+            return ngx_http_rp_not_allowed(r, "POST");
+        }
+
+        ctx = ngx_http_rp_create_ctx(r, rlcf->endpoint);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r, ngx_http_rp_body_handler);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+
+    case NGX_HTTP_RP_EP_FEATURES:
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return ngx_http_rp_not_allowed(r, "GET, HEAD");
+        }
+
+        return ngx_http_rp_features_request(r);
+
+    default:
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return ngx_http_rp_not_allowed(r, "GET, HEAD");
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (rlcf->endpoint == NGX_HTTP_RP_EP_HEALTH) {
+            return ngx_http_rp_health(r);
+        }
+
+        if (rlcf->endpoint == NGX_HTTP_RP_EP_MODEL_INFO) {
+            return ngx_http_rp_model_info(r);
+        }
+
+        return ngx_http_rp_metrics_handler(r);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_rp_not_allowed(ngx_http_request_t *r, const char *allow)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value.data = (u_char *) allow;
+    h->value.len = ngx_strlen(allow);
+
+    return ngx_http_rp_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                  "method_not_allowed", allow);
+}
+
+
+static ngx_http_rp_ctx_t *
+ngx_http_rp_create_ctx(ngx_http_request_t *r, ngx_uint_t endpoint)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_rp_ctx_t   *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_rp_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_rp_ctx_cleanup;
+    cln->data = ctx;
+
+    ctx->request = r;
+    ctx->endpoint = endpoint;
+    ctx->start_us = ngx_http_rp_now_us();
+
+    ctx->timer.handler = ngx_http_rp_timeout_handler;
+    ctx->timer.data = ctx;
+    ctx->timer.log = r->connection->log;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_rp_module);
+
+    return ctx;
+}
+
+
+/* runs when the request pool goes: whatever ended the request */
+
+static void
+ngx_http_rp_ctx_cleanup(void *data)
+{
+    ngx_http_rp_ctx_t  *ctx = data;
+
+    if (ctx->waiter) {
+        ngx_http_rp_waiter_detach(ctx->waiter);
+        ctx->waiter = NULL;
+    }
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    if (ctx->json) {
+        cJSON_Delete(ctx->json);
+        ctx->json = NULL;
+    }
+}
+
+
+static void
+ngx_http_rp_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_http_rp_ctx_t       *ctx;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rp_module);
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    rc = ngx_http_rp_parse_body(r, ctx, rlcf);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_rp_start_lookup(r, ctx);
+
+    } else if (rc == NGX_DECLINED) {
+        rc = ngx_http_rp_send_error(r, (ngx_uint_t) ctx->berr.status,
+                                    ctx->berr.error, ctx->berr.detail);
+    }
+
+    if (rc == NGX_DONE) {
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/*
+ * NGX_OK when the body is good; NGX_DECLINED with the error stored in ctx
+ * (the caller sends it); else an HTTP status to finalize with.
+ */
+
+static ngx_int_t
+ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_loc_conf_t *rlcf)
+{
+    u_char                   *p, *body;
+    size_t                    len, n, i;
+    cJSON                    *root, *item;
+    ngx_buf_t                *b;
+    ngx_chain_t              *cl;
+    ngx_http_rp_item_t       *it;
+    ngx_http_request_body_t  *rb;
+    ngx_http_rp_body_item_t   bi;
+
+    rb = r->request_body;
+
+    if (rb == NULL || rb->bufs == NULL) {
+        return ngx_http_rp_fail(ctx, NGX_HTTP_BAD_REQUEST, "bad_json",
+                                "empty request body");
+    }
+
+    len = 0;
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file || rb->temp_file) {
+            return ngx_http_rp_fail(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "body_too_large",
+                                    "request body exceeds "
+                                    "client_body_buffer_size");
+        }
+
+        len += b->last - b->pos;
+    }
+
+    if (rb->bufs->next == NULL) {
+        body = rb->bufs->buf->pos;
+
+    } else {
+        body = ngx_pnalloc(r->pool, len);
+        if (body == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = body;
+        for (cl = rb->bufs; cl; cl = cl->next) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        }
+    }
+
+    root = ngx_http_rp_body_parse((char *) body, len,
+                                  ctx->endpoint == NGX_HTTP_RP_EP_BATCH,
+                                  rlcf->max_batch, &n, &ctx->berr);
+    if (root == NULL) {
+        return NGX_DECLINED;
+    }
+
+    /* freed by the pool cleanup, whatever ends the request */
+    ctx->json = root;
+
+    ctx->items = ngx_pcalloc(r->pool, n * sizeof(ngx_http_rp_item_t));
+    if (ctx->items == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->nitems = n;
+    ctx->want_product = 1;
+
+    i = 0;
+    item = (ctx->endpoint == NGX_HTTP_RP_EP_BATCH) ? root->child : root;
+
+    for ( /* void */ ; item && i < n; item = item->next, i++) {
+
+        if (ngx_http_rp_body_item(item, i,
+                                  ctx->endpoint == NGX_HTTP_RP_EP_BATCH,
+                                  &bi, &ctx->berr)
+            != 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        it = &ctx->items[i];
+        it->user.data = (u_char *) bi.user;
+        it->user.len = bi.user_len;
+        it->product.data = (u_char *) bi.product;
+        it->product.len = bi.product_len;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status, const char *error,
+    const char *detail)
+{
+    ctx->berr.status = (int) status;
+    ctx->berr.error = error;
+    ngx_cpystrn((u_char *) ctx->berr.detail, (u_char *) detail,
+                sizeof(ctx->berr.detail));
+
+    return NGX_DECLINED;
+}
+
+
+/* NGX_DONE when waiting for Redis, else a finished response's code */
+
+static ngx_int_t
+ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
+{
+    ngx_int_t                rc;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    rc = ngx_http_rp_redis_read(ctx, rlcf->redis);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        /* Redis is not ready: fall back now rather than queue */
+        return ngx_http_rp_respond(r, ctx);
+    }
+
+    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
+
+    /* notice a client that goes away while we wait */
+    r->read_event_handler = ngx_http_test_reading;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_rp_timeout_handler(ngx_event_t *ev)
+{
+    ngx_http_rp_ctx_t       *ctx = ev->data;
+    ngx_http_rp_redis_t     *rc;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
+    rc = rlcf->redis;
+
+    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                  "rp: redis \"%V\" did not answer within %Mms",
+                  &rc->addr, rlcf->redis_timeout);
+
+    ngx_http_rp_items_ready(ctx);
+
+    /* after the request is done: this may reset the connection */
+    ngx_http_rp_redis_timed_out(rc);
+}
+
+
+/* every reply is in, or the timer fired: answer and finalize */
+
+void
+ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
+{
+    ngx_int_t            rc;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+    c = r->connection;
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    if (ctx->waiter) {
+        ngx_http_rp_waiter_detach(ctx->waiter);
+        ctx->waiter = NULL;
+    }
+
+    rc = ngx_http_rp_respond(r, ctx);
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_rp_respond(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
+{
+    if (ctx->endpoint == NGX_HTTP_RP_EP_FEATURES) {
+        return ngx_http_rp_respond_features(r, ctx);
+    }
+
+    return ngx_http_rp_respond_predict(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
+{
+    float                   *rows;
+    double                  *probs;
+    u_char                  *body, *p, *last;
+    size_t                   len;
+    ngx_uint_t               i, failed;
+    struct timeval           tv;
+    rp_model_t              *m;
+    ngx_http_rp_item_t      *it;
+    ngx_http_rp_metrics_t   *mt;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+    m = &rlcf->model->model;
+    mt = ngx_http_rp_metrics();
+
+    failed = 0;
+
+    for (i = 0; i < ctx->nitems; i++) {
+        it = &ctx->items[i];
+
+        if (it->source == NGX_HTTP_RP_SRC_PENDING) {
+            it->source = NGX_HTTP_RP_SRC_FAILED;
+        }
+
+        if (it->source == NGX_HTTP_RP_SRC_FAILED) {
+            failed++;
+        }
+    }
+
+    if (failed && rlcf->fallback == NGX_HTTP_RP_FALLBACK_503) {
+        return ngx_http_rp_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "store_unavailable",
+                                      "the feature store did not answer");
+    }
+
+    ngx_gettimeofday(&tv);
+
+    len = sizeof("{\"predictions\":[],\"count\":,\"model_version\":}")
+          + NGX_INT_T_LEN + 6 * RP_MODEL_VERSION_MAX;
+
+    /* rows in table order, scored together: trees outside, rows inside */
+
+    rows = ngx_palloc(r->pool, ctx->nitems * (RP_NFEATURES * sizeof(float)
+                                              + sizeof(double)));
+    if (rows == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    probs = (double *) (rows + ctx->nitems * RP_NFEATURES);
+
+    for (i = 0; i < ctx->nitems; i++) {
+        it = &ctx->items[i];
+
+        if (it->source == NGX_HTTP_RP_SRC_STORE) {
+            rp_features_compute(&it->u, &it->p, (int64_t) tv.tv_sec, it->f);
+
+        } else {
+            rp_features_compute(NULL, NULL, (int64_t) tv.tv_sec, it->f);
+
+            if (mt) {
+                ngx_http_rp_metrics_inc(it->source == NGX_HTTP_RP_SRC_UNKNOWN
+                                        ? &mt->unknown_users
+                                        : &mt->fallbacks);
+            }
+        }
+
+        ngx_memcpy(rows + i * RP_NFEATURES, it->f, sizeof(it->f));
+    }
+
+    if (ctx->nitems == 1) {
+        probs[0] = rp_model_score(m, rows);
+
+    } else {
+        rp_model_score_batch(m, rows, ctx->nitems, probs);
+    }
+
+    for (i = 0; i < ctx->nitems; i++) {
+        it = &ctx->items[i];
+        it->prob = probs[i];
+        len += ngx_http_rp_json_item_len(it) + 1;
+    }
+
+    if (mt) {
+        ngx_atomic_fetch_add(&mt->predictions, ctx->nitems);
+    }
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + len;
+
+    if (ctx->endpoint == NGX_HTTP_RP_EP_PREDICT) {
+        p = ngx_http_rp_json_item(p, last, &ctx->items[0], m, &tv);
+
+    } else {
+        p = ngx_slprintf(p, last, "{\"predictions\":[");
+
+        for (i = 0; i < ctx->nitems; i++) {
+            if (i) {
+                *p++ = ',';
+            }
+
+            p = ngx_http_rp_json_item(p, last, &ctx->items[i], m, &tv);
+        }
+
+        p = ngx_slprintf(p, last, "],\"count\":%ui,\"model_version\":",
+                         ctx->nitems);
+        p = ngx_http_rp_json_str(p, last, (u_char *) m->hdr->version,
+                                 ngx_strnlen((u_char *) m->hdr->version,
+                                             RP_MODEL_VERSION_MAX));
+        p = ngx_slprintf(p, last, "}");
+    }
+
+    ctx->done = 1;
+
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_rp_features_request(ngx_http_request_t *r)
+{
+    u_char                    *p, *dst;
+    ngx_int_t                  rc;
+    ngx_str_t                  id, arg;
+    ngx_http_rp_ctx_t         *ctx;
+    ngx_http_rp_item_t        *it;
+    ngx_http_rp_loc_conf_t    *rlcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    /* the user id is what follows the location prefix (or the last '/') */
+
+    id = r->uri;
+
+    if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/'
+        && r->uri.len >= clcf->name.len
+        && ngx_strncmp(r->uri.data, clcf->name.data, clcf->name.len) == 0)
+    {
+        id.data += clcf->name.len;
+        id.len -= clcf->name.len;
+
+    } else {
+        for (p = r->uri.data + r->uri.len; p > r->uri.data; p--) {
+            if (p[-1] == '/') {
+                break;
+            }
+        }
+
+        id.len = r->uri.data + r->uri.len - p;
+        id.data = p;
+    }
+
+    if (!rp_id_valid((char *) id.data, id.len)) {
+        return ngx_http_rp_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      "invalid user id in the URI");
+    }
+
+    ctx = ngx_http_rp_create_ctx(r, NGX_HTTP_RP_EP_FEATURES);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    it = ngx_pcalloc(r->pool, sizeof(ngx_http_rp_item_t));
+    if (it == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->items = it;
+    ctx->nitems = 1;
+    it->user = id;
+
+    if (ngx_http_arg(r, (u_char *) "product_id", 10, &arg) == NGX_OK) {
+        dst = ngx_pnalloc(r->pool, arg.len);
+        if (dst == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = dst;
+        ngx_unescape_uri(&p, &arg.data, arg.len, NGX_UNESCAPE_URI);
+
+        it->product.data = dst;
+        it->product.len = p - dst;
+
+        if (!rp_id_valid((char *) dst, it->product.len)) {
+            return ngx_http_rp_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                          "bad_request",
+                                          "invalid product_id argument");
+        }
+
+        ctx->want_product = 1;
+    }
+
+    rc = ngx_http_rp_redis_read(ctx, rlcf->redis);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_rp_respond(r, ctx);
+    }
+
+    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
+{
+    u_char              *body, *p, *last;
+    size_t               len;
+    ngx_http_rp_item_t  *it;
+    rp_user_state_t     *u;
+
+    it = &ctx->items[0];
+
+    switch (it->source) {
+
+    case NGX_HTTP_RP_SRC_STORE:
+        break;
+
+    case NGX_HTTP_RP_SRC_UNKNOWN:
+        return ngx_http_rp_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                      "unknown user");
+
+    case NGX_HTTP_RP_SRC_CORRUPT:
+        return ngx_http_rp_send_error(r, NGX_HTTP_BAD_GATEWAY,
+                                      "store_corrupt",
+                                      "a stored value does not parse");
+
+    default:
+        return ngx_http_rp_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "store_unavailable",
+                                      "the feature store did not answer");
+    }
+
+    rp_features_compute(&it->u, &it->p, (int64_t) ngx_time(), it->f);
+
+    len = 1536 + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+          + ngx_http_rp_json_str_len(it->product.data, it->product.len);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + len;
+    u = &it->u;
+
+    p = ngx_slprintf(p, last, "{\"user_id\":");
+    p = ngx_http_rp_json_str(p, last, it->user.data, it->user.len);
+
+    if (ctx->want_product) {
+        p = ngx_slprintf(p, last, ",\"product_id\":");
+        p = ngx_http_rp_json_str(p, last, it->product.data, it->product.len);
+    }
+
+    p = ngx_slprintf(p, last,
+                     ",\"state\":{\"event_count\":%L,\"amount_sum_cents\":%L"
+                     ",\"amount_min_cents\":%L,\"amount_max_cents\":%L"
+                     ",\"purchase_count\":%L,\"purchase_sum_cents\":%L"
+                     ",\"view_count\":%L,\"repeat_products\":%L"
+                     ",\"last_purchase\":%L",
+                     u->event_count, u->amount_sum, u->amount_min,
+                     u->amount_max, u->purchase_count, u->purchase_sum,
+                     u->view_count, u->repeat_products, u->last_purchase);
+
+    if (ctx->want_product) {
+        p = ngx_slprintf(p, last, ",\"product_views\":%L"
+                         ",\"product_purchases\":%L",
+                         it->p.views, it->p.purchases);
+    }
+
+    p = ngx_slprintf(p, last, "},\"features\":");
+    p = ngx_http_rp_json_features(p, last, it->f);
+    p = ngx_slprintf(p, last, "}");
+
+    ctx->done = 1;
+
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_rp_health(ngx_http_request_t *r)
+{
+    u_char                  *body, *p, *last;
+    size_t                   len;
+    const char              *redis;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    redis = rlcf->redis ? ngx_http_rp_redis_state_name(rlcf->redis)
+                        : "not_configured";
+
+    len = 256 + 6 * RP_MODEL_VERSION_MAX;
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + len;
+
+    p = ngx_slprintf(p, last, "{\"status\":\"%s\",\"model_loaded\":%s"
+                     ",\"model_version\":",
+                     (rlcf->model && ngx_strcmp(redis, "ready") == 0)
+                     ? "ok" : "degraded",
+                     rlcf->model ? "true" : "false");
+
+    if (rlcf->model) {
+        p = ngx_http_rp_json_str(p, last,
+                                 (u_char *) rlcf->model->model.hdr->version,
+                                 ngx_strnlen((u_char *)
+                                             rlcf->model->model.hdr->version,
+                                             RP_MODEL_VERSION_MAX));
+
+    } else {
+        p = ngx_slprintf(p, last, "null");
+    }
+
+    p = ngx_slprintf(p, last, ",\"redis\":\"%s\"}", redis);
+
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_rp_model_info(ngx_http_request_t *r)
+{
+    u_char                  *body, *p, *last, *name;
+    size_t                   len;
+    ngx_uint_t               i;
+    rp_model_t              *m;
+    ngx_http_rp_model_t     *rm;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+    rm = rlcf->model;
+    m = &rm->model;
+
+    len = 1024 + rm->meta.len + 6 * rm->path.len
+          + m->hdr->n_features * (6 * RP_FEATURE_NAME_MAX + 3)
+          + 6 * RP_MODEL_VERSION_MAX;
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + len;
+
+    p = ngx_slprintf(p, last, "{\"model_version\":");
+    p = ngx_http_rp_json_str(p, last, (u_char *) m->hdr->version,
+                             ngx_strnlen((u_char *) m->hdr->version,
+                                         RP_MODEL_VERSION_MAX));
+    p = ngx_slprintf(p, last, ",\"path\":");
+    p = ngx_http_rp_json_str(p, last, rm->path.data, rm->path.len);
+
+    p = ngx_slprintf(p, last,
+                     ",\"mapped\":{\"file_size\":%uL,\"trees\":%uD"
+                     ",\"nodes\":%uD,\"max_depth\":%uD,\"format\":%uD"
+                     ",\"objective\":%s,\"base_margin\":",
+                     m->hdr->file_size, m->hdr->n_trees, m->hdr->n_nodes,
+                     m->hdr->max_depth, m->hdr->format,
+                     m->hdr->objective == RP_OBJ_LOGISTIC
+                     ? "\"binary:logistic\"" : "null");
+    p = ngx_http_rp_json_double(p, last, m->hdr->base_margin);
+    p = ngx_slprintf(p, last, ",\"checksum\":\"%08xD\",\"trained_at\":%L"
+                     ",\"features\":[",
+                     m->hdr->crc32, m->hdr->trained_at);
+
+    for (i = 0; i < m->hdr->n_features; i++) {
+        name = (u_char *) m->names + i * RP_FEATURE_NAME_MAX;
+
+        if (i) {
+            p = ngx_slprintf(p, last, ",");
+        }
+
+        p = ngx_http_rp_json_str(p, last, name,
+                                 ngx_strnlen(name, RP_FEATURE_NAME_MAX));
+    }
+
+    p = ngx_slprintf(p, last, "]},\"metadata\":");
+
+    if (rm->meta.len) {
+        p = ngx_cpymem(p, rm->meta.data, rm->meta.len);
+
+    } else {
+        p = ngx_slprintf(p, last, "null");
+    }
+
+    p = ngx_slprintf(p, last, "}");
+
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+ngx_int_t
+ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, const char *detail)
+{
+    u_char  *body, *p, *last;
+    size_t   len;
+
+    len = sizeof("{\"error\":,\"detail\":}")
+          + ngx_http_rp_json_str_len((u_char *) error, ngx_strlen(error))
+          + ngx_http_rp_json_str_len((u_char *) detail, ngx_strlen(detail));
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = body;
+    last = body + len;
+
+    p = ngx_slprintf(p, last, "{\"error\":");
+    p = ngx_http_rp_json_str(p, last, (u_char *) error, ngx_strlen(error));
+    p = ngx_slprintf(p, last, ",\"detail\":");
+    p = ngx_http_rp_json_str(p, last, (u_char *) detail, ngx_strlen(detail));
+    p = ngx_slprintf(p, last, "}");
+
+    return ngx_http_rp_send(r, status, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
+    size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_rp_json_type;
+    r->headers_out.content_type_len = ngx_http_rp_json_type.len;
+    r->headers_out.content_length_n = len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}

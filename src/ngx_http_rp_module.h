@@ -1,0 +1,211 @@
+
+/*
+ * Copyright (C) rp authors
+ */
+
+
+#ifndef _NGX_HTTP_RP_MODULE_H_INCLUDED_
+#define _NGX_HTTP_RP_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <cjson/cJSON.h>
+
+#include "rp_event.h"
+#include "rp_features.h"
+#include "rp_store.h"
+#include "rp_model.h"
+#include "ngx_http_rp_body.h"
+
+
+#define NGX_HTTP_RP_EP_PREDICT        0
+#define NGX_HTTP_RP_EP_BATCH          1
+#define NGX_HTTP_RP_EP_FEATURES       2
+#define NGX_HTTP_RP_EP_MODEL_INFO     3
+#define NGX_HTTP_RP_EP_HEALTH         4
+#define NGX_HTTP_RP_EP_METRICS        5
+#define NGX_HTTP_RP_EP_N              6
+#define NGX_HTTP_RP_EP_NONE           ((ngx_uint_t) -1)
+
+#define NGX_HTTP_RP_FALLBACK_DEFAULT  0
+#define NGX_HTTP_RP_FALLBACK_503      1
+
+#define NGX_HTTP_RP_REDIS_DISCONNECTED  0
+#define NGX_HTTP_RP_REDIS_CONNECTING    1
+#define NGX_HTTP_RP_REDIS_READY         2
+
+/* where the features of one item came from */
+#define NGX_HTTP_RP_SRC_PENDING       0
+#define NGX_HTTP_RP_SRC_STORE         1   /* the user is in the store */
+#define NGX_HTTP_RP_SRC_UNKNOWN       2   /* Redis answered: no such user */
+#define NGX_HTTP_RP_SRC_FAILED        3   /* Redis down, slow or erroring */
+#define NGX_HTTP_RP_SRC_CORRUPT       4   /* a stored value did not parse */
+
+#define NGX_HTTP_RP_LAT_BUCKETS       12
+#define NGX_HTTP_RP_STATUSES          11
+
+
+/* a model mapped at configuration time; shared by locations with one path */
+typedef struct {
+    ngx_str_t                  path;
+    rp_model_t                 model;
+    ngx_str_t                  meta;       /* model.json text, or empty */
+    ngx_str_t                  meta_path;
+} ngx_http_rp_model_t;
+
+
+typedef struct ngx_http_rp_waiter_s  ngx_http_rp_waiter_t;
+
+
+/* one persistent connection per worker and per distinct address */
+typedef struct {
+    ngx_str_t                  addr;       /* as configured */
+    ngx_str_t                  host;       /* NUL-terminated IP or path */
+    ngx_int_t                  port;       /* 0 for a unix socket */
+    ngx_str_t                  password;
+    ngx_int_t                  db;
+    ngx_msec_t                 connect_timeout;
+
+    redisAsyncContext         *ac;
+    ngx_connection_t          *conn;
+    ngx_uint_t                 state;
+    ngx_uint_t                 ever_ready;  /* connected once since start */
+    ngx_uint_t                 in_write;    /* inside redisAsyncHandleWrite */
+    ngx_msec_t                 backoff;
+    ngx_uint_t                 timeouts;   /* in a row */
+    ngx_event_t                reconnect_ev;
+    ngx_event_t                connect_ev;
+    ngx_http_rp_waiter_t      *free;       /* free list of waiters */
+    ngx_uint_t                 nfree;
+    ngx_log_t                 *log;
+} ngx_http_rp_redis_t;
+
+
+typedef struct {
+    ngx_atomic_t               requests[NGX_HTTP_RP_EP_N]
+                                       [NGX_HTTP_RP_STATUSES];
+    ngx_atomic_t               latency[NGX_HTTP_RP_EP_N]
+                                      [NGX_HTTP_RP_LAT_BUCKETS];
+    ngx_atomic_t               latency_sum_us[NGX_HTTP_RP_EP_N];
+    ngx_atomic_t               latency_count[NGX_HTTP_RP_EP_N];
+    ngx_atomic_t               predictions;
+    ngx_atomic_t               redis_errors;
+    ngx_atomic_t               redis_timeouts;
+    ngx_atomic_t               redis_reconnects;
+    ngx_atomic_t               fallbacks;
+    ngx_atomic_t               store_corrupt;
+    ngx_atomic_t               unknown_users;
+} ngx_http_rp_metrics_t;
+
+
+typedef struct {
+    ngx_array_t                models;     /* ngx_http_rp_model_t * */
+    ngx_array_t                redis;      /* ngx_http_rp_redis_t * */
+    ngx_shm_zone_t            *shm_zone;
+} ngx_http_rp_main_conf_t;
+
+
+typedef struct {
+    ngx_http_rp_model_t       *model;
+    ngx_str_t                  redis_addr;
+    ngx_str_t                  redis_password;
+    ngx_int_t                  redis_db;
+    ngx_msec_t                 redis_connect_timeout;
+    ngx_msec_t                 redis_timeout;
+    ngx_uint_t                 max_batch;
+    ngx_uint_t                 fallback;
+    ngx_uint_t                 endpoint;
+    ngx_http_rp_redis_t       *redis;
+} ngx_http_rp_loc_conf_t;
+
+
+typedef struct {
+    ngx_str_t                  user;
+    ngx_str_t                  product;
+    rp_user_state_t            u;
+    rp_pair_state_t            p;
+    ngx_uint_t                 source;
+    float                      f[RP_NFEATURES];
+    double                     prob;
+} ngx_http_rp_item_t;
+
+
+typedef struct {
+    ngx_http_request_t        *request;
+    ngx_uint_t                 endpoint;
+    ngx_http_rp_item_t        *items;
+    ngx_uint_t                 nitems;
+    ngx_http_rp_waiter_t      *waiter;
+    ngx_event_t                timer;
+    cJSON                     *json;
+    ngx_uint_t                 done;       /* the response has been sent */
+    uint64_t                   start_us;   /* monotonic, for the histogram */
+    ngx_uint_t                 want_product;
+    ngx_http_rp_body_err_t     berr;
+} ngx_http_rp_ctx_t;
+
+
+/*
+ * The privdata of pending Redis commands. Allocated outside the request
+ * pool because hiredis keeps it until the reply arrives or the context is
+ * freed, which may be after the request is gone: the request pool cleanup
+ * clears ctx; each reply callback decrements pending and the last one
+ * returns the waiter to its connection's free list.
+ */
+struct ngx_http_rp_waiter_s {
+    ngx_http_rp_ctx_t         *ctx;        /* NULL once detached */
+    ngx_http_rp_redis_t       *redis;
+    ngx_uint_t                 pending;
+    ngx_uint_t                 next;       /* index of the next reply */
+    ngx_http_rp_waiter_t      *link;
+};
+
+
+extern ngx_module_t  ngx_http_rp_module;
+
+
+/* ngx_http_rp_redis.c */
+ngx_int_t ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
+    ngx_str_t *host, ngx_int_t *port);
+void ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle);
+void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc);
+ngx_int_t ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_redis_t *rc);
+void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc);
+void ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w);
+const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);
+
+/* ngx_http_rp_handler.c */
+ngx_int_t ngx_http_rp_content_handler(ngx_http_request_t *r);
+void ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx);
+ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, const char *detail);
+
+/* ngx_http_rp_json.c */
+u_char *ngx_http_rp_json_double(u_char *p, u_char *last, double v);
+u_char *ngx_http_rp_json_float(u_char *p, u_char *last, float v);
+u_char *ngx_http_rp_json_str(u_char *p, u_char *last, u_char *s,
+    size_t len);
+size_t ngx_http_rp_json_str_len(u_char *s, size_t len);
+u_char *ngx_http_rp_json_item(u_char *p, u_char *last,
+    ngx_http_rp_item_t *it, rp_model_t *m, struct timeval *tv);
+size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it);
+u_char *ngx_http_rp_json_features(u_char *p, u_char *last, float *f);
+const char *ngx_http_rp_source_name(ngx_uint_t source);
+
+/* ngx_http_rp_metrics.c */
+ngx_int_t ngx_http_rp_metrics_add_zone(ngx_conf_t *cf,
+    ngx_http_rp_main_conf_t *rmcf);
+ngx_http_rp_metrics_t *ngx_http_rp_metrics(void);
+uint64_t ngx_http_rp_now_us(void);
+void ngx_http_rp_metrics_inc(ngx_atomic_t *a);
+ngx_int_t ngx_http_rp_metrics_log(ngx_http_request_t *r);
+ngx_int_t ngx_http_rp_metrics_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_RP_MODULE_H_INCLUDED_ */

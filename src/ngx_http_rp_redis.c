@@ -1,0 +1,805 @@
+
+/*
+ * Copyright (C) rp authors
+ *
+ * One persistent hiredis async connection per worker and address, driven
+ * by nginx's event loop (the adapter shape of nchan's redis_nginx_adapter,
+ * see NOTES.md 1.1). hiredis 0.14 has no timeouts: the connect timeout and
+ * per-request timeouts are nginx timers. Both directions are registered
+ * level-triggered, so a reply larger than hiredis' 16 KiB read keeps the fd
+ * readable and nothing stalls, and the epoll flags of the fd never mix.
+ */
+
+
+#include "ngx_http_rp_module.h"
+
+
+#define NGX_HTTP_RP_BACKOFF_MIN       50
+#define NGX_HTTP_RP_BACKOFF_MAX       5000
+#define NGX_HTTP_RP_SICK_TIMEOUTS     16
+#define NGX_HTTP_RP_FREE_WAITERS      1024
+
+
+static void ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev);
+static void ngx_http_rp_redis_connect_timeout(ngx_event_t *ev);
+static void ngx_http_rp_redis_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_rp_redis_on_disconnect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r,
+    void *privdata);
+static void ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r,
+    void *privdata);
+static void ngx_http_rp_redis_read_handler(ngx_event_t *ev);
+static void ngx_http_rp_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_rp_redis_add_read(void *data);
+static void ngx_http_rp_redis_del_read(void *data);
+static void ngx_http_rp_redis_add_write(void *data);
+static void ngx_http_rp_redis_del_write(void *data);
+static void ngx_http_rp_redis_cleanup(void *data);
+static void ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w);
+
+
+static ngx_uint_t  ngx_http_rp_redis_exiting;
+
+
+ngx_int_t
+ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
+    ngx_str_t *host, ngx_int_t *port)
+{
+    u_char           *colon, *start;
+    struct in_addr    a4;
+    struct in6_addr   a6;
+
+    if (addr->len > 5 && ngx_strncmp(addr->data, "unix:", 5) == 0) {
+        host->len = addr->len - 5;
+        host->data = ngx_pnalloc(cf->pool, host->len + 1);
+        if (host->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(host->data, addr->data + 5, host->len);
+        host->data[host->len] = '\0';
+        *port = 0;
+
+        return NGX_OK;
+    }
+
+    for (colon = addr->data + addr->len - 1; colon > addr->data; colon--) {
+        if (*colon == ':') {
+            break;
+        }
+    }
+
+    if (colon == addr->data) {
+        goto invalid;
+    }
+
+    *port = ngx_atoi(colon + 1, addr->data + addr->len - colon - 1);
+    if (*port < 1 || *port > 65535) {
+        goto invalid;
+    }
+
+    start = addr->data;
+    host->len = colon - addr->data;
+
+    if (host->len > 2 && start[0] == '[' && colon[-1] == ']') {
+        start++;
+        host->len -= 2;
+    }
+
+    host->data = ngx_pnalloc(cf->pool, host->len + 1);
+    if (host->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(host->data, start, host->len);
+    host->data[host->len] = '\0';
+
+    /* an IP literal only: a hostname would mean blocking DNS in a worker */
+
+    if (inet_pton(AF_INET, (char *) host->data, &a4) != 1
+        && inet_pton(AF_INET6, (char *) host->data, &a6) != 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "rp_redis \"%V\": \"%V\" is not an IP address "
+                           "(hostnames are not resolved, to keep workers "
+                           "non-blocking)", addr, host);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "rp_redis \"%V\": expected IP:PORT or unix:PATH",
+                       addr);
+    return NGX_ERROR;
+}
+
+
+void
+ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle)
+{
+    rc->log = cycle->log;
+    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    rc->backoff = 0;
+
+    rc->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
+    rc->reconnect_ev.data = rc;
+    rc->reconnect_ev.log = cycle->log;
+    rc->reconnect_ev.cancelable = 1;
+
+    rc->connect_ev.handler = ngx_http_rp_redis_connect_timeout;
+    rc->connect_ev.data = rc;
+    rc->connect_ev.log = cycle->log;
+    rc->connect_ev.cancelable = 1;
+
+    /* connect from inside the event loop */
+
+    ngx_add_timer(&rc->reconnect_ev, 0);
+}
+
+
+void
+ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc)
+{
+    ngx_http_rp_waiter_t  *w;
+
+    ngx_http_rp_redis_exiting = 1;
+
+    if (rc->reconnect_ev.timer_set) {
+        ngx_del_timer(&rc->reconnect_ev);
+    }
+
+    if (rc->connect_ev.timer_set) {
+        ngx_del_timer(&rc->connect_ev);
+    }
+
+    if (rc->ac) {
+        redisAsyncFree(rc->ac);
+        rc->ac = NULL;
+    }
+
+    while (rc->free) {
+        w = rc->free;
+        rc->free = w->link;
+        ngx_free(w);
+    }
+
+    rc->nfree = 0;
+}
+
+
+const char *
+ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc)
+{
+    switch (rc->state) {
+    case NGX_HTTP_RP_REDIS_READY:
+        return "ready";
+    case NGX_HTTP_RP_REDIS_CONNECTING:
+        return "connecting";
+    default:
+        return "disconnected";
+    }
+}
+
+
+static void
+ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
+{
+    size_t              argvlen[2];
+    const char         *argv[2];
+    ngx_connection_t   *c;
+    redisAsyncContext  *ac;
+
+    if (rc->port) {
+        ac = redisAsyncConnect((char *) rc->host.data, (int) rc->port);
+
+    } else {
+        ac = redisAsyncConnectUnix((char *) rc->host.data);
+    }
+
+    if (ac == NULL) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": cannot allocate a context",
+                      &rc->addr);
+        ngx_http_rp_redis_schedule(rc);
+        return;
+    }
+
+    if (ac->err) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": connect failed: %s",
+                      &rc->addr, ac->errstr);
+        redisAsyncFree(ac);
+        ngx_http_rp_redis_schedule(rc);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rc->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_rp_redis_schedule(rc);
+        return;
+    }
+
+    c->data = rc;
+    c->read->handler = ngx_http_rp_redis_read_handler;
+    c->write->handler = ngx_http_rp_redis_write_handler;
+    c->read->log = rc->log;
+    c->write->log = rc->log;
+
+    rc->ac = ac;
+    rc->conn = c;
+    rc->state = NGX_HTTP_RP_REDIS_CONNECTING;
+
+    ac->data = rc;
+    ac->ev.data = rc;
+    ac->ev.addRead = ngx_http_rp_redis_add_read;
+    ac->ev.delRead = ngx_http_rp_redis_del_read;
+    ac->ev.addWrite = ngx_http_rp_redis_add_write;
+    ac->ev.delWrite = ngx_http_rp_redis_del_write;
+    ac->ev.cleanup = ngx_http_rp_redis_cleanup;
+
+    redisAsyncSetDisconnectCallback(ac, ngx_http_rp_redis_on_disconnect);
+
+    /* this one arms write interest: the first write event ends connect */
+    redisAsyncSetConnectCallback(ac, ngx_http_rp_redis_on_connect);
+
+    /* queued before any request's command, so they run first */
+
+    if (rc->password.len) {
+        argv[0] = "AUTH";
+        argv[1] = (char *) rc->password.data;
+        argvlen[0] = 4;
+        argvlen[1] = rc->password.len;
+
+        redisAsyncCommandArgv(ac, ngx_http_rp_redis_setup_reply, rc,
+                              2, argv, argvlen);
+    }
+
+    if (rc->db) {
+        redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc,
+                          "SELECT %d", (int) rc->db);
+    }
+
+    ngx_add_timer(&rc->connect_ev, rc->connect_timeout);
+}
+
+
+static void
+ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc)
+{
+    ngx_msec_t  delay;
+
+    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+
+    if (ngx_http_rp_redis_exiting || ngx_exiting || ngx_terminate
+        || ngx_quit)
+    {
+        return;
+    }
+
+    /* capped exponential backoff with jitter in [backoff/2, backoff] */
+
+    if (rc->backoff == 0) {
+        rc->backoff = NGX_HTTP_RP_BACKOFF_MIN;
+
+    } else {
+        rc->backoff = ngx_min(rc->backoff * 2, NGX_HTTP_RP_BACKOFF_MAX);
+    }
+
+    delay = rc->backoff / 2 + (ngx_msec_t) ngx_random() % (rc->backoff / 2 + 1);
+
+    if (!rc->reconnect_ev.timer_set) {
+        ngx_add_timer(&rc->reconnect_ev, delay);
+    }
+}
+
+
+static void
+ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev)
+{
+    ngx_http_rp_redis_t  *rc = ev->data;
+
+    if (rc->ac == NULL) {
+        ngx_http_rp_redis_connect(rc);
+    }
+}
+
+
+static void
+ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
+{
+    ngx_http_rp_redis_t  *rc = ev->data;
+
+    ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                  "rp: redis \"%V\": connect timed out", &rc->addr);
+
+    if (rc->ac) {
+        /* not connected yet: no onDisconnect, so reschedule here */
+        redisAsyncFree(rc->ac);
+        rc->ac = NULL;
+    }
+
+    ngx_http_rp_redis_schedule(rc);
+}
+
+
+static void
+ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext      *ac = (redisAsyncContext *) cac;
+    ngx_http_rp_redis_t    *rc = ac->data;
+    ngx_http_rp_metrics_t  *m;
+
+    if (rc->connect_ev.timer_set) {
+        ngx_del_timer(&rc->connect_ev);
+    }
+
+    if (status != REDIS_OK) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": connect failed: %s",
+                      &rc->addr, ac->errstr ? ac->errstr : "error");
+
+        /* hiredis frees the context after this callback */
+        rc->ac = NULL;
+        ngx_http_rp_redis_schedule(rc);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, rc->log, 0,
+                  "rp: redis \"%V\" connected", &rc->addr);
+
+    m = ngx_http_rp_metrics();
+    if (m) {
+        ngx_http_rp_metrics_inc(&m->redis_reconnects);
+    }
+
+    rc->state = NGX_HTTP_RP_REDIS_READY;
+    rc->ever_ready = 1;
+    rc->backoff = 0;
+    rc->timeouts = 0;
+}
+
+
+static void
+ngx_http_rp_redis_on_disconnect(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext    *ac = (redisAsyncContext *) cac;
+    ngx_http_rp_redis_t  *rc = ac->data;
+
+    if (status != REDIS_OK && !ngx_http_rp_redis_exiting) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": connection lost: %s",
+                      &rc->addr, ac->errstr ? ac->errstr : "closed");
+    }
+
+    rc->ac = NULL;
+    ngx_http_rp_redis_schedule(rc);
+}
+
+
+static void
+ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply           *reply = r;
+    ngx_http_rp_redis_t  *rc = privdata;
+
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": AUTH/SELECT failed: %*s",
+                      &rc->addr, (size_t) reply->len, reply->str);
+
+        /* deferred by hiredis until this callback returns */
+        redisAsyncDisconnect(ac);
+    }
+}
+
+
+/*
+ * Issues one HMGET per item of ctx, back to back in this event-loop turn,
+ * so they leave in one write (one round trip). Returns NGX_OK when at
+ * least one is pending, NGX_DECLINED when Redis is not ready (the caller
+ * falls back at once), NGX_ERROR on allocation failure.
+ *
+ * Not ready means disconnected, or reconnecting after having been ready:
+ * during an outage requests never wait. Only the worker's first connect
+ * (a few hundred microseconds after start on a local network) takes
+ * commands early; hiredis sends them once connected, after AUTH/SELECT,
+ * and the request timer bounds the wait as always.
+ */
+
+ngx_int_t
+ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
+{
+    ngx_uint_t             i;
+    rp_store_cmd_t         cmd;
+    ngx_http_rp_item_t    *it;
+    ngx_http_rp_waiter_t  *w;
+
+    if (rc == NULL || rc->ac == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (rc->state != NGX_HTTP_RP_REDIS_READY
+        && (rc->state != NGX_HTTP_RP_REDIS_CONNECTING || rc->ever_ready))
+    {
+        return NGX_DECLINED;
+    }
+
+    if (rc->free) {
+        w = rc->free;
+        rc->free = w->link;
+        rc->nfree--;
+
+    } else {
+        w = ngx_alloc(sizeof(ngx_http_rp_waiter_t), rc->log);
+        if (w == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    w->ctx = ctx;
+    w->redis = rc;
+    w->pending = 0;
+    w->next = 0;
+    w->link = NULL;
+
+    for (i = 0; i < ctx->nitems; i++) {
+        it = &ctx->items[i];
+
+        if (rp_store_read_cmd(&cmd, (char *) it->user.data, it->user.len,
+                              ctx->want_product ? (char *) it->product.data
+                                                : NULL,
+                              ctx->want_product ? it->product.len : 0)
+            != 0)
+        {
+            /* ids were validated; treat as a store failure */
+            break;
+        }
+
+        if (redisAsyncCommandArgv(rc->ac, ngx_http_rp_redis_reply, w,
+                                  cmd.argc, cmd.argv, cmd.argvlen)
+            != REDIS_OK)
+        {
+            break;
+        }
+
+        w->pending++;
+    }
+
+    if (w->pending == 0) {
+        ngx_http_rp_waiter_put(w);
+        return NGX_DECLINED;
+    }
+
+    /* items past the last queued one keep SRC_PENDING: they fall back */
+
+    ctx->waiter = w;
+
+    return NGX_OK;
+}
+
+
+/* the request is going away (or has its answer): replies are dropped */
+
+void
+ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w)
+{
+    w->ctx = NULL;
+}
+
+
+void
+ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
+{
+    ngx_http_rp_metrics_t  *m;
+
+    m = ngx_http_rp_metrics();
+    if (m) {
+        ngx_http_rp_metrics_inc(&m->redis_timeouts);
+    }
+
+    /* many timeouts in a row and no reply: the connection is sick */
+
+    if (++rc->timeouts < NGX_HTTP_RP_SICK_TIMEOUTS || rc->ac == NULL) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                  "rp: redis \"%V\": %ui timeouts in a row, reconnecting",
+                  &rc->addr, rc->timeouts);
+
+    rc->timeouts = 0;
+
+    /* runs pending callbacks with NULL, cleanup, then onDisconnect */
+    redisAsyncFree(rc->ac);
+    rc->ac = NULL;
+
+    if (!rc->reconnect_ev.timer_set
+        && rc->state != NGX_HTTP_RP_REDIS_DISCONNECTED)
+    {
+        ngx_http_rp_redis_schedule(rc);
+    }
+}
+
+
+static void
+ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    char                    err[RP_ERR_MAX];
+    size_t                  i, j, n;
+    redisReply             *reply = r;
+    rp_store_val_t          vals[RP_STORE_READ_FIELDS];
+    ngx_http_rp_ctx_t      *ctx;
+    ngx_http_rp_item_t     *it;
+    ngx_http_rp_waiter_t   *w = privdata;
+    ngx_http_rp_metrics_t  *m;
+    int                     found;
+
+    ctx = w->ctx;
+    i = w->next++;
+
+    if (reply != NULL) {
+        w->redis->timeouts = 0;
+    }
+
+    if (ctx == NULL || ngx_http_rp_redis_exiting) {
+        /* detached, or the worker is exiting: touch no request */
+
+        if (w->next == w->pending) {
+            ngx_http_rp_waiter_put(w);
+        }
+
+        return;
+    }
+
+    it = &ctx->items[i];
+    m = ngx_http_rp_metrics();
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+
+        if (reply == NULL) {
+            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                          "rp: redis \"%V\": no reply (connection lost)",
+                          &w->redis->addr);
+
+        } else if (reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                          "rp: redis \"%V\" error: %*s",
+                          &w->redis->addr, (size_t) reply->len, reply->str);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                          "rp: redis \"%V\": unexpected reply type %d",
+                          &w->redis->addr, reply->type);
+        }
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->redis_errors);
+        }
+
+        it->source = NGX_HTTP_RP_SRC_FAILED;
+        goto next;
+    }
+
+    n = ngx_min(reply->elements, RP_STORE_READ_FIELDS);
+
+    for (j = 0; j < n; j++) {
+        if (reply->element[j]->type == REDIS_REPLY_STRING) {
+            vals[j].str = reply->element[j]->str;
+            vals[j].len = reply->element[j]->len;
+
+        } else if (reply->element[j]->type == REDIS_REPLY_NIL) {
+            vals[j].str = NULL;
+            vals[j].len = 0;
+
+        } else {
+            /* an integer or nested reply where a string belongs */
+            vals[j].str = "?";
+            vals[j].len = 1;
+        }
+    }
+
+    found = 0;
+
+    if (rp_store_parse_read(vals, n, &it->u, &it->p, &found, err, sizeof(err))
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                      "rp: corrupted store value for user \"%V\": %s; "
+                      "using default features", &it->user, err);
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->store_corrupt);
+        }
+
+        it->source = NGX_HTTP_RP_SRC_CORRUPT;
+        goto next;
+    }
+
+    it->source = found ? NGX_HTTP_RP_SRC_STORE : NGX_HTTP_RP_SRC_UNKNOWN;
+
+next:
+
+    if (w->next < w->pending) {
+        return;
+    }
+
+    /* the last reply: the waiter is done; answer the request */
+
+    ctx->waiter = NULL;
+    ngx_http_rp_waiter_put(w);
+
+    ngx_http_rp_items_ready(ctx);
+}
+
+
+static void
+ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w)
+{
+    ngx_http_rp_redis_t  *rc = w->redis;
+
+    if (ngx_http_rp_redis_exiting || rc->nfree >= NGX_HTTP_RP_FREE_WAITERS) {
+        ngx_free(w);
+        return;
+    }
+
+    w->ctx = NULL;
+    w->link = rc->free;
+    rc->free = w;
+    rc->nfree++;
+}
+
+
+static void
+ngx_http_rp_redis_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t     *c = ev->data;
+    ngx_http_rp_redis_t  *rc = c->data;
+
+    if (rc->ac) {
+        redisAsyncHandleRead(rc->ac);
+    }
+}
+
+
+static void
+ngx_http_rp_redis_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t     *c = ev->data;
+    ngx_http_rp_redis_t  *rc = c->data;
+
+    if (rc->ac) {
+        rc->in_write = 1;
+        redisAsyncHandleWrite(rc->ac);
+        rc->in_write = 0;
+    }
+}
+
+
+/* hiredis event hooks: idempotent, level-triggered in both directions */
+
+static void
+ngx_http_rp_redis_add_read(void *data)
+{
+    ngx_http_rp_redis_t  *rc = data;
+
+    if (rc->conn && !rc->conn->read->active) {
+        if (ngx_add_event(rc->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ALERT, rc->log, 0,
+                          "rp: redis: cannot add read event");
+        }
+    }
+}
+
+
+static void
+ngx_http_rp_redis_del_read(void *data)
+{
+    ngx_http_rp_redis_t  *rc = data;
+
+    if (rc->conn && rc->conn->read->active) {
+        ngx_del_event(rc->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+    }
+}
+
+
+/*
+ * On a ready connection a command to send is not an epoll registration but
+ * a posted event: every command queued in this event-loop iteration, by all
+ * requests, leaves in one write() at its end. Only a write that could not
+ * finish (a full socket buffer) or a connect waits for epoll.
+ */
+
+static void
+ngx_http_rp_redis_add_write(void *data)
+{
+    ngx_http_rp_redis_t  *rc = data;
+
+    if (rc->conn == NULL) {
+        return;
+    }
+
+    if (rc->state == NGX_HTTP_RP_REDIS_READY && !rc->in_write) {
+        ngx_post_event(rc->conn->write, &ngx_posted_events);
+        return;
+    }
+
+    if (!rc->conn->write->active) {
+        if (ngx_add_event(rc->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ALERT, rc->log, 0,
+                          "rp: redis: cannot add write event");
+        }
+    }
+}
+
+
+static void
+ngx_http_rp_redis_del_write(void *data)
+{
+    ngx_http_rp_redis_t  *rc = data;
+
+    if (rc->conn && rc->conn->write->active) {
+        ngx_del_event(rc->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+    }
+}
+
+
+/*
+ * Called by hiredis while it frees the context, before it closes the fd:
+ * drop our events and the nginx connection but leave the fd to hiredis.
+ * fd = -1 on the nginx side makes any stale event of this loop iteration
+ * be ignored.
+ */
+
+static void
+ngx_http_rp_redis_cleanup(void *data)
+{
+    ngx_http_rp_redis_t  *rc = data;
+    ngx_connection_t     *c;
+
+    c = rc->conn;
+    if (c == NULL) {
+        return;
+    }
+
+    if (c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+
+    if (c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    }
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->fd = (ngx_socket_t) -1;
+    ngx_free_connection(c);
+
+    rc->conn = NULL;
+    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+}

@@ -1,0 +1,210 @@
+# A Redis that is down, silent or holding garbage never hangs a request:
+# default features within rp_redis_timeout, or 503 with rp_fallback 503.
+
+use Test::Nginx::Socket 'no_plan';
+use IO::Socket::INET;
+
+$ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
+
+# a port nobody listens on
+my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                              Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+    or die "cannot bind: $!";
+$ENV{TEST_NGINX_DEAD_PORT} = $s->sockport;
+close $s;
+
+# a "Redis" that accepts connections and never answers
+our $Hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 128,
+                                  ReuseAddr => 1)
+    or die "cannot bind: $!";
+$ENV{TEST_NGINX_HOLE_PORT} = $Hole->sockport;
+
+# a stored value that is not a canonical integer
+system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_corrupt}'"
+       . " n 3 pn x7 >/dev/null") == 0
+    or die "redis-cli failed";
+system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} SET 'rp:{u_string}' x"
+       . " >/dev/null") == 0
+    or die "redis-cli failed";
+
+repeat_each(2);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: Redis down: default features at once
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"repeat_purchase_probability":0\.07585818002124355,.*"features_source":"default"
+--- timeout: 2
+
+
+
+=== TEST 2: Redis down with rp_fallback 503
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+--- config
+    location = /predict { rp_fallback 503; rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- error_code: 503
+--- response_body chomp
+{"error":"store_unavailable","detail":"the feature store did not answer"}
+
+
+
+=== TEST 3: Redis silent: default features after rp_redis_timeout
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_HOLE_PORT;
+    rp_redis_timeout 40ms;
+--- config
+    location = /predict { rp_predict; }
+--- request eval
+["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}",
+ "POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"features_source":"default"/, qr/"features_source":"default"/]
+--- error_log
+did not answer within 40ms
+--- timeout: 2
+
+
+
+=== TEST 4: Redis silent, batch, rp_fallback 503
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_HOLE_PORT;
+    rp_redis_timeout 30ms;
+    rp_fallback 503;
+--- config
+    location = /b { rp_predict_batch; }
+--- request eval
+["POST /b\n[{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}]",
+ "POST /b\n[{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}]"]
+--- error_code eval
+[503, 503]
+--- timeout: 2
+
+
+
+=== TEST 5: health says degraded while Redis is down
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+--- config
+    location = / { rp_health; }
+--- request
+GET /
+--- error_code: 200
+--- response_body_like chomp
+^\{"status":"degraded","model_loaded":true,"model_version":"test-v1","redis":"(disconnected|connecting)"\}$
+
+
+
+=== TEST 6: a corrupted stored value: default features and a log line
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_corrupt","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"features_source":"default"
+--- error_log
+rp: corrupted store value for user "u_corrupt"
+
+
+
+=== TEST 7: a corrupted stored value on /features: 502
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_corrupt
+--- error_code: 502
+--- response_body chomp
+{"error":"store_corrupt","detail":"a stored value does not parse"}
+
+
+
+=== TEST 8: Redis replies with an error (wrong type): default features
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_string","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"features_source":"default"
+--- error_log
+WRONGTYPE
+
+
+
+=== TEST 9: AUTH refused: logged, requests fall back, nginx keeps serving
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+    rp_redis_password not-the-password;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"features_source":"default"
+--- error_log
+AUTH/SELECT failed
+--- timeout: 2
+
+
+
+=== TEST 10: the client goes away while Redis is silent: no crash, no leak
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_HOLE_PORT;
+    rp_redis_timeout 300ms;
+--- config
+    location = /predict { rp_predict; }
+    location = /t { return 200 "alive\n"; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- timeout: 0.1
+--- abort
+--- wait: 0.5
+--- ignore_response
+--- error_log
+client prematurely closed connection
+--- no_error_log
+[alert]
+[crit]
+did not answer

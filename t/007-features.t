@@ -1,0 +1,124 @@
+# GET /features/{user_id}: the stored state and the derived features.
+
+use Test::Nginx::Socket 'no_plan';
+
+repeat_each(2);
+
+$ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
+
+our $HttpConfig = <<'_EOC_';
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
+_EOC_
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a stored user, product fields zero without ?product_id
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_loyal
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like chomp
+^\{"user_id":"u_loyal","state":\{"event_count":6,"amount_sum_cents":10550,"amount_min_cents":550,"amount_max_cents":3000,"purchase_count":3,"purchase_sum_cents":6000,"view_count":3,"repeat_products":1,"last_purchase":1768903500\},"features":\{"event_count":6,"amount_max":30,"amount_mean":17\.58333\d*,"amount_min":5\.5,"amount_sum":105\.5,"total_spend":60,"avg_transaction_amount":20,"purchase_count":3,"view_count":3,"product_view_count":0,"product_purchase_count":0,"repeat_purchase_count":1,"view_to_purchase_ratio":1,"days_since_last_purchase":[0-9.]+\}\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: with ?product_id= the pair counters are read too
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_loyal?product_id=p1
+--- error_code: 200
+--- response_body_like chomp
+^\{"user_id":"u_loyal","product_id":"p1","state":\{.*"product_views":2,"product_purchases":3\},"features":\{.*"product_view_count":2,"product_purchase_count":3,
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: an unknown user: 404 JSON
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/nobody_here
+--- error_code: 404
+--- response_body chomp
+{"error":"not_found","detail":"unknown user"}
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: an empty id: 400
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_request","detail":"invalid user id in the URI"}
+
+
+
+=== TEST 5: an escaped id is decoded
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u%5Floyal
+--- error_code: 200
+--- response_body_like chomp
+^\{"user_id":"u_loyal",
+
+
+
+=== TEST 6: POST is not allowed
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+POST /features/u_loyal
+{}
+--- error_code: 405
+--- response_headers
+Allow: GET, HEAD
+
+
+
+=== TEST 7: Redis down: 503
+--- http_config
+    rp_redis 127.0.0.1:1;
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_loyal
+--- error_code: 503
+--- response_body chomp
+{"error":"store_unavailable","detail":"the feature store did not answer"}
+
+
+
+=== TEST 8: rp_redis_db selects another database (empty here): 404
+--- http_config
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location /features/ { rp_redis_db 1; rp_features; }
+    location /db0/ { rp_features; }
+--- request eval
+["GET /features/u_loyal", "GET /db0/u_loyal"]
+--- error_code eval
+[404, 200]
+--- no_error_log
+[error]
