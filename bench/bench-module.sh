@@ -50,9 +50,9 @@ model_desc=$("$here/build/rp-train" inspect "$dir/model.rpf" \
 
 users=$(cut -d, -f2 "$dir/events.csv" | sed 1d | sort -u | head -100)
 one=$(echo "$users" | head -1)
-printf '{"user_id":"%s","product_id":"prod_00001"}' "$one" > "$dir/one.json"
+printf '{"user_id":"%s","product_id":"prod_0001"}' "$one" > "$dir/one.json"
 echo "$users" | awk 'BEGIN { printf "[" }
-    { printf "%s{\"user_id\":\"%s\",\"product_id\":\"prod_%05d\"}",
+    { printf "%s{\"user_id\":\"%s\",\"product_id\":\"prod_%04d\"}",
       (NR > 1 ? "," : ""), $1, NR }
     END { printf "]" }' > "$dir/batch.json"
 

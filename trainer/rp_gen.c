@@ -109,6 +109,7 @@ static void rp_gen_day(rp_gen_t *g, int day, int64_t day_ts);
 static int rp_gen_flush(rp_gen_t *g, FILE *f, int64_t day_ts);
 static void rp_gen_free(rp_gen_t *g);
 static void rp_gen_usage(FILE *f);
+static int rp_gen_digits(uint64_t n);
 
 
 static uint64_t
@@ -258,7 +259,7 @@ rp_gen_setup(rp_gen_t *g)
         g->cycle[i] = (float) (cat_cycle[c] * (0.8 + 0.45 * rp_u01(r)));
         w += 1 / pow(rank[i] + 1.0, 1.07);
         g->cdf[i] = w;
-        snprintf(g->pid[i], sizeof(g->pid[i]), "prod_%0*u", g->pid_width,
+        snprintf(g->pid[i], sizeof(g->pid[i]), "prod_%0*u", g->pid_width & 15,
                  i + 1);
     }
 
@@ -313,7 +314,7 @@ rp_gen_setup(rp_gen_t *g)
             gu->favs[j] = (uint16_t) (rp_rng_next(r) % g->n_cats);
         }
 
-        snprintf(g->uid[i], sizeof(g->uid[i]), "user_%0*u", g->uid_width,
+        snprintf(g->uid[i], sizeof(g->uid[i]), "user_%0*u", g->uid_width & 15,
                  i + 1);
     }
 
@@ -610,6 +611,20 @@ rp_gen_usage(FILE *f)
 }
 
 
+static int
+rp_gen_digits(uint64_t n)
+{
+    int  d = 1;
+
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+
+    return d;
+}
+
+
 int
 rp_cmd_generate(int argc, char **argv)
 {
@@ -710,8 +725,9 @@ rp_cmd_generate(int argc, char **argv)
     g.n_users = (uint32_t) users;
     g.n_products = (uint32_t) products;
     g.n_days = (int32_t) days;
-    g.uid_width = users < 1000000 ? 6 : 8;
-    g.pid_width = products < 100000 ? 5 : 7;
+    /* the MVP's ids (user_00001, prod_0001), wider only when needed */
+    g.uid_width = rp_gen_digits(users) > 5 ? rp_gen_digits(users) : 5;
+    g.pid_width = rp_gen_digits(products) > 4 ? rp_gen_digits(products) : 4;
 
     rp_gen_setup(&g);
     g.uid_len = strlen(g.uid[0]);
