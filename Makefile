@@ -60,3 +60,8 @@ bench: build-all
 
 clean:
 	rm -rf $(BUILD) t/servroot
+
+# The whole pipeline on this machine: make demo [SCENARIO=single|batch|...]
+.PHONY: demo
+demo:
+	scripts/demo.sh $(if $(SCENARIO),--scenario $(SCENARIO))

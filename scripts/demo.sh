@@ -155,7 +155,7 @@ build/rp-train fit "$RUN/events.csv" -o "$RUN/model.rpf" 2> "$LOGS/fit.log" \
     || { tail -20 "$LOGS/fit.log" >&2; die "rp-train fit failed"; }
 sed 's/^/    /' "$LOGS/fit.log" | tail -8
 note "model: $RUN/model.rpf (+ model.json)"
-note "evaluation at the latest cutoff (rp-train eval):"
+note "rp-train eval, our scorer on the test window (labels from the last 30 days):"
 build/rp-train eval "$RUN/model.rpf" "$RUN/events.csv" 2>> "$LOGS/fit.log" | pretty
 build/rp-train inspect "$RUN/model.rpf" > "$LOGS/inspect.txt" 2>&1 \
     || die "rp-train inspect refused the model: $(cat "$LOGS/inspect.txt")"
@@ -226,9 +226,11 @@ if want health; then
     http GET / | pretty
     note "model info (GET /model/info), abridged:"
     http GET /model/info | perl -MJSON::PP -e 'local $/; my $j = JSON::PP->new->decode(<STDIN>);
-        delete $j->{model}{feature_names} if ref $j->{model} eq "HASH";
-        print JSON::PP->new->canonical->encode($j)' | cut -c1-300 | sed 's/^/    /'
-    echo
+        my ($m, $t) = ($j->{mapped}, $j->{metadata}{metrics}{test} // {});
+        printf "    version %s: %d trees, %d nodes, max depth %d, checksum %s\n",
+            $j->{model_version}, $m->{trees}, $m->{nodes}, $m->{max_depth}, $m->{checksum};
+        printf "    test window: auc %.3f, pr_auc %.3f, logloss %.3f, accuracy %.3f, positive rate %.3f\n",
+            @$t{qw(auc pr_auc logloss accuracy positive_rate)} if %$t'
 fi
 
 if want single; then
@@ -304,5 +306,7 @@ if want performance; then
     http GET /metrics | grep -E '^rp_(requests_total|redis|fallback)' | head -12 | sed 's/^/    /'
 fi
 
-step "consumer stats (last line of $LOGS/consumer.log)"
-tail -1 "$LOGS/consumer.log" | sed 's/^/    /'
+if grep -q 'ev/s' "$LOGS/consumer.log"; then
+    step "consumer stats (last line of $LOGS/consumer.log)"
+    grep 'ev/s' "$LOGS/consumer.log" | tail -1 | sed 's/^/    /'
+fi
