@@ -22,3 +22,10 @@ bench-score: $(BUILD)/bench_score $(BUILD)/rp-train
 	bench/bench-score.sh $(BUILD)/bench_score $(BENCH_DIR)/matrix.csv \
 	    $(BENCH_DIR)/model.rpf > bench/score-results.md
 	cat bench/score-results.md
+
+# The feature store's layout: one hash per user vs user hash + pair hashes.
+BENCH_TARGETS += bench-store-layout
+.PHONY: bench-store-layout
+bench-store-layout:
+	bench/store-layout.sh > bench/store-layout.md
+	cat bench/store-layout.md
