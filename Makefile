@@ -49,7 +49,13 @@ $(LIBRP): $(CORE_OBJS)
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
 
-test: build-all
+# the Debian packages (installed as root, else the apt-get line is printed)
+.PHONY: deps
+deps:
+	@scripts/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory build-all
 	@set -e; for t in $(TEST_TARGETS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
 	@echo "==> all suites passed: $(TEST_TARGETS)"
