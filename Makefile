@@ -60,9 +60,13 @@ test: deps
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
 	@echo "==> all suites passed: $(TEST_TARGETS)"
 
-bench: build-all
+bench: deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory build-all
+	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/figures.tsv
 	@set -e; for t in $(BENCH_TARGETS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
+	bench/collect.sh $(BUILD)/bench/figures.tsv
 
 clean:
 	rm -rf $(BUILD) t/servroot

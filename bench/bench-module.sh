@@ -227,3 +227,18 @@ for f in bare predict batch bare-low predict-low batch-low; do
     printf '```\n\n' >> "$out"
 done
 cat "$out"
+
+# the summary figures for bench/RESULTS.md
+fig="$here/bench/figure"
+"$fig" module "/predict throughput ($conns connections)" ">= 40% of bare nginx" \
+    "$rps_one req/s" "bare nginx return 200: $rps_bare req/s" "${ratio}%"
+"$fig" module "/predict latency p50 at ${half}% of peak ($low connections)" "<= 250us" \
+    "$(pct predict-low 50)" "bare nginx: $(pct bare-low 50)" "-"
+"$fig" module "/predict latency p99 at ${half}% of peak ($low connections)" "<= 1ms" \
+    "$(pct predict-low 99)" "bare nginx: $(pct bare-low 99)" "-"
+"$fig" module "/predict/batch of 100, p99 (1 connection)" "<= 2ms" \
+    "$(pct batch-low 99)" "-" "-"
+"$fig" module "Redis HMGET per /predict (Redis commandstats)" "1" "$per" \
+    "$reqs_one requests" "-"
+"$fig" module "memory added per worker (idle, VmRSS)" "-" \
+    "$((rss_mod_idle - rss_bare)) kB" "worker without the module: $rss_bare kB" "-"

@@ -26,3 +26,26 @@ awk -F'|' '
     END { for (i = 1; i <= k; i++) { key = names[i]; split(seen[key], f, "|")
             printf "|%s|%s|%s|%s|%s| %d | %d | %d | %.2f |%s|\n", f[2], f[3], f[4], f[5], f[6],
                 best[key, 7], best[key, 8], best[key, 9], best[key, 10], f[11] } }' "$tmp"
+
+# the summary figures for bench/RESULTS.md: best of 5, with the node-visit
+# floor (the same scorer on an L1-resident forest) as the reference
+fig="$(dirname "$0")/figure"
+best() {   # best ROWNAME-PREFIX COLUMN
+    grep "^| $1" "$tmp" | awk -F'|' -v c="$2" 'NR == 1 || $c + 0 < b { b = $c + 0 } END { print b }'
+}
+visits() { grep -m1 "^| $1" "$tmp" | awk -F'|' '{ print $6 + 0 }'; }
+floor=$(best "floor" 10)
+for m in rf- boost- synthetic; do
+    grep -q "^| $m" "$tmp" || continue
+    v=$(visits "$m")
+    ref=$(awk -v v="$v" -v f="$floor" 'BEGIN { printf "%.0f", v * f }')
+    name=$(grep -m1 "^| $m" "$tmp" | awk -F'|' '{ gsub(/^ +| +$/, "", $2); print $2 }')
+    "$fig" score "$name: one row ($v node visits)" "<= 2000 ns" "$(best "$m" 7) ns" \
+        "floor $ref ns ($floor ns/visit)" \
+        "$(awk -v a="$(best "$m" 7)" -v b="$ref" 'BEGIN { printf "%.2fx floor", a / b }')"
+    "$fig" score "$name: per row in batches of 100" "<= 500 ns" "$(best "$m" 8) ns" \
+        "floor $ref ns" "$(awk -v a="$(best "$m" 8)" -v b="$ref" 'BEGIN { printf "%.2fx floor", a / b }')"
+    "$fig" score "$name: per row in batches of 10k" "<= 500 ns" "$(best "$m" 9) ns" \
+        "floor $ref ns" "$(awk -v a="$(best "$m" 9)" -v b="$ref" 'BEGIN { printf "%.2fx floor", a / b }')"
+    "$fig" score "$name: allocations while scoring" "0" "$(grep -m1 "^| $m" "$tmp" | awk -F'|' '{ print $11 + 0 }')" "-" "-"
+done

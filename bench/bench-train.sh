@@ -95,3 +95,20 @@ CPU=$(sed -n 's/^model name[ \t]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
     echo "Parity (max |ours - XGBoost|): $(jget parity_max_abs_diff "$D/model.json")."
 } >"$OUT"
 cat "$OUT"
+
+# the summary figures for bench/RESULTS.md
+fig="$(dirname "$0")/figure"
+AUC_OURS=$(jget auc "$D/eval.json")
+AUC_SK=$(jget auc "$D/sklearn.json")
+FIT_SK=$(jget fit_seconds "$D/sklearn.json")
+"$fig" train "test ROC AUC, $EVENTS events, $TREES trees" ">= scikit-learn - 0.005" \
+    "$(printf '%.4f' "$AUC_OURS")" "scikit-learn RandomForestClassifier: $(printf '%.4f' "$AUC_SK")" \
+    "$(awk -v a="$AUC_OURS" -v b="$AUC_SK" 'BEGIN { printf "%+.4f", a - b }')"
+"$fig" train "tree building time, same matrix, $THREADS threads" ">= 2x faster than scikit-learn" \
+    "${TREE_S} s" "scikit-learn: ${FIT_SK} s" \
+    "$(awk -v a="$TREE_S" -v b="$FIT_SK" 'BEGIN { printf "%.1fx faster", b / a }')"
+"$fig" train "rp-train generate, $EVENTS events" "a few seconds" \
+    "$(w generate) s, $(m generate) MiB" "-" "-"
+"$fig" train "rp-train fit end to end (read, samples, train, parity, write)" "-" \
+    "$(w fit) s, $(m fit) MiB" "scikit-learn end to end: $(w sklearn) s" \
+    "$(awk -v a="$(w fit)" -v b="$(w sklearn)" 'BEGIN { printf "%.1fx faster", b / a }')"

@@ -77,11 +77,11 @@ grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
 
 
 static void *
-synthetic(size_t *len)
+synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
 {
     static const char *names[RP_NFEATURES];
     rp_model_spec_t    spec;
-    uint32_t           counts[100], per = (1u << 11) - 1, t;
+    uint32_t           counts[100], per = (1u << (depth + 1)) - 1, t;
     rp_node_t         *nodes, *tmp;
     uint64_t           s = 1;
     void              *img;
@@ -91,20 +91,20 @@ synthetic(size_t *len)
     for (i = 0; i < RP_NFEATURES; i++) {
         names[i] = rp_features[i].name;
     }
-    nodes = malloc(sizeof(rp_node_t) * per * 100);
+    nodes = malloc(sizeof(rp_node_t) * per * ntrees);
     tmp = malloc(sizeof(rp_node_t) * per);
-    for (t = 0; t < 100; t++) {
-        counts[t] = grow(tmp, 0, 10, &s);
+    for (t = 0; t < ntrees; t++) {
+        counts[t] = grow(tmp, 0, depth, &s);
         memcpy(nodes + t * per, tmp, sizeof(rp_node_t) * per);
     }
     memset(&spec, 0, sizeof(spec));
     spec.n_features = RP_NFEATURES;
     spec.feature_names = names;
-    spec.n_trees = 100;
+    spec.n_trees = ntrees;
     spec.tree_count = counts;
     spec.nodes = nodes;
     spec.objective = RP_OBJ_LOGISTIC;
-    spec.version = "synthetic-100x10";
+    spec.version = version;
     if (rp_model_serialize(&spec, &img, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_score: %s\n", err);
         exit(1);
@@ -256,12 +256,23 @@ main(int argc, char **argv)
         rp_model_close(&m);
     }
 
-    img = synthetic(&len);
+    img = synthetic(&len, 100, 10, "synthetic-100x10");
     if (rp_model_load_buffer(&m, img, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_score: synthetic: %s\n", err);
         return 1;
     }
     bench("synthetic 100 trees x depth 10", &m);
+    free(img);
+
+    /* the floor: the same scorer on a forest small enough to stay in L1
+     * (8 complete trees of depth 7, 24 KiB): the cost of a node visit
+     * without cache misses */
+    img = synthetic(&len, 8, 7, "floor-8x7");
+    if (rp_model_load_buffer(&m, img, len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bench_score: floor: %s\n", err);
+        return 1;
+    }
+    bench("floor: 8 trees x depth 7 (L1-resident)", &m);
     free(img);
 
     return 0;
