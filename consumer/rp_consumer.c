@@ -1,0 +1,889 @@
+/*
+ * rp_consumer.c: rp-consumer, Kafka events into the Redis feature store.
+ *
+ * One consumer-group member. The loop:
+ *
+ *   1. poll a batch (up to --batch messages, or what arrived within 100 ms);
+ *   2. parse each value (rp_event_from_json); pipeline one EVALSHA of the
+ *      store's update script per valid event, then read every reply;
+ *   3. produce the invalid ones to the dead-letter topic and flush;
+ *   4. only then commit, synchronously, the batch's last offset + 1 of
+ *      each partition.
+ *
+ * Commits: enable.auto.commit=false with explicit offset lists. An offset
+ * is committed only after Redis acknowledged every event before it and the
+ * dead letters were delivered, so a crash anywhere redelivers, and the
+ * update script's replay guard (seen event ids) makes the redelivery
+ * harmless. librdkafka 2.0.2 makes no final commit on revoke or close in
+ * this mode, so both are done here (NOTES.md §3).
+ *
+ * Redis down or slow: every wait is bounded (redisSetTimeout). On failure
+ * the assigned partitions are paused, rd_kafka_consumer_poll keeps us in
+ * the group, the connection is retried with capped exponential backoff,
+ * and the same batch is applied again (idempotent) before resuming.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+
+#include "rp_event.h"
+#include "rp_store.h"
+#include "rp_batch.h"
+#include "rp_consumer_opts.h"
+#include "rp_consumer.h"
+
+#define RP_BACKOFF_MIN_MS   100
+#define RP_BACKOFF_MAX_MS   5000
+#define RP_COLLECT_MS       100
+#define RP_LOG_REJECTS      100     /* log every rejection up to this many */
+#define RP_DLQ_FLUSH_MS     10000
+#define RP_FLUSH_EVERY      128     /* commands buffered before a write */
+
+/* Marks of a batch message (rp_bmsg_t.mark) from rp_send to rp_recv. */
+#define RP_MARK_INVALID     1       /* no command: a dead letter */
+#define RP_MARK_SENT        2       /* command sent, reply not read */
+#define RP_MARK_EVAL        3       /* got NOSCRIPT: resend with EVAL */
+#define RP_MARK_DONE        4       /* acknowledged */
+
+
+volatile sig_atomic_t  rp_consumer_run = 1;
+
+
+static void rp_stop(int sig);
+static void rp_msg_release(void *msg);
+static int rp_redis_connect(rp_ctx_t *ctx);
+static const char *rp_redis_err(rp_ctx_t *ctx, const redisContext *c);
+static void rp_redis_drop(rp_ctx_t *ctx, const char *why);
+static int rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0,
+    int timeout_ms, int unbounded);
+static int rp_reply_transient(const redisReply *r);
+static int rp_send(rp_ctx_t *ctx);
+static int rp_recv(rp_ctx_t *ctx);
+static int rp_finish(rp_ctx_t *ctx);
+static int rp_fail(rp_ctx_t *ctx);
+static int rp_dead_letter(rp_ctx_t *ctx);
+static int rp_process(rp_ctx_t *ctx);
+static int rp_recover(rp_ctx_t *ctx);
+
+
+static void
+rp_stop(int sig)
+{
+    (void) sig;
+    rp_consumer_run = 0;
+}
+
+
+double
+rp_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+int64_t
+rp_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static void
+rp_msg_release(void *msg)
+{
+    rd_kafka_message_destroy(msg);
+}
+
+
+/* hiredis' error text, or a plain statement when the timeout expired. */
+static const char *
+rp_redis_err(rp_ctx_t *ctx, const redisContext *c)
+{
+    static char  buf[64];
+
+    if (c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0) {
+        snprintf(buf, sizeof(buf), "no reply within %d ms (--redis-timeout)",
+                 ctx->o->redis_timeout_ms);
+        return buf;
+    }
+
+    return c->errstr[0] ? c->errstr : "connection lost";
+}
+
+
+static void
+rp_redis_drop(rp_ctx_t *ctx, const char *why)
+{
+    if (why != ctx->errmsg) {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", why);
+    }
+    if (ctx->redis_up || ctx->redis != NULL) {
+        fprintf(stderr, "rp-consumer: redis %s:%d: %s\n", ctx->o->redis_host,
+                ctx->o->redis_port, ctx->errmsg);
+    }
+    if (ctx->redis != NULL) {
+        redisFree(ctx->redis);
+        ctx->redis = NULL;
+    }
+    ctx->inflight = 0;                  /* its replies are lost with it */
+    if (ctx->redis_up) {
+        ctx->redis_failures++;
+    }
+    ctx->redis_up = 0;
+}
+
+
+/* Connects, selects the db and loads the update script. 0 / -1. */
+static int
+rp_redis_connect(rp_ctx_t *ctx)
+{
+    char             db[16];
+    struct timeval   tv;
+    redisReply      *r;
+    redisContext    *c;
+
+    tv.tv_sec = ctx->o->redis_timeout_ms / 1000;
+    tv.tv_usec = (ctx->o->redis_timeout_ms % 1000) * 1000;
+
+    c = redisConnectWithTimeout(ctx->o->redis_host, ctx->o->redis_port, tv);
+    if (c == NULL || c->err) {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "connect: %s",
+                 c ? c->errstr : "out of memory");
+        if (c != NULL) {
+            redisFree(c);
+        }
+        return -1;
+    }
+
+    if (redisSetTimeout(c, tv) != REDIS_OK) {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "cannot set timeout");
+        redisFree(c);
+        return -1;
+    }
+    redisEnableKeepAlive(c);
+
+    snprintf(db, sizeof(db), "%d", ctx->o->redis_db);
+    r = redisCommand(c, "SELECT %s", db);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SELECT %s: %s", db,
+                 r ? r->str : rp_redis_err(ctx, c));
+        goto failed;
+    }
+    freeReplyObject(r);
+
+    r = redisCommand(c, "SCRIPT LOAD %b", RP_STORE_UPDATE_LUA,
+                     strlen(RP_STORE_UPDATE_LUA));
+    if (r == NULL || r->type != REDIS_REPLY_STRING) {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SCRIPT LOAD: %s",
+                 r ? (r->str ? r->str : "unexpected reply")
+                   : rp_redis_err(ctx, c));
+        goto failed;
+    }
+    if (strcmp(r->str, ctx->sha) != 0) {
+        fprintf(stderr, "rp-consumer: SCRIPT LOAD returned %s, "
+                "rp_store_script_sha() says %s; using Redis' value\n",
+                r->str, ctx->sha);
+        snprintf(ctx->sha, sizeof(ctx->sha), "%s", r->str);
+    }
+    freeReplyObject(r);
+
+    ctx->redis = c;
+    ctx->redis_up = 1;
+    return 0;
+
+failed:
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    return -1;
+}
+
+
+/*
+ * Polls until the batch is full (unless unbounded: while paused, whatever
+ * still arrives joins the batch in hand), nothing more is immediately
+ * available, or the first poll timed out. Returns the number added.
+ */
+static int
+rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
+    int unbounded)
+{
+    int                   added = 0;
+    rd_kafka_message_t   *m;
+
+    while (rp_consumer_run
+           && (unbounded || rp_batch_live(b) < (size_t) ctx->o->batch))
+    {
+        m = rd_kafka_consumer_poll(ctx->rk, added == 0 ? timeout_ms : 0);
+        if (m == NULL) {
+            break;
+        }
+
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                fprintf(stderr, "rp-consumer: %s\n",
+                        rd_kafka_message_errstr(m));
+                if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+                    ctx->fatal = 1;
+                    rp_consumer_run = 0;
+                }
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+
+        if (rp_batch_live(b) == 0) {
+            *t0 = rp_now();
+        }
+
+        if (rp_batch_add(b, m->partition, m->offset, m) != 0) {
+            fprintf(stderr, "rp-consumer: out of memory\n");
+            rd_kafka_message_destroy(m);
+            ctx->fatal = 1;
+            rp_consumer_run = 0;
+            break;
+        }
+
+        ctx->broker_down = 0;
+        if (ctx->consumed == 0) {
+            ctx->first_msg = rp_now();
+        }
+        ctx->consumed++;
+        ctx->tick_consumed++;
+        added++;
+    }
+
+    if (added) {
+        ctx->last_activity = rp_now();
+    }
+
+    return added;
+}
+
+
+static int
+rp_reply_transient(const redisReply *r)
+{
+    static const char *const  prefixes[] = {
+        "LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "TRYAGAIN",
+        "CLUSTERDOWN", "MISCONF", "NOREPLICAS"
+    };
+    size_t  i, n;
+
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        n = strlen(prefixes[i]);
+        if (r->len >= n && strncmp(r->str, prefixes[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+/*
+ * Sends one update per valid message of the batch (pipelined, written out
+ * before returning, replies not read). Marks invalid messages
+ * RP_MARK_INVALID: they get no command (they go to the DLQ). 0 / -1.
+ */
+static int
+rp_send(rp_ctx_t *ctx)
+{
+    int                   done;
+    size_t                i, sent = 0;
+    char                  err[RP_ERR_MAX];
+    rp_bmsg_t            *bm;
+    rp_event_t            ev;
+    rd_kafka_message_t   *m;
+
+    if (ctx->redis == NULL && rp_redis_connect(ctx) != 0) {
+        return -1;
+    }
+
+    ctx->send_t0 = rp_now();
+
+    for (i = 0; i < ctx->batch.n; i++) {
+        bm = &ctx->batch.msgs[i];
+        bm->mark = RP_MARK_INVALID;
+        if (bm->state != RP_BMSG_PENDING) {
+            continue;
+        }
+
+        m = bm->msg;
+        if (rp_event_from_json(m->payload ? m->payload : "", m->len, &ev,
+                               err, sizeof(err)) != 0
+            || rp_store_update_cmd(&ctx->cmd, &ev, ctx->o->retention,
+                                   ctx->sha) != 0)
+        {
+            continue;
+        }
+
+        if (redisAppendCommandArgv(ctx->redis, ctx->cmd.argc, ctx->cmd.argv,
+                                   ctx->cmd.argvlen) != REDIS_OK)
+        {
+            rp_redis_drop(ctx, "cannot buffer a command");
+            return -1;
+        }
+        bm->mark = RP_MARK_SENT;
+
+        /* Let Redis start on the first commands while the rest of the
+         * batch is parsed (the socket write is bounded by the timeout). */
+        if (++sent % RP_FLUSH_EVERY == 0
+            && redisBufferWrite(ctx->redis, &done) != REDIS_OK)
+        {
+            rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
+            return -1;
+        }
+    }
+
+    do {
+        if (redisBufferWrite(ctx->redis, &done) != REDIS_OK) {
+            rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
+            return -1;
+        }
+    } while (!done);
+
+    ctx->inflight = 1;
+    return 0;
+}
+
+
+/*
+ * Reads the replies of the batch in flight; resends with EVAL those that
+ * got NOSCRIPT. Messages of a partition revoked while the batch was in
+ * flight still have their reply read, but are not counted. Returns 0 when
+ * Redis acknowledged all of them, -1 on a Redis failure (nothing counted;
+ * the caller applies the same batch again later).
+ */
+static int
+rp_recv(rp_ctx_t *ctx)
+{
+    int                   noscript = 0, pass;
+    size_t                i;
+    char                  err[RP_ERR_MAX];
+    int64_t               now_ms, ts, waited;
+    uint64_t              applied = 0, replays = 0;
+    rp_bmsg_t            *bm;
+    rp_event_t            ev;
+    redisReply           *r;
+    rd_kafka_message_t   *m;
+    rd_kafka_timestamp_type_t  tstype;
+
+    /* Pass 0: the EVALSHA replies; pass 1: EVAL for those that got
+     * NOSCRIPT (no poll happens in between, so the batch is stable). */
+    for (pass = 0; pass < 2; pass++) {
+
+        for (i = 0; i < ctx->batch.n; i++) {
+            bm = &ctx->batch.msgs[i];
+            if (bm->mark != RP_MARK_SENT) {
+                continue;
+            }
+
+            if (redisGetReply(ctx->redis, (void **) &r) != REDIS_OK) {
+                rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
+                return -1;
+            }
+
+            if (bm->state != RP_BMSG_PENDING) {
+                bm->mark = RP_MARK_INVALID;     /* revoked meanwhile */
+
+            } else if (r->type == REDIS_REPLY_INTEGER) {
+                bm->mark = RP_MARK_DONE;
+                if (r->integer == 1) {
+                    applied++;
+                } else {
+                    replays++;
+                }
+
+            } else if (r->type == REDIS_REPLY_ERROR
+                       && strncmp(r->str, "NOSCRIPT", 8) == 0 && pass == 0)
+            {
+                bm->mark = RP_MARK_EVAL;
+                noscript++;
+
+            } else if (r->type == REDIS_REPLY_ERROR && rp_reply_transient(r)) {
+                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", r->str);
+                freeReplyObject(r);
+                rp_redis_drop(ctx, ctx->errmsg);
+                return -1;
+
+            } else {
+                /* The store refused this event: a dead letter. */
+                m = bm->msg;
+                fprintf(stderr, "rp-consumer: partition %d offset %lld: "
+                        "store error: %s\n", (int) m->partition,
+                        (long long) m->offset,
+                        r->type == REDIS_REPLY_ERROR ? r->str
+                                                     : "unexpected reply");
+                bm->mark = RP_MARK_INVALID;
+            }
+
+            freeReplyObject(r);
+        }
+
+        if (noscript == 0 || pass == 1) {
+            break;
+        }
+
+        fprintf(stderr, "rp-consumer: NOSCRIPT: the script cache was "
+                "flushed; resending %d with EVAL and reloading\n", noscript);
+
+        for (i = 0; i < ctx->batch.n; i++) {
+            bm = &ctx->batch.msgs[i];
+            if (bm->mark != RP_MARK_EVAL) {
+                continue;
+            }
+            m = bm->msg;
+            if (rp_event_from_json(m->payload, m->len, &ev, err, sizeof(err))
+                != 0
+                || rp_store_update_cmd(&ctx->cmd, &ev, ctx->o->retention,
+                                       NULL) != 0
+                || redisAppendCommandArgv(ctx->redis, ctx->cmd.argc,
+                                          ctx->cmd.argv, ctx->cmd.argvlen)
+                   != REDIS_OK)
+            {
+                rp_redis_drop(ctx, "cannot resend with EVAL");
+                return -1;
+            }
+            bm->mark = RP_MARK_SENT;
+        }
+
+    }
+
+    if (noscript > 0) {
+        /* All EVAL replies are read: reload for the next batches. */
+        r = redisCommand(ctx->redis, "SCRIPT LOAD %b", RP_STORE_UPDATE_LUA,
+                         strlen(RP_STORE_UPDATE_LUA));
+        if (r == NULL) {
+            rp_redis_drop(ctx, "SCRIPT LOAD failed");
+            return -1;
+        }
+        freeReplyObject(r);
+    }
+
+    ctx->inflight = 0;
+
+    /* Everything acknowledged: count, and measure. */
+    ctx->last_applied = rp_now();
+    rp_hist_add(ctx->rtt, (int64_t) ((ctx->last_applied - ctx->send_t0)
+                                     * 1000.0));
+    now_ms = rp_now_ms();
+    waited = (int64_t) ((ctx->last_applied - ctx->batch_t0) * 1000.0);
+
+    for (i = 0; i < ctx->batch.n; i++) {
+        bm = &ctx->batch.msgs[i];
+        if (bm->state != RP_BMSG_PENDING || bm->mark != RP_MARK_DONE) {
+            continue;
+        }
+        rp_hist_add(ctx->p2a, waited);
+        ts = rd_kafka_message_timestamp(bm->msg, &tstype);
+        if (tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts > 0) {
+            rp_hist_add(ctx->e2e, now_ms - ts);
+        }
+    }
+
+    ctx->applied += applied;
+    ctx->tick_applied += applied;
+    ctx->replays += replays;
+    ctx->tick_replays += replays;
+    return 0;
+}
+
+
+/*
+ * Produces the batch's invalid messages to the DLQ (original key and
+ * value, headers rp-error and rp-source) and waits for their delivery.
+ * Counts and logs them. 0 / -1 (a dead letter was not delivered).
+ */
+static int
+rp_dead_letter(rp_ctx_t *ctx)
+{
+    size_t                i, n = 0, rej = 0;
+    char                  err[RP_ERR_MAX], src[600];
+    rp_bmsg_t            *bm;
+    rp_event_t            ev;
+    rd_kafka_message_t   *m;
+    rd_kafka_resp_err_t   e;
+
+    for (i = 0; i < ctx->batch.n; i++) {
+        bm = &ctx->batch.msgs[i];
+        if (bm->state != RP_BMSG_PENDING || bm->mark != RP_MARK_INVALID) {
+            continue;
+        }
+        m = bm->msg;
+
+        if (m->payload == NULL || m->len == 0) {
+            snprintf(err, sizeof(err), "empty message");
+
+        } else if (rp_event_from_json(m->payload, m->len, &ev, err,
+                                      sizeof(err)) == 0)
+        {
+            snprintf(err, sizeof(err), "refused by the store");
+        }
+
+        rej++;
+        if (ctx->rejected + rej <= RP_LOG_REJECTS
+            || (ctx->rejected + rej) % 1000 == 0)
+        {
+            fprintf(stderr, "rp-consumer: rejected partition %d offset %lld:"
+                    " %s%s\n", (int) m->partition, (long long) m->offset, err,
+                    ctx->rejected + rej == RP_LOG_REJECTS
+                        ? " (further rejections logged every 1000th)" : "");
+        }
+
+        if (ctx->dlq == NULL) {
+            continue;
+        }
+
+        snprintf(src, sizeof(src), "%s/%d/%lld", ctx->o->topic,
+                 (int) m->partition, (long long) m->offset);
+
+        do {
+            e = rd_kafka_producev(ctx->dlq,
+                    RD_KAFKA_V_TOPIC(ctx->dlq_topic),
+                    RD_KAFKA_V_KEY(m->key, m->key_len),
+                    RD_KAFKA_V_VALUE(m->payload, m->len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADER("rp-error", err, -1),
+                    RD_KAFKA_V_HEADER("rp-source", src, -1),
+                    RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(ctx->dlq, 100);
+            }
+        } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "dead letter to "
+                     "\"%s\": %s", ctx->dlq_topic, rd_kafka_err2str(e));
+            ctx->dlq_failed++;
+            return -1;
+        }
+        n++;
+    }
+
+    if (n > 0) {
+        ctx->dlq_dr_failed = 0;
+        if (rd_kafka_flush(ctx->dlq, RP_DLQ_FLUSH_MS)
+            != RD_KAFKA_RESP_ERR_NO_ERROR || ctx->dlq_dr_failed > 0)
+        {
+            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%zu dead letter(s) "
+                     "not delivered to \"%s\"", n, ctx->dlq_topic);
+            ctx->dlq_failed++;
+            return -1;
+        }
+    }
+
+    ctx->rejected += rej;
+    return 0;
+}
+
+
+/*
+ * Applies the batch in hand (send and read) and dead-letters its invalid
+ * messages. 0 / -1.
+ */
+static int
+rp_process(rp_ctx_t *ctx)
+{
+    if (rp_send(ctx) != 0 || rp_recv(ctx) != 0) {
+        return -1;
+    }
+    return rp_dead_letter(ctx);
+}
+
+
+/*
+ * The batch in hand is applied and dead-lettered: its offsets become
+ * committable, and are committed. 0 / -1 (out of memory).
+ */
+static int
+rp_finish(rp_ctx_t *ctx)
+{
+    if (rp_batch_applied(&ctx->batch) != 0) {
+        fprintf(stderr, "rp-consumer: out of memory\n");
+        return -1;
+    }
+
+    if (ctx->o->commit_delay_ms > 0) {
+        usleep((useconds_t) ctx->o->commit_delay_ms * 1000);
+    }
+
+    rp_commit(ctx, -1);
+    return 0;
+}
+
+
+/*
+ * A failure of Redis or of the DLQ: the next batch (if polled already)
+ * joins the batch in hand and all of it is applied again once possible.
+ * 0 when applied, -1 when stopped first.
+ */
+static int
+rp_fail(rp_ctx_t *ctx)
+{
+    fprintf(stderr, "rp-consumer: %s: pausing consumption\n", ctx->errmsg);
+
+    if (rp_batch_move(&ctx->batch, &ctx->next) != 0) {
+        fprintf(stderr, "rp-consumer: out of memory\n");
+        ctx->fatal = 1;
+        return -1;
+    }
+
+    return rp_recover(ctx);
+}
+
+
+/*
+ * Redis (or the DLQ) is down: pause, keep polling (to stay in the group;
+ * messages that still arrive join the batch in hand), reconnect with
+ * capped backoff and apply the same batch again. Returns 0 once applied,
+ * -1 when stopped.
+ */
+static int
+rp_recover(rp_ctx_t *ctx)
+{
+    int64_t  backoff = 0;
+    double   until;
+
+    rp_pause(ctx, 1);
+
+    while (rp_consumer_run) {
+        backoff = rp_backoff_next(backoff, RP_BACKOFF_MIN_MS,
+                                  RP_BACKOFF_MAX_MS);
+        until = rp_now() + (double) backoff / 1000.0;
+
+        while (rp_consumer_run && rp_now() < until) {
+            rp_collect(ctx, &ctx->batch, &ctx->batch_t0, RP_COLLECT_MS, 1);
+            if (rp_now() - ctx->tick >= ctx->o->stats_interval
+                && ctx->o->stats_interval > 0)
+            {
+                rp_stats(ctx, 0);
+            }
+        }
+
+        if (!rp_consumer_run) {
+            break;
+        }
+
+        if (rp_process(ctx) == 0) {
+            fprintf(stderr, "rp-consumer: recovered, batch of %zu applied\n",
+                    rp_batch_live(&ctx->batch));
+            rp_pause(ctx, 0);
+            return 0;
+        }
+
+        fprintf(stderr, "rp-consumer: still failing (%s); next "
+                "try in %lld ms\n", ctx->errmsg,
+                (long long) rp_backoff_next(backoff, RP_BACKOFF_MIN_MS,
+                                            RP_BACKOFF_MAX_MS));
+    }
+
+    return -1;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                 rc, status = 0;
+    char                err[256];
+    rp_ctx_t            ctx;
+    rp_consumer_opts_t  o;
+    struct sigaction    sa;
+
+    rc = rp_consumer_opts_parse(&o, argc, argv, err, sizeof(err));
+    if (rc == 1) {
+        fputs(rp_consumer_usage, stdout);
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "rp-consumer: %s\n%s", err, rp_consumer_usage);
+        return 2;
+    }
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.o = &o;
+    rp_store_script_sha(ctx.sha);
+    ctx.e2e = calloc(1, sizeof(rp_hist_t));
+    ctx.rtt = calloc(1, sizeof(rp_hist_t));
+    ctx.p2a = calloc(1, sizeof(rp_hist_t));
+    if (ctx.e2e == NULL || ctx.rtt == NULL || ctx.p2a == NULL
+        || rp_batch_init(&ctx.batch, (size_t) o.batch, rp_msg_release) != 0
+        || rp_batch_init(&ctx.next, (size_t) o.batch, rp_msg_release) != 0)
+    {
+        fprintf(stderr, "rp-consumer: out of memory\n");
+        return 1;
+    }
+
+    if (o.dlq != NULL) {
+        snprintf(ctx.dlq_topic, sizeof(ctx.dlq_topic), "%s%s",
+                 *o.dlq ? o.dlq : o.topic, *o.dlq ? "" : ".dlq");
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = rp_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Redis first: no point joining the group if the store is unusable. */
+    if (rp_redis_connect(&ctx) != 0) {
+        fprintf(stderr, "rp-consumer: redis %s:%d: %s (will retry)\n",
+                o.redis_host, o.redis_port, ctx.errmsg);
+    }
+
+    if (o.dlq != NULL) {
+        ctx.dlq = rp_kafka_dlq(&ctx);
+        if (ctx.dlq == NULL) {
+            status = 1;
+            goto done;
+        }
+    }
+
+    ctx.rk = rp_kafka_consumer(&ctx);
+    if (ctx.rk == NULL) {
+        status = 1;
+        goto done;
+    }
+
+    if (!o.quiet) {
+        fprintf(stderr, "rp-consumer: %s -> redis %s:%d db %d, group \"%s\","
+                " dlq %s\n", o.topic, o.redis_host, o.redis_port, o.redis_db,
+                o.group, o.dlq ? ctx.dlq_topic : "off");
+    }
+
+    ctx.tick = ctx.last_activity = rp_now();
+
+    /*
+     * One batch in flight: while Redis works on the batch in hand, the next
+     * one is polled; then the replies are read, the batch is committed and
+     * the next one is sent. After a signal no new batch is polled, and the
+     * ones in hand are finished.
+     */
+    for ( ;; ) {
+        if (o.stats_interval > 0 && rp_now() - ctx.tick >= o.stats_interval) {
+            rp_stats(&ctx, 0);
+        }
+
+        if (!ctx.inflight) {
+            if (!rp_consumer_run) {
+                break;
+            }
+
+            rp_collect(&ctx, &ctx.batch, &ctx.batch_t0, RP_COLLECT_MS, 0);
+
+            if (rp_batch_live(&ctx.batch) == 0) {
+                rp_batch_applied(&ctx.batch);   /* releases dropped ones */
+                /* Idle counts from the last message or rebalance; a member
+                 * still waiting for its first assignment gets 10 s more. */
+                if (o.exit_on_idle
+                    && rp_now() - ctx.last_activity
+                       >= o.exit_on_idle + (ctx.ever_assigned ? 0 : 10))
+                {
+                    if (!o.quiet) {
+                        fprintf(stderr, "rp-consumer: idle for %ds, "
+                                "exiting\n", o.exit_on_idle);
+                    }
+                    break;
+                }
+                continue;
+            }
+
+            if (rp_send(&ctx) != 0) {
+                if (rp_fail(&ctx) != 0 || rp_finish(&ctx) != 0) {
+                    break;
+                }
+                continue;
+            }
+        }
+
+        /* The batch in hand is in flight: poll the next one meanwhile. */
+        if (rp_consumer_run) {
+            rp_collect(&ctx, &ctx.next, &ctx.next_t0, 0, 0);
+        }
+
+        if ((rp_recv(&ctx) != 0 || rp_dead_letter(&ctx) != 0)
+            && rp_fail(&ctx) != 0)
+        {
+            break;
+        }
+
+        if (rp_finish(&ctx) != 0) {
+            break;
+        }
+
+        if (rp_batch_live(&ctx.next) > 0) {
+            if (rp_batch_move(&ctx.batch, &ctx.next) != 0) {
+                fprintf(stderr, "rp-consumer: out of memory\n");
+                ctx.fatal = 1;
+                break;
+            }
+            ctx.batch_t0 = ctx.next_t0;
+
+            if (rp_send(&ctx) != 0
+                && (rp_fail(&ctx) != 0 || rp_finish(&ctx) != 0))
+            {
+                break;
+            }
+        }
+    }
+
+    if (rp_batch_live(&ctx.batch) + rp_batch_live(&ctx.next) > 0) {
+        fprintf(stderr, "rp-consumer: %zu message(s) in hand not applied; "
+                "they are redelivered to the next consumer\n",
+                rp_batch_live(&ctx.batch) + rp_batch_live(&ctx.next));
+    }
+
+    /* Release everything in hand before close: librdkafka waits for
+     * outstanding messages. Then the final commit (NOTES.md §3). */
+    rp_batch_discard(&ctx.batch);
+    rp_batch_discard(&ctx.next);
+    rp_commit(&ctx, -1);
+
+    if (!o.quiet) {
+        fprintf(stderr, "rp-consumer: leaving the group\n");
+    }
+    rd_kafka_consumer_close(ctx.rk);
+
+    if (ctx.fatal) {
+        status = 1;
+    }
+
+done:
+
+    rp_stats(&ctx, 1);
+
+    if (ctx.rk != NULL) {
+        rd_kafka_destroy(ctx.rk);
+    }
+    if (ctx.dlq != NULL) {
+        rd_kafka_flush(ctx.dlq, RP_DLQ_FLUSH_MS);
+        rd_kafka_destroy(ctx.dlq);
+    }
+    if (ctx.redis != NULL) {
+        redisFree(ctx.redis);
+    }
+    rp_batch_free(&ctx.batch);
+    rp_batch_free(&ctx.next);
+    free(ctx.e2e);
+    free(ctx.rtt);
+    free(ctx.p2a);
+    return status;
+}
+

@@ -1,0 +1,110 @@
+/*
+ * rp_consumer.h: the state shared by rp-consumer's files.
+ *
+ *   rp_consumer.c        main loop, Redis pipeline, dead letters, recovery
+ *   rp_consumer_kafka.c  librdkafka handles, rebalance, commits, pause
+ *   rp_consumer_stats.c  stats line and Prometheus metrics file
+ */
+
+#ifndef RP_CONSUMER_H
+#define RP_CONSUMER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+
+#include "rp_store.h"
+#include "rp_batch.h"
+#include "rp_consumer_opts.h"
+
+#define RP_PARTS_MAX        1024    /* partitions in one commit */
+
+typedef struct {
+    rp_consumer_opts_t  *o;
+    rd_kafka_t          *rk;
+    rd_kafka_t          *dlq;
+    char                 dlq_topic[512];
+    redisContext        *redis;
+    char                 sha[41];
+    rp_batch_t           batch;         /* in hand: being applied */
+    rp_batch_t           next;          /* polled while batch is in flight */
+    int                  inflight;      /* batch sent, replies not read */
+    rp_store_cmd_t       cmd;           /* scratch for one command */
+
+    int                  redis_up;
+    int                  paused;
+    int                  broker_down;
+    int                  fatal;
+    int                  assigned;
+    int                  ever_assigned;
+    double               last_activity;
+
+    /* Totals. */
+    uint64_t             consumed;
+    uint64_t             applied;
+    uint64_t             replays;
+    uint64_t             rejected;
+    uint64_t             dlq_failed;
+    uint64_t             redis_failures;
+    uint64_t             commits;
+    uint64_t             commit_failures;
+    uint64_t             dropped;
+    int64_t              lag;
+    double               first_msg;     /* when the first message arrived */
+    double               last_applied;  /* when the last batch was acked */
+    double               batch_t0;      /* first poll of the batch in hand */
+    double               next_t0;       /* first poll of the next batch */
+    double               send_t0;       /* batch in hand sent */
+    rp_hist_t           *e2e;          /* produce -> applied, ms */
+    rp_hist_t           *p2a;          /* polled -> applied, ms */
+    rp_hist_t           *rtt;          /* one batch pipeline, ms */
+
+    /* Current stats interval. */
+    double               tick;
+    uint64_t             tick_applied;
+    uint64_t             tick_replays;
+    uint64_t             tick_consumed;
+
+    /* Delivery reports of the current DLQ flush. */
+    uint64_t             dlq_dr_failed;
+
+    char                 errmsg[1024];
+} rp_ctx_t;
+
+static volatile sig_atomic_t  rp_run = 1;
+
+/* Cleared by SIGINT/SIGTERM and by fatal errors: the main loop ends. */
+extern volatile sig_atomic_t  rp_consumer_run;
+
+/* Monotonic seconds; wall-clock milliseconds. */
+double rp_now(void);
+int64_t rp_now_ms(void);
+
+/* rp_consumer_kafka.c. The handles take ctx as their opaque. */
+rd_kafka_t *rp_kafka_consumer(rp_ctx_t *ctx);
+rd_kafka_t *rp_kafka_dlq(rp_ctx_t *ctx);
+void rp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque);
+void rp_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+void rp_dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+
+/*
+ * Synchronous commit of what was applied and not yet committed (one
+ * partition, or all with only_partition < 0). Failures are logged; the
+ * offsets stay pending and go out with the next commit.
+ */
+void rp_commit(rp_ctx_t *ctx, int32_t only_partition);
+
+/* Pauses (1) or resumes (0) the whole assignment. */
+void rp_pause(rp_ctx_t *ctx, int pause);
+
+/* Messages behind the high watermarks of the assignment, -1 if unknown. */
+int64_t rp_lag(rp_ctx_t *ctx);
+
+/* rp_consumer_stats.c: the stats line (unless -q; always when final) and
+ * the metrics file; starts a new interval. */
+void rp_stats(rp_ctx_t *ctx, int final);
+
+#endif /* RP_CONSUMER_H */

@@ -1,0 +1,312 @@
+/*
+ * rp_consumer_opts.c: rp-consumer's command line (see rp_consumer_opts.h).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rp_store.h"
+#include "rp_consumer_opts.h"
+
+const char rp_consumer_usage[] =
+"usage: rp-consumer -b BROKERS --redis HOST:PORT [options]\n"
+"\n"
+"Consumes events from Kafka and applies them to the Redis feature store.\n"
+"Offsets are committed only after Redis acknowledged the whole batch.\n"
+"\n"
+"  -b, --brokers LIST       bootstrap servers (host:port,...)\n"
+"  -t, --topic TOPIC        topic (default ecommerce-events)\n"
+"  -g, --group GROUP        consumer group (default rp-consumer)\n"
+"      --redis HOST:PORT    feature store\n"
+"      --db N               Redis database (default 0)\n"
+"      --redis-timeout MS   bound on every Redis wait (default 2000)\n"
+"      --retention SECONDS  TTL of the user's keys (default 30 days)\n"
+"      --dlq TOPIC          dead-letter topic (default TOPIC.dlq)\n"
+"      --no-dlq             log and skip bad messages, no dead-letter topic\n"
+"      --batch N            messages per Redis pipeline (default 1000)\n"
+"  -X key=value             librdkafka property (repeatable)\n"
+"      --exit-on-idle S     commit and exit 0 after S s without messages\n"
+"      --stats-interval S   stats line every S seconds (default 5, 0 off)\n"
+"      --metrics-file PATH  Prometheus text file, rewritten atomically\n"
+"  -q, --quiet              no stats lines\n"
+"      --test-commit-delay MS  sleep between Redis' acknowledgement and the\n"
+"                           commit (widens the crash window for tests)\n"
+"  -h, --help               this text\n";
+
+
+int
+rp_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char       *end;
+    long long   v;
+
+    if (s == NULL || *s == '\0') {
+        return -1;
+    }
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+
+    *out = v;
+    return 0;
+}
+
+
+int
+rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
+{
+    const char  *colon;
+    size_t       hlen;
+    int64_t      p;
+
+    colon = strrchr(s, ':');
+    if (colon == NULL || colon == s) {
+        return -1;
+    }
+
+    hlen = (size_t) (colon - s);
+    if (hlen >= hostlen) {
+        return -1;
+    }
+
+    if (rp_parse_int(colon + 1, 1, 65535, &p) != 0) {
+        return -1;
+    }
+
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    *port = (int) p;
+    return 0;
+}
+
+
+/*
+ * Matches argv[*i] against a short and a long name. For options taking a
+ * value, accepts "--name VALUE", "--name=VALUE" and "-x VALUE". Returns 1
+ * on a match (with *val set and *i advanced past a separate value), 0 when
+ * it is another option, -1 when the value is missing.
+ */
+static int
+rp_opt_match(int argc, char **argv, int *i, const char *sname,
+    const char *lname, const char **val)
+{
+    const char  *a = argv[*i];
+    size_t       llen;
+
+    if (lname != NULL) {
+        llen = strlen(lname);
+        if (strncmp(a, lname, llen) == 0) {
+            if (a[llen] == '=') {
+                if (val == NULL) {
+                    return -1;
+                }
+                *val = a + llen + 1;
+                return 1;
+            }
+            if (a[llen] != '\0') {
+                return 0;
+            }
+            goto matched;
+        }
+    }
+
+    if (sname != NULL && strcmp(a, sname) == 0) {
+        goto matched;
+    }
+
+    return 0;
+
+matched:
+
+    if (val == NULL) {
+        return 1;
+    }
+
+    if (*i + 1 >= argc) {
+        return -1;
+    }
+
+    *i += 1;
+    *val = argv[*i];
+    return 1;
+}
+
+
+int
+rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
+    char *err, size_t errlen)
+{
+    int          i, oi, rc, have_redis = 0;
+    int64_t      v;
+    const char  *val;
+
+    memset(o, 0, sizeof(*o));
+    o->topic = "ecommerce-events";
+    o->group = "rp-consumer";
+    o->redis_timeout_ms = 2000;
+    o->retention = RP_STORE_RETENTION_DEF;
+    o->dlq = "";                    /* "" = default, TOPIC.dlq */
+    o->batch = 1000;
+    o->stats_interval = 5;
+
+    oi = 0;
+    for (i = 1; i < argc; i++) {
+        val = NULL;
+        oi = i;
+
+        if ((rc = rp_opt_match(argc, argv, &i, "-h", "--help", NULL)) == 1) {
+            return 1;
+        }
+
+        if ((rc = rp_opt_match(argc, argv, &i, "-b", "--brokers", &val))) {
+            if (rc < 0) goto missing;
+            o->brokers = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, "-t", "--topic",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            o->topic = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, "-g", "--group",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            o->group = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--redis",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_hostport(val, o->redis_host, sizeof(o->redis_host),
+                                  &o->redis_port) != 0)
+            {
+                snprintf(err, errlen, "--redis: expected HOST:PORT, got "
+                         "\"%s\"", val);
+                return -1;
+            }
+            have_redis = 1;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--db", &val))) {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 0, 1000000, &v) != 0) goto bad;
+            o->redis_db = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--redis-timeout", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, 3600000, &v) != 0) goto bad;
+            o->redis_timeout_ms = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--retention",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, INT32_MAX, &v) != 0) goto bad;
+            o->retention = v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--dlq",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            if (*val == '\0') goto bad;
+            o->dlq = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--no-dlq",
+                                      NULL)))
+        {
+            o->dlq = NULL;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--batch",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, 1000000, &v) != 0) goto bad;
+            o->batch = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, "-X", NULL, &val))) {
+            if (rc < 0) goto missing;
+            if (strchr(val, '=') == NULL || val[0] == '=') {
+                snprintf(err, errlen, "-X: expected key=value, got \"%s\"",
+                         val);
+                return -1;
+            }
+            if (o->nx == RP_CONSUMER_X_MAX) {
+                snprintf(err, errlen, "too many -X options");
+                return -1;
+            }
+            o->x[o->nx++] = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--exit-on-idle", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, 86400 * 365, &v) != 0) goto bad;
+            o->exit_on_idle = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--stats-interval", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 0, 86400, &v) != 0) goto bad;
+            o->stats_interval = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--metrics-file", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (*val == '\0') goto bad;
+            o->metrics_file = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, "-q", "--quiet",
+                                      NULL)))
+        {
+            o->quiet = 1;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--test-commit-delay", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 0, 60000, &v) != 0) goto bad;
+            o->commit_delay_ms = (int) v;
+
+        } else {
+            snprintf(err, errlen, "unknown option \"%s\"", argv[i]);
+            return -1;
+        }
+    }
+
+    if (o->brokers == NULL || *o->brokers == '\0') {
+        snprintf(err, errlen, "-b BROKERS is required");
+        return -1;
+    }
+
+    if (!have_redis) {
+        snprintf(err, errlen, "--redis HOST:PORT is required");
+        return -1;
+    }
+
+    if (*o->topic == '\0' || *o->group == '\0') {
+        snprintf(err, errlen, "topic and group must not be empty");
+        return -1;
+    }
+
+    return 0;
+
+missing:
+
+    snprintf(err, errlen, "option \"%s\" needs a value", argv[oi]);
+    return -1;
+
+bad:
+
+    snprintf(err, errlen, "option \"%s\": invalid value \"%s\"", argv[oi],
+             val);
+    return -1;
+}

@@ -1,0 +1,50 @@
+/*
+ * rp_consumer_opts.h: command line of rp-consumer, parsed without Kafka or
+ * Redis so that it can be unit tested.
+ */
+
+#ifndef RP_CONSUMER_OPTS_H
+#define RP_CONSUMER_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RP_CONSUMER_X_MAX  64
+
+typedef struct {
+    const char  *brokers;           /* -b, required */
+    const char  *topic;             /* -t, default ecommerce-events */
+    const char  *group;             /* -g, default rp-consumer */
+    char         redis_host[256];   /* --redis HOST:PORT, required */
+    int          redis_port;
+    int          redis_db;          /* --db, default 0 */
+    int          redis_timeout_ms;  /* --redis-timeout, default 2000 */
+    int64_t      retention;         /* --retention SECONDS */
+    const char  *dlq;               /* --dlq TOPIC, NULL with --no-dlq */
+    int          batch;             /* --batch N, default 1000 */
+    int          exit_on_idle;      /* --exit-on-idle SECONDS, 0 = never */
+    int          stats_interval;    /* --stats-interval SECONDS, 0 = off */
+    const char  *metrics_file;      /* --metrics-file PATH */
+    int          quiet;             /* -q */
+    int          commit_delay_ms;   /* --test-commit-delay MS (fault tests) */
+    int          nx;                /* -X key=value pairs, pointers into argv */
+    const char  *x[RP_CONSUMER_X_MAX];
+} rp_consumer_opts_t;
+
+/*
+ * Parses argv (argv[0] is the program name). Returns 0 on success, 1 when
+ * --help was asked, -1 with err set on a bad command line. Strings in opts
+ * point into argv.
+ */
+int rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
+    char *err, size_t errlen);
+
+/* "HOST:PORT" (IPv4 literal or name, port 1..65535). 0 / -1. */
+int rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+/* Decimal integer in [min, max], whole string. 0 / -1. */
+int rp_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
+extern const char rp_consumer_usage[];
+
+#endif /* RP_CONSUMER_OPTS_H */

@@ -1,0 +1,664 @@
+/*
+ * rp_produce.c: rp-produce, the event producer.
+ *
+ *   rp-produce -b BROKERS [-t TOPIC] batch --events N [--seed S]
+ *   rp-produce -b BROKERS continuous --rate R [--duration S]
+ *   rp-produce -b BROKERS custom --user U --product P --type T --amount A
+ *   rp-produce -b BROKERS --from EVENTS.csv
+ *   rp-produce -b BROKERS raw [--key K] < LINES     (each line verbatim)
+ *
+ * Values are JSON events (rp_event_to_json), keyed by user_id so that one
+ * user's events stay in order on one partition. Every message has a
+ * delivery report; a failed delivery is an error and the exit status is 1.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "rp_event.h"
+#include "rp_batch.h"
+#include "rp_gen.h"
+#include "rp_consumer_opts.h"
+
+#define RP_JSON_MAX  1024
+
+typedef struct {
+    const char  *brokers;
+    const char  *topic;
+    const char  *mode;
+    const char  *from;
+    const char  *csv_out;
+    const char  *x[RP_CONSUMER_X_MAX];
+    int          nx;
+    int64_t      events;
+    int64_t      seed;
+    int64_t      users;
+    int64_t      products;
+    int64_t      days;
+    double       rate;
+    int64_t      duration;
+    int64_t      flush_timeout;
+    const char  *user;
+    const char  *product;
+    const char  *type;
+    const char  *amount;
+    const char  *timestamp;
+    const char  *event_id;
+    const char  *key;
+    int          quiet;
+} rp_produce_opts_t;
+
+static volatile sig_atomic_t  rp_run = 1;
+static uint64_t               rp_delivered;
+static uint64_t               rp_failed;
+static FILE                  *rp_csv;
+static rp_hist_t              rp_dr_lat;     /* produce call -> acked, ms */
+
+static const char rp_produce_usage[] =
+"usage: rp-produce -b BROKERS [-t TOPIC] [-X key=value]... MODE [options]\n"
+"\n"
+"modes:\n"
+"  batch --events N [--seed S] [--users N] [--products N] [--days N]\n"
+"        N generated events, then exit\n"
+"  continuous --rate R [--duration S] [--seed S] [--users N] [--products N]\n"
+"        R generated events per second until SIGINT/SIGTERM or S seconds\n"
+"  custom --user U --product P --type T --amount A [--timestamp TS]\n"
+"         [--event-id ID]\n"
+"        one event (TS: ISO-8601 or epoch seconds, default now)\n"
+"  --from EVENTS.csv [--rate R]\n"
+"        the rows of an events file (\"-\" for stdin), in order; with\n"
+"        --rate at most R events per second\n"
+"  raw [--key K]\n"
+"        each line of stdin as a message value, verbatim (test input)\n"
+"\n"
+"options:\n"
+"  -b, --brokers LIST      bootstrap servers\n"
+"  -t, --topic TOPIC       topic (default ecommerce-events)\n"
+"  -X key=value            librdkafka producer property (repeatable)\n"
+"      --csv-out FILE      also write the generated events as CSV\n"
+"      --flush-timeout S   wait at most S seconds for deliveries (default 60)\n"
+"  -q, --quiet             no summary line\n"
+"  -h, --help              this text\n"
+"\n"
+"Generated events come from a small built-in model (consumer/rp_gen.c):\n"
+"views before purchases, favourite products, repeat purchases.\n";
+
+
+static void rp_stop(int sig);
+static void rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op);
+static int rp_parse(rp_produce_opts_t *o, int argc, char **argv);
+static int rp_send(rd_kafka_t *rk, const char *topic, const char *key,
+    size_t klen, const char *val, size_t vlen);
+static int rp_send_event(rd_kafka_t *rk, const char *topic,
+    const rp_event_t *ev);
+static double rp_now(void);
+
+
+static void
+rp_stop(int sig)
+{
+    (void) sig;
+    rp_run = 0;
+}
+
+
+static double
+rp_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+static void
+rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    int64_t          ts;
+    struct timespec  now;
+
+    (void) rk;
+    (void) opaque;
+
+    if (m->err) {
+        if (rp_failed < 10) {
+            fprintf(stderr, "rp-produce: delivery failed: %s\n",
+                    rd_kafka_err2str(m->err));
+        }
+        rp_failed++;
+        return;
+    }
+
+    rp_delivered++;
+
+    /* The message opaque carries the produce time (ms, monotonic). */
+    ts = (int64_t) (intptr_t) m->_private;
+    if (ts > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        rp_hist_add(&rp_dr_lat, (int64_t) now.tv_sec * 1000
+                                + now.tv_nsec / 1000000 - ts);
+    }
+}
+
+
+static int
+rp_parse(rp_produce_opts_t *o, int argc, char **argv)
+{
+    int           i;
+    int64_t       v;
+    const char   *a, *val;
+
+    memset(o, 0, sizeof(*o));
+    o->topic = "ecommerce-events";
+    o->seed = 42;
+    o->users = 1000;
+    o->products = 200;
+    o->days = 90;
+    o->flush_timeout = 60;
+
+    for (i = 1; i < argc; i++) {
+        a = argv[i];
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(rp_produce_usage, stdout);
+            exit(0);
+        }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (o->mode != NULL) {
+                fprintf(stderr, "rp-produce: two modes: \"%s\" and \"%s\"\n",
+                        o->mode, a);
+                return -1;
+            }
+            o->mode = a;
+            continue;
+        }
+
+        if (i + 1 >= argc) {
+            fprintf(stderr, "rp-produce: option \"%s\" needs a value\n", a);
+            return -1;
+        }
+        val = argv[++i];
+
+#define RP_INT(name, field, lo, hi)                                          \
+        if (strcmp(a, name) == 0) {                                          \
+            if (rp_parse_int(val, lo, hi, &v) != 0) {                        \
+                fprintf(stderr, "rp-produce: %s: invalid value \"%s\"\n",    \
+                        name, val);                                          \
+                return -1;                                                   \
+            }                                                                \
+            o->field = v;                                                    \
+            continue;                                                        \
+        }
+#define RP_STR(name, field)                                                  \
+        if (strcmp(a, name) == 0) {                                          \
+            o->field = val;                                                  \
+            continue;                                                        \
+        }
+
+        RP_STR("-b", brokers)
+        RP_STR("--brokers", brokers)
+        RP_STR("-t", topic)
+        RP_STR("--topic", topic)
+        RP_STR("--from", from)
+        RP_STR("--csv-out", csv_out)
+        RP_STR("--user", user)
+        RP_STR("--product", product)
+        RP_STR("--type", type)
+        RP_STR("--amount", amount)
+        RP_STR("--timestamp", timestamp)
+        RP_STR("--event-id", event_id)
+        RP_STR("--key", key)
+        RP_INT("--events", events, 0, INT64_MAX / 2)
+        RP_INT("--seed", seed, 0, INT64_MAX)
+        RP_INT("--users", users, 1, 100000000)
+        RP_INT("--products", products, 1, 100000000)
+        RP_INT("--days", days, 1, 36500)
+        RP_INT("--duration", duration, 1, 86400 * 365)
+        RP_INT("--flush-timeout", flush_timeout, 1, 86400)
+
+        if (strcmp(a, "--rate") == 0) {
+            char *end;
+            o->rate = strtod(val, &end);
+            if (*end != '\0' || !(o->rate > 0) || o->rate > 1e8) {
+                fprintf(stderr, "rp-produce: --rate: invalid value \"%s\"\n",
+                        val);
+                return -1;
+            }
+            continue;
+        }
+        if (strcmp(a, "-X") == 0) {
+            if (strchr(val, '=') == NULL || o->nx == RP_CONSUMER_X_MAX) {
+                fprintf(stderr, "rp-produce: -X: expected key=value, got "
+                        "\"%s\"\n", val);
+                return -1;
+            }
+            o->x[o->nx++] = val;
+            continue;
+        }
+
+        fprintf(stderr, "rp-produce: unknown option \"%s\"\n", a);
+        return -1;
+    }
+
+    if (o->brokers == NULL) {
+        fprintf(stderr, "rp-produce: -b BROKERS is required\n");
+        return -1;
+    }
+    if (o->from != NULL) {
+        if (o->mode != NULL) {
+            fprintf(stderr, "rp-produce: --from replaces the mode\n");
+            return -1;
+        }
+        o->mode = "from";
+    }
+    if (o->mode == NULL) {
+        fprintf(stderr, "rp-produce: a mode is required (batch, continuous, "
+                "custom, raw or --from FILE)\n");
+        return -1;
+    }
+    if (strcmp(o->mode, "batch") == 0 && o->events <= 0) {
+        fprintf(stderr, "rp-produce: batch needs --events N\n");
+        return -1;
+    }
+    if (strcmp(o->mode, "continuous") == 0 && o->rate <= 0) {
+        fprintf(stderr, "rp-produce: continuous needs --rate R\n");
+        return -1;
+    }
+    if (strcmp(o->mode, "custom") == 0
+        && (o->user == NULL || o->product == NULL || o->type == NULL
+            || o->amount == NULL))
+    {
+        fprintf(stderr, "rp-produce: custom needs --user, --product, --type "
+                "and --amount\n");
+        return -1;
+    }
+    if (strcmp(o->mode, "batch") != 0 && strcmp(o->mode, "continuous") != 0
+        && strcmp(o->mode, "custom") != 0 && strcmp(o->mode, "raw") != 0
+        && strcmp(o->mode, "from") != 0)
+    {
+        fprintf(stderr, "rp-produce: unknown mode \"%s\"\n", o->mode);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Produces one message; waits for queue room. 0 / -1. */
+static int
+rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
+    const char *val, size_t vlen)
+{
+    rd_kafka_resp_err_t  err;
+    struct timespec      now;
+    int64_t              ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+
+    for ( ;; ) {
+        err = rd_kafka_producev(rk,
+                                RD_KAFKA_V_OPAQUE((void *) (intptr_t) ms),
+                                RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_KEY(key, klen),
+                                RD_KAFKA_V_VALUE((void *) val, vlen),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_poll(rk, 0);
+            return 0;
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            fprintf(stderr, "rp-produce: produce to \"%s\" failed: %s\n",
+                    topic, rd_kafka_err2str(err));
+            return -1;
+        }
+        rd_kafka_poll(rk, 50);   /* serve delivery reports, make room */
+    }
+}
+
+
+static int
+rp_send_event(rd_kafka_t *rk, const char *topic, const rp_event_t *ev)
+{
+    char    json[RP_JSON_MAX], row[RP_JSON_MAX];
+    size_t  n, r;
+
+    n = rp_event_to_json(ev, json, sizeof(json));
+    if (n == 0) {
+        fprintf(stderr, "rp-produce: event %s does not fit in %d bytes\n",
+                ev->event_id, RP_JSON_MAX);
+        return -1;
+    }
+
+    if (rp_csv != NULL) {
+        r = rp_event_to_csv(ev, row, sizeof(row));
+        if (r == 0 || fwrite(row, 1, r, rp_csv) != r) {
+            fprintf(stderr, "rp-produce: cannot write the CSV copy\n");
+            return -1;
+        }
+    }
+
+    return rp_send(rk, topic, ev->user_id, ev->user_id_len, json, n);
+}
+
+
+static int
+rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
+{
+    rp_gen_t    gen;
+    rp_event_t  ev;
+    uint64_t    i, total;
+    double      start, due, now;
+
+    total = paced ? (uint64_t) (o->rate * (double) (o->duration ? o->duration
+                                                    : 86400))
+                  : (uint64_t) o->events;
+    rp_gen_init(&gen, (uint64_t) o->seed, (int) o->users, (int) o->products,
+                (int) o->days, total);
+
+    start = rp_now();
+
+    for (i = 0; rp_run; i++) {
+        if (!paced && i == total) {
+            break;
+        }
+
+        if (paced) {
+            due = start + (double) i / o->rate;
+            if (o->duration && due - start >= (double) o->duration) {
+                break;
+            }
+            now = rp_now();
+            if (due > now + 0.0005) {
+                rd_kafka_poll(rk, 0);
+                usleep((useconds_t) ((due - now) * 1e6));
+            }
+        }
+
+        rp_gen_next(&gen, &ev);
+        if (rp_send_event(rk, o->topic, &ev) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+rp_mode_custom(rd_kafka_t *rk, const rp_produce_opts_t *o)
+{
+    rp_event_t       ev;
+    struct timespec  ts;
+
+    memset(&ev, 0, sizeof(ev));
+
+#define RP_ID(field, src, what)                                              \
+    ev.field##_len = strlen(src);                                            \
+    if (!rp_id_valid(src, ev.field##_len)) {                                 \
+        fprintf(stderr, "rp-produce: invalid %s \"%s\"\n", what, src);       \
+        return -1;                                                           \
+    }                                                                        \
+    memcpy(ev.field, src, ev.field##_len + 1);
+
+    RP_ID(user_id, o->user, "--user")
+    RP_ID(product_id, o->product, "--product")
+
+    if (rp_event_type_parse(o->type, strlen(o->type), &ev.type) != 0) {
+        fprintf(stderr, "rp-produce: invalid --type \"%s\" (view, "
+                "add_to_cart or purchase)\n", o->type);
+        return -1;
+    }
+    if (rp_amount_parse(o->amount, strlen(o->amount), &ev.amount_cents) != 0) {
+        fprintf(stderr, "rp-produce: invalid --amount \"%s\"\n", o->amount);
+        return -1;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev.ts = ts.tv_sec;
+    if (o->timestamp != NULL
+        && rp_time_parse(o->timestamp, strlen(o->timestamp), &ev.ts) != 0)
+    {
+        fprintf(stderr, "rp-produce: invalid --timestamp \"%s\"\n",
+                o->timestamp);
+        return -1;
+    }
+
+    if (o->event_id != NULL) {
+        RP_ID(event_id, o->event_id, "--event-id")
+
+    } else {
+        ev.event_id_len = (size_t) snprintf(ev.event_id, sizeof(ev.event_id),
+            "custom_%lld_%09ld_%d", (long long) ts.tv_sec, ts.tv_nsec,
+            (int) getpid());
+    }
+
+    return rp_send_event(rk, o->topic, &ev);
+}
+
+
+static int
+rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
+{
+    FILE        *f;
+    char        *line = NULL, err[RP_ERR_MAX];
+    size_t       cap = 0, len;
+    ssize_t      n;
+    uint64_t     lineno = 0, sent = 0;
+    rp_event_t   ev;
+    int          rc = 0;
+    double       start = rp_now(), due, now;
+
+    f = strcmp(o->from, "-") == 0 ? stdin : fopen(o->from, "r");
+    if (f == NULL) {
+        fprintf(stderr, "rp-produce: cannot open \"%s\": %s\n", o->from,
+                strerror(errno));
+        return -1;
+    }
+
+    while (rp_run && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        len = (size_t) n;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+            line[--len] = '\0';
+        }
+        if (lineno == 1) {
+            if (strcmp(line, RP_CSV_HEADER) != 0) {
+                fprintf(stderr, "rp-produce: %s: the first line must be the "
+                        "header \"%s\"\n", o->from, RP_CSV_HEADER);
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (len == 0) {
+            continue;
+        }
+        if (rp_event_from_csv(line, len, &ev, err, sizeof(err)) != 0) {
+            fprintf(stderr, "rp-produce: %s:%llu: %s\n", o->from,
+                    (unsigned long long) lineno, err);
+            rc = -1;
+            break;
+        }
+        if (o->rate > 0) {
+            due = start + (double) sent / o->rate;
+            now = rp_now();
+            if (due > now + 0.0005) {
+                rd_kafka_poll(rk, 0);
+                usleep((useconds_t) ((due - now) * 1e6));
+            }
+        }
+        if (rp_send_event(rk, o->topic, &ev) != 0) {
+            rc = -1;
+            break;
+        }
+        sent++;
+    }
+
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "rp-produce: read error on \"%s\"\n", o->from);
+        rc = -1;
+    }
+
+    free(line);
+    if (f != stdin) {
+        fclose(f);
+    }
+    return rc;
+}
+
+
+static int
+rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
+{
+    char     *line = NULL;
+    size_t    cap = 0, len;
+    ssize_t   n;
+
+    while (rp_run && (n = getline(&line, &cap, stdin)) >= 0) {
+        len = (size_t) n;
+        if (len > 0 && line[len - 1] == '\n') {
+            line[--len] = '\0';
+        }
+        if (rp_send(rk, o->topic, o->key, o->key ? strlen(o->key) : 0,
+                    line, len) != 0)
+        {
+            free(line);
+            return -1;
+        }
+    }
+
+    free(line);
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                 i, rc;
+    char                errstr[512], *k;
+    double              t0;
+    rd_kafka_t         *rk;
+    rd_kafka_conf_t    *conf;
+    rp_produce_opts_t   o;
+    struct sigaction    sa;
+
+    if (rp_parse(&o, argc, argv) != 0) {
+        fprintf(stderr, "rp-produce: try --help\n");
+        return 2;
+    }
+
+    conf = rd_kafka_conf_new();
+
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers, errstr,
+                          sizeof(errstr)) != RD_KAFKA_CONF_OK
+        || rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr))
+           != RD_KAFKA_CONF_OK
+        || rd_kafka_conf_set(conf, "queue.buffering.max.messages", "500000",
+                             errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+    {
+        fprintf(stderr, "rp-produce: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+        return 1;
+    }
+
+    for (i = 0; i < o.nx; i++) {
+        k = strdup(o.x[i]);
+        if (k == NULL) {
+            rd_kafka_conf_destroy(conf);
+            return 1;
+        }
+        *strchr(k, '=') = '\0';
+        if (rd_kafka_conf_set(conf, k, k + strlen(k) + 1, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
+        {
+            fprintf(stderr, "rp-produce: -X %s: %s\n", o.x[i], errstr);
+            free(k);
+            rd_kafka_conf_destroy(conf);
+            return 1;
+        }
+        free(k);
+    }
+
+    rd_kafka_conf_set_dr_msg_cb(conf, rp_dr_cb);
+
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (rk == NULL) {
+        fprintf(stderr, "rp-produce: rd_kafka_new: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+        return 1;
+    }
+    conf = NULL;    /* rd_kafka_new() took ownership */
+
+    if (o.csv_out != NULL) {
+        rp_csv = fopen(o.csv_out, "w");
+        if (rp_csv == NULL || fprintf(rp_csv, "%s\n", RP_CSV_HEADER) < 0) {
+            fprintf(stderr, "rp-produce: cannot write \"%s\": %s\n",
+                    o.csv_out, strerror(errno));
+            rd_kafka_destroy(rk);
+            return 1;
+        }
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = rp_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    t0 = rp_now();
+
+    if (strcmp(o.mode, "batch") == 0) {
+        rc = rp_mode_generate(rk, &o, 0);
+    } else if (strcmp(o.mode, "continuous") == 0) {
+        rc = rp_mode_generate(rk, &o, 1);
+    } else if (strcmp(o.mode, "custom") == 0) {
+        rc = rp_mode_custom(rk, &o);
+    } else if (strcmp(o.mode, "raw") == 0) {
+        rc = rp_mode_raw(rk, &o);
+    } else {
+        rc = rp_mode_from(rk, &o);
+    }
+
+    if (rp_csv != NULL && fclose(rp_csv) != 0) {
+        fprintf(stderr, "rp-produce: cannot write \"%s\"\n", o.csv_out);
+        rc = -1;
+    }
+
+    if (rd_kafka_flush(rk, (int) o.flush_timeout * 1000)
+        != RD_KAFKA_RESP_ERR_NO_ERROR)
+    {
+        fprintf(stderr, "rp-produce: %d message(s) not delivered after %llds\n",
+                rd_kafka_outq_len(rk), (long long) o.flush_timeout);
+        rc = -1;
+    }
+
+    if (!o.quiet) {
+        fprintf(stderr, "rp-produce: %llu delivered, %llu failed in %.2fs; "
+                "delivery latency p50/p99 %lld/%lld ms\n",
+                (unsigned long long) rp_delivered,
+                (unsigned long long) rp_failed, rp_now() - t0,
+                (long long) rp_hist_quantile(&rp_dr_lat, 0.5),
+                (long long) rp_hist_quantile(&rp_dr_lat, 0.99));
+    }
+
+    if (rp_failed > 0) {
+        rc = -1;
+    }
+
+    rd_kafka_destroy(rk);
+    return rc == 0 ? 0 : 1;
+}

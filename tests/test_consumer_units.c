@@ -1,0 +1,490 @@
+/*
+ * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
+ * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and
+ * latency histogram (rp_batch.c), and the event generator (rp_gen.c).
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rp_event.h"
+#include "rp_store.h"
+#include "rp_batch.h"
+#include "rp_gen.h"
+#include "rp_consumer_opts.h"
+
+#define ARGC(a)  ((int) (sizeof(a) / sizeof((a)[0])))
+
+static int  released;
+
+
+static void
+count_release(void *msg)
+{
+    (void) msg;
+    released++;
+}
+
+
+static void
+test_opts_defaults(void **state)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+    char               *argv[] = { "rp-consumer", "-b", "k:9092",
+                                   "--redis", "127.0.0.1:6379" };
+
+    (void) state;
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(argv), argv, err,
+                                            sizeof(err)), 0);
+    assert_string_equal(o.brokers, "k:9092");
+    assert_string_equal(o.topic, "ecommerce-events");
+    assert_string_equal(o.group, "rp-consumer");
+    assert_string_equal(o.redis_host, "127.0.0.1");
+    assert_int_equal(o.redis_port, 6379);
+    assert_int_equal(o.redis_db, 0);
+    assert_int_equal(o.retention, RP_STORE_RETENTION_DEF);
+    assert_non_null(o.dlq);
+    assert_string_equal(o.dlq, "");           /* default: TOPIC.dlq */
+    assert_int_equal(o.batch, 1000);
+    assert_int_equal(o.exit_on_idle, 0);
+    assert_int_equal(o.nx, 0);
+    assert_int_equal(o.quiet, 0);
+}
+
+
+static void
+test_opts_all(void **state)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+    char               *argv[] = { "rp-consumer", "--brokers=a:1,b:2",
+        "-t", "ev", "-g", "grp", "--redis", "redis.local:7000", "--db=3",
+        "--retention", "3600", "--dlq", "dead", "--batch", "50",
+        "-X", "session.timeout.ms=6000", "-X", "client.id=x=y",
+        "--exit-on-idle", "5", "--stats-interval", "0",
+        "--metrics-file", "m.prom", "--redis-timeout", "250", "-q",
+        "--test-commit-delay", "10" };
+
+    (void) state;
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(argv), argv, err,
+                                            sizeof(err)), 0);
+    assert_string_equal(o.brokers, "a:1,b:2");
+    assert_string_equal(o.topic, "ev");
+    assert_string_equal(o.group, "grp");
+    assert_string_equal(o.redis_host, "redis.local");
+    assert_int_equal(o.redis_port, 7000);
+    assert_int_equal(o.redis_db, 3);
+    assert_int_equal(o.retention, 3600);
+    assert_string_equal(o.dlq, "dead");
+    assert_int_equal(o.batch, 50);
+    assert_int_equal(o.nx, 2);
+    assert_string_equal(o.x[0], "session.timeout.ms=6000");
+    assert_string_equal(o.x[1], "client.id=x=y");
+    assert_int_equal(o.exit_on_idle, 5);
+    assert_int_equal(o.stats_interval, 0);
+    assert_string_equal(o.metrics_file, "m.prom");
+    assert_int_equal(o.redis_timeout_ms, 250);
+    assert_int_equal(o.quiet, 1);
+    assert_int_equal(o.commit_delay_ms, 10);
+}
+
+
+static void
+test_opts_no_dlq_and_help(void **state)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+    char               *a1[] = { "rp-consumer", "-b", "k", "--redis",
+                                 "h:1", "--no-dlq" };
+    char               *a2[] = { "rp-consumer", "--help" };
+
+    (void) state;
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(a1), a1, err,
+                                            sizeof(err)), 0);
+    assert_null(o.dlq);
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(a2), a2, err,
+                                            sizeof(err)), 1);
+}
+
+
+static void
+expect_bad(int argc, char **argv, const char *needle)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+
+    err[0] = '\0';
+    assert_int_equal(rp_consumer_opts_parse(&o, argc, argv, err, sizeof(err)),
+                     -1);
+    if (strstr(err, needle) == NULL) {
+        fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+    }
+}
+
+
+static void
+test_opts_errors(void **state)
+{
+    char  *no_b[] = { "x", "--redis", "h:1" };
+    char  *no_r[] = { "x", "-b", "k" };
+    char  *bad_r[] = { "x", "-b", "k", "--redis", "nocolon" };
+    char  *bad_p[] = { "x", "-b", "k", "--redis", "h:70000" };
+    char  *bad_db[] = { "x", "-b", "k", "--redis", "h:1", "--db", "-1" };
+    char  *bad_n[] = { "x", "-b", "k", "--redis", "h:1", "--batch", "0" };
+    char  *bad_n2[] = { "x", "-b", "k", "--redis", "h:1", "--batch", "9x" };
+    char  *bad_x[] = { "x", "-b", "k", "--redis", "h:1", "-X", "novalue" };
+    char  *miss[] = { "x", "-b", "k", "--redis", "h:1", "--db" };
+    char  *unk[] = { "x", "-b", "k", "--redis", "h:1", "--frobnicate" };
+    char  *pre[] = { "x", "-b", "k", "--redis", "h:1", "--redisx", "1" };
+    char  *empty_t[] = { "x", "-b", "k", "--redis", "h:1", "-t", "" };
+
+    (void) state;
+    expect_bad(ARGC(no_b), no_b, "-b");
+    expect_bad(ARGC(no_r), no_r, "--redis");
+    expect_bad(ARGC(bad_r), bad_r, "HOST:PORT");
+    expect_bad(ARGC(bad_p), bad_p, "HOST:PORT");
+    expect_bad(ARGC(bad_db), bad_db, "--db");
+    expect_bad(ARGC(bad_n), bad_n, "--batch");
+    expect_bad(ARGC(bad_n2), bad_n2, "9x");
+    expect_bad(ARGC(bad_x), bad_x, "key=value");
+    expect_bad(ARGC(miss), miss, "needs a value");
+    expect_bad(ARGC(unk), unk, "--frobnicate");
+    expect_bad(ARGC(pre), pre, "--redisx");
+    expect_bad(ARGC(empty_t), empty_t, "empty");
+}
+
+
+static void
+test_parse_helpers(void **state)
+{
+    char     host[8];
+    int      port;
+    int64_t  v;
+
+    (void) state;
+    assert_int_equal(rp_parse_int("42", 0, 100, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(rp_parse_int("101", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_int("", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_int("1 ", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_int("99999999999999999999", 0, INT64_MAX, &v),
+                     -1);
+    assert_int_equal(rp_parse_hostport("a:1", host, sizeof(host), &port), 0);
+    assert_string_equal(host, "a");
+    assert_int_equal(port, 1);
+    assert_int_equal(rp_parse_hostport(":1", host, sizeof(host), &port), -1);
+    assert_int_equal(rp_parse_hostport("a:0", host, sizeof(host), &port), -1);
+    assert_int_equal(rp_parse_hostport("toolonghost:1", host, sizeof(host),
+                                       &port), -1);
+}
+
+
+/* Applied offsets become committable, per partition, as last + 1. */
+static void
+test_batch_commit_offsets(void **state)
+{
+    rp_batch_t  b;
+    int32_t     parts[8];
+    int64_t     offs[8];
+    size_t      n, i;
+    int         msgs[6];
+
+    (void) state;
+    released = 0;
+    assert_int_equal(rp_batch_init(&b, 2, count_release), 0);
+
+    /* Nothing applied: nothing to commit. */
+    assert_int_equal(rp_batch_commit_list(&b, -1, parts, offs, 8), 0);
+
+    assert_int_equal(rp_batch_add(&b, 0, 10, &msgs[0]), 0);
+    assert_int_equal(rp_batch_add(&b, 1, 7, &msgs[1]), 0);
+    assert_int_equal(rp_batch_add(&b, 0, 11, &msgs[2]), 0);  /* grows */
+    assert_int_equal(rp_batch_add(&b, 2, 0, &msgs[3]), 0);
+    assert_int_equal(rp_batch_live(&b), 4);
+
+    /* Polled but not applied: still nothing to commit. */
+    assert_int_equal(rp_batch_commit_list(&b, -1, parts, offs, 8), 0);
+
+    assert_int_equal(rp_batch_applied(&b), 0);
+    assert_int_equal(released, 4);
+    assert_int_equal(b.n, 0);
+
+    n = rp_batch_commit_list(&b, -1, parts, offs, 8);
+    assert_int_equal(n, 3);
+    for (i = 0; i < n; i++) {
+        switch (parts[i]) {
+        case 0: assert_int_equal(offs[i], 12); break;
+        case 1: assert_int_equal(offs[i], 8); break;
+        case 2: assert_int_equal(offs[i], 1); break;
+        default: fail_msg("unexpected partition %d", (int) parts[i]);
+        }
+    }
+
+    /* One partition only. */
+    n = rp_batch_commit_list(&b, 1, parts, offs, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(parts[0], 1);
+    assert_int_equal(offs[0], 8);
+
+    /* Committed ones disappear from the list; the others stay pending. */
+    rp_batch_committed(&b, 0, 12);
+    rp_batch_committed(&b, 1, 8);
+    n = rp_batch_commit_list(&b, -1, parts, offs, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(parts[0], 2);
+
+    /* A stale commit result never moves the committed offset back. */
+    rp_batch_committed(&b, 0, 5);
+    assert_int_equal(rp_batch_add(&b, 0, 12, &msgs[4]), 0);
+    assert_int_equal(rp_batch_applied(&b), 0);
+    n = rp_batch_commit_list(&b, 0, parts, offs, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(offs[0], 13);
+
+    /* Max caps the output. */
+    assert_int_equal(rp_batch_commit_list(&b, -1, parts, offs, 1), 1);
+
+    rp_batch_free(&b);
+}
+
+
+/* A revoked partition's messages in hand are dropped, never committed. */
+static void
+test_batch_revoke(void **state)
+{
+    rp_batch_t  b;
+    int32_t     parts[8];
+    int64_t     offs[8];
+    size_t      n;
+    int         m;
+
+    (void) state;
+    released = 0;
+    assert_int_equal(rp_batch_init(&b, 4, count_release), 0);
+
+    rp_batch_add(&b, 0, 1, &m);
+    rp_batch_add(&b, 1, 5, &m);
+    rp_batch_add(&b, 0, 2, &m);
+    rp_batch_add(&b, 1, 6, &m);
+
+    assert_int_equal(rp_batch_drop_partition(&b, 1), 2);
+    assert_int_equal(released, 2);
+    assert_int_equal(rp_batch_live(&b), 2);
+    assert_int_equal(rp_batch_drop_partition(&b, 1), 0);    /* idempotent */
+    assert_int_equal(released, 2);
+
+    /* Reassigned later: redelivered from the committed offset. */
+    rp_batch_add(&b, 1, 5, &m);
+    assert_int_equal(rp_batch_live(&b), 3);
+
+    assert_int_equal(rp_batch_applied(&b), 0);
+    assert_int_equal(released, 5);
+
+    n = rp_batch_commit_list(&b, -1, parts, offs, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(rp_batch_commit_list(&b, 1, parts, offs, 8), 1);
+    assert_int_equal(offs[0], 6);   /* 5 + 1, not 7: 6 was dropped */
+
+    /* Revoked for good: its tracking is forgotten. */
+    rp_batch_forget_partition(&b, 1);
+    assert_int_equal(rp_batch_commit_list(&b, 1, parts, offs, 8), 0);
+    assert_int_equal(rp_batch_commit_list(&b, -1, parts, offs, 8), 1);
+    assert_int_equal(parts[0], 0);
+    assert_int_equal(offs[0], 3);
+
+    rp_batch_free(&b);
+}
+
+
+/* Discarding (shutdown with Redis down) releases and commits nothing. */
+static void
+test_batch_discard(void **state)
+{
+    rp_batch_t  b;
+    int32_t     parts[8];
+    int64_t     offs[8];
+    int         m;
+
+    (void) state;
+    released = 0;
+    assert_int_equal(rp_batch_init(&b, 1, count_release), 0);
+    rp_batch_add(&b, 0, 1, &m);
+    rp_batch_add(&b, 0, 2, &m);
+    rp_batch_discard(&b);
+    assert_int_equal(released, 2);
+    assert_int_equal(rp_batch_live(&b), 0);
+    assert_int_equal(rp_batch_commit_list(&b, -1, parts, offs, 8), 0);
+    rp_batch_free(&b);
+    assert_int_equal(released, 2);
+}
+
+
+/* The next batch joins the batch in hand (after a failure): live messages
+ * move with their ownership, dropped ones do not, tracking stays. */
+static void
+test_batch_move(void **state)
+{
+    rp_batch_t  a, b;
+    int32_t     parts[8];
+    int64_t     offs[8];
+    int         m;
+    size_t      i;
+
+    (void) state;
+    released = 0;
+    assert_int_equal(rp_batch_init(&a, 1, count_release), 0);
+    assert_int_equal(rp_batch_init(&b, 1, count_release), 0);
+
+    rp_batch_add(&a, 0, 1, &m);
+    for (i = 0; i < 5; i++) {
+        rp_batch_add(&b, (int32_t) (i % 2), (int64_t) (10 + i), &m);
+    }
+    assert_int_equal(rp_batch_drop_partition(&b, 1), 2);
+    assert_int_equal(released, 2);
+
+    assert_int_equal(rp_batch_move(&a, &b), 0);
+    assert_int_equal(b.n, 0);
+    assert_int_equal(rp_batch_live(&b), 0);
+    assert_int_equal(rp_batch_live(&a), 4);
+    assert_int_equal(a.msgs[a.n - 1].offset, 14);
+
+    /* Moving an empty batch changes nothing. */
+    assert_int_equal(rp_batch_move(&a, &b), 0);
+    assert_int_equal(rp_batch_live(&a), 4);
+
+    assert_int_equal(rp_batch_applied(&a), 0);
+    assert_int_equal(released, 6);
+    assert_int_equal(rp_batch_commit_list(&a, -1, parts, offs, 8), 1);
+    assert_int_equal(parts[0], 0);
+    assert_int_equal(offs[0], 15);
+
+    /* Freeing the emptied source releases nothing twice. */
+    rp_batch_free(&b);
+    rp_batch_free(&a);
+    assert_int_equal(released, 6);
+}
+
+
+static void
+test_backoff(void **state)
+{
+    int64_t  b = 0;
+    int      i;
+
+    (void) state;
+    b = rp_backoff_next(b, 100, 5000);
+    assert_int_equal(b, 100);
+    b = rp_backoff_next(b, 100, 5000);
+    assert_int_equal(b, 200);
+    for (i = 0; i < 20; i++) {
+        b = rp_backoff_next(b, 100, 5000);
+        assert_true(b <= 5000);
+    }
+    assert_int_equal(b, 5000);
+}
+
+
+static void
+test_hist(void **state)
+{
+    rp_hist_t  *h;
+    int         i;
+
+    (void) state;
+    h = calloc(1, sizeof(*h));
+    assert_non_null(h);
+    assert_int_equal(rp_hist_quantile(h, 0.5), -1);
+
+    for (i = 1; i <= 100; i++) {
+        rp_hist_add(h, i);
+    }
+    assert_int_equal(rp_hist_quantile(h, 0.5), 50);
+    assert_int_equal(rp_hist_quantile(h, 0.99), 99);
+    assert_int_equal(rp_hist_quantile(h, 1.0), 100);
+
+    rp_hist_add(h, -5);                    /* clock skew: counted as 0 */
+    rp_hist_add(h, 1000000);               /* overflow bucket */
+    assert_int_equal(h->count, 102);
+    assert_int_equal(h->bucket[0], 1);
+    assert_int_equal(rp_hist_quantile(h, 1.0), RP_HIST_MAX - 1);
+    free(h);
+}
+
+
+/* Same seed, same events; valid, unique ids, views before purchases. */
+static void
+test_gen(void **state)
+{
+    rp_gen_t    g1, g2;
+    rp_event_t  a, b;
+    char        json[1024], err[RP_ERR_MAX];
+    int         i, purchases = 0, viewed_first = 0;
+    rp_event_t  back;
+    char        last_view[RP_ID_MAX * 2 + 2] = "";
+
+    (void) state;
+    rp_gen_init(&g1, 7, 50, 20, 10, 2000);
+    rp_gen_init(&g2, 7, 50, 20, 10, 2000);
+
+    for (i = 0; i < 2000; i++) {
+        rp_gen_next(&g1, &a);
+        rp_gen_next(&g2, &b);
+        assert_int_equal(memcmp(&a, &b, sizeof(a)), 0);
+
+        assert_true(rp_event_to_json(&a, json, sizeof(json)) > 0);
+        assert_int_equal(rp_event_from_json(json, strlen(json), &back, err,
+                                            sizeof(err)), 0);
+        assert_string_equal(back.event_id, a.event_id);
+        assert_int_equal(back.amount_cents, a.amount_cents);
+        assert_true(a.amount_cents > 0);
+
+        if (a.type == RP_EVENT_VIEW) {
+            snprintf(last_view, sizeof(last_view), "%s/%s", a.user_id,
+                     a.product_id);
+        } else if (a.type == RP_EVENT_PURCHASE) {
+            char  pair[RP_ID_MAX * 2 + 2];
+
+            purchases++;
+            snprintf(pair, sizeof(pair), "%s/%s", a.user_id, a.product_id);
+            viewed_first += strcmp(pair, last_view) == 0;
+        }
+    }
+
+    assert_true(purchases > 0);
+    assert_int_equal(viewed_first, purchases);
+
+    rp_gen_init(&g2, 8, 50, 20, 10, 2000);
+    rp_gen_next(&g2, &b);
+    rp_gen_init(&g1, 7, 50, 20, 10, 2000);
+    rp_gen_next(&g1, &a);
+    assert_string_not_equal(a.event_id, b.event_id);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opts_defaults),
+        cmocka_unit_test(test_opts_all),
+        cmocka_unit_test(test_opts_no_dlq_and_help),
+        cmocka_unit_test(test_opts_errors),
+        cmocka_unit_test(test_parse_helpers),
+        cmocka_unit_test(test_batch_commit_offsets),
+        cmocka_unit_test(test_batch_revoke),
+        cmocka_unit_test(test_batch_discard),
+        cmocka_unit_test(test_batch_move),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_hist),
+        cmocka_unit_test(test_gen),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
