@@ -15,6 +15,13 @@
  * rp_state_apply() in rp_features.c; tests/test_store.c checks that both
  * reach the same state. Amounts are integer cents, exact in Lua's doubles
  * up to 2^53.
+ *
+ * Cost, measured (Redis 7.0, 552k events of 20k users): about 10.5 us of
+ * Redis CPU per event. A script's own overhead is 0.6 us and each
+ * redis.call about 0.5 us plus the command; a variant with one HMGET and
+ * one HSET instead of HGETs and HINCRBYs (half the calls) measured the
+ * same, because the time goes to the commands on large listpack hashes and
+ * the replay-guard SADD, so this plainer form stays.
  */
 const char RP_STORE_UPDATE_LUA[] =
     "-- rp feature store: apply one event (rp_store.h)\n"
@@ -46,6 +53,8 @@ const char RP_STORE_UPDATE_LUA[] =
     "  redis.call('EXPIRE', KEYS[2], ttl)\n"
     "end\n"
     "return 1\n";
+
+const size_t RP_STORE_UPDATE_LUA_LEN = sizeof(RP_STORE_UPDATE_LUA) - 1;
 
 
 static const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {

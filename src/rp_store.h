@@ -40,6 +40,7 @@
  * ARGV: event_id, type (0 view, 1 cart, 2 purchase), amount cents, ts,
  * product id, ttl seconds. Returns 1 when applied, 0 for a replay. */
 extern const char RP_STORE_UPDATE_LUA[];
+extern const size_t RP_STORE_UPDATE_LUA_LEN;   /* strlen of the script */
 
 /* Hex SHA1 of RP_STORE_UPDATE_LUA (what SCRIPT LOAD returns). 41 bytes. */
 void rp_store_script_sha(char out[41]);
