@@ -98,7 +98,13 @@ tp_rows=""
 ceiling=""
 for b in 1000 5000; do
     set -- $(throughput "$b")
-    [ -z "$ceiling" ] && ceiling=$(awk -v u="$7" 'BEGIN { if (u > 0) printf "%.0f", 1e6 / u; else print "?" }')
+    if [ -z "$ceiling" ]; then
+        ceiling=$(awk -v u="$7" 'BEGIN { if (u > 0) printf "%.0f", 1e6 / u; else print "?" }')
+        "$top/bench/figure" consumer "events/s, mock broker -> one Redis, one consumer (--batch $b)" \
+            ">= 100000" "$3 events/s (Redis CPU $4%)" \
+            "Redis' ceiling for the update script: $ceiling events/s ($7 us/event)" \
+            "$(awk -v a="$3" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%.0f%% of ceiling", 100 * a / c; else print "-" }')"
+    fi
     echo "throughput --batch $b: $1 events in $2 s = $3 events/s, redis CPU $4%, consumer CPU $5 s, $6 keys, EVALSHA $7 us/call"
     tp_rows="$tp_rows| $b | $1 | $2 | **$3** | $4% | $7 | $5 s |
 "
@@ -137,6 +143,8 @@ for linger in 5 50; do
     echo "latency at $RATE/s, producer linger.ms=$linger: produce->applied p50 $3 ms p99 $4 ms; polled->applied p50 $1 ms p99 $2 ms; producer delivery p50 $5 ms p99 $6 ms"
     lat_rows="$lat_rows| $linger | $3 | **$4** | $1 | $2 | $5 | $6 |
 "
+    "$top/bench/figure" consumer "produce -> visible in Redis at $RATE events/s (linger.ms $linger), p50 / p99" \
+        "p99 <= 100 ms" "$3 / $4 ms" "consumer's own share (poll -> Redis reply): $1 / $2 ms" "-"
 done
 
 cat > "$out" <<EOF
