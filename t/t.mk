@@ -8,7 +8,7 @@
 #   test-nginx-reload         tests/reload-under-load.sh (about 10 s)
 #   test-nginx-redis-restart  tests/redis-restart.sh (about 2 s)
 #   test-fuzz-request         libFuzzer on the request-body parser
-#   test-nginx-valgrind       the suites under valgrind (not in make test)
+#   test-nginx-valgrind       the suites under valgrind, no errors, no leaks
 #
 #   build/t/model.rpf     tests/mkmodel: 3 trees with known leaves (test-v1)
 #   build/t/model-v2.rpf  the same trees, version test-v2 (reload tests)
@@ -87,9 +87,10 @@ test-fuzz-request: $(RP_FUZZ_REQ)
 	@grep -E 'number_of_executed_units|new_units_added' \
 	    $(BUILD)/fuzz/fuzz_request.log
 
-# the same suites with every nginx under valgrind (about 70 s; not part of
-# make test). The one expected report is nginx's own 72-byte pcre2 leak for
-# the regex of `rewrite` in t/001 TEST 8, outside the module.
+# the same suites with every nginx under valgrind (about 70 s): any error
+# or definite leak fails its block. nginx's own leaks (pcre2 compile
+# context, environ copy) are suppressed in t/lib/Test/Nginx/nginx-core.supp.
+TEST_TARGETS += test-nginx-valgrind
 .PHONY: test-nginx-valgrind
 test-nginx-valgrind: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	$(RP_T_ENV) TEST_NGINX_USE_VALGRIND=1 scripts/with-redis sh -c \
