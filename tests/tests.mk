@@ -67,3 +67,13 @@ TEST_TARGETS += test-nginx-runner
 test-nginx-runner:
 	TEST_NGINX_BINARY=$${TEST_NGINX_BINARY:-$$(command -v nginx || echo /usr/sbin/nginx)} \
 	    prove -I t/lib t/selftest/
+
+# The README names only programs, options, targets, directives, variables,
+# metrics and endpoints that exist.
+TEST_TARGETS += test-readme
+.PHONY: test-readme
+test-readme: $(BUILD)/rp-train $(BUILD)/rp-consumer $(BUILD)/rp-produce $(BUILD)/rp-mock-kafka
+	@mkdir -p $(BUILD)
+	@perl tests/readme-test.pl > $(BUILD)/readme-test.log \
+	    || { grep -v '^ok' $(BUILD)/readme-test.log; exit 1; }
+	@tail -1 $(BUILD)/readme-test.log
