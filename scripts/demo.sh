@@ -142,6 +142,14 @@ if ! make -j"$(nproc)" all > "$LOGS/build.log" 2>&1; then
     die "the build failed"
 fi
 note "built rp-train, rp-consumer, rp-produce, rp-mock-kafka, ngx_http_rp_module.so"
+# the /docs page's assets come from the npm registry; optional
+if command -v npm > /dev/null && make docs-assets > "$LOGS/docs-assets.log" 2>&1; then
+    DOCS=1
+    note "fetched swagger-ui-dist for /docs (npm)"
+else
+    DOCS=0
+    note "no /docs page this time (npm missing or offline; see $LOGS/docs-assets.log)"
+fi
 
 START=$(date -u -d '180 days ago' +%Y-%m-%dT00:00:00Z)
 step "3. generate six months of events ending today ($USERS users)"
@@ -211,6 +219,7 @@ wait_for 5 "nginx start" test -s "$RUN/nginx/nginx.pid"
 started nginx "$(cat "$RUN/nginx/nginx.pid")"
 wait_for 5 "nginx answering" curl -sf "http://127.0.0.1:$NGINX_PORT/"
 note "nginx + module   http://127.0.0.1:$NGINX_PORT (nginx -t ok, pid $(cat "$RUN/nginx/nginx.pid"))"
+[ "$DOCS" = 1 ] && note "API docs         http://127.0.0.1:$NGINX_PORT/docs/ (OpenAPI: /openapi.json)"
 
 build/rp-produce -b "$BROKERS" continuous --rate 50 --seed 7 \
     --users "$USERS" --products 500 > "$LOGS/producer.out" 2> "$LOGS/producer.log" &
