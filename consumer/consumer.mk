@@ -18,8 +18,8 @@ $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-produce: $(BUILD)/consumer/rp_produce.o \
-        $(BUILD)/consumer/rp_gen.o $(BUILD)/consumer/rp_consumer_opts.o \
-        $(BUILD)/consumer/rp_batch.o $(LIBRP)
+        $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
+        $(LIBRP)
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-mock-kafka: $(BUILD)/consumer/rp_mock_kafka.o \
@@ -33,7 +33,7 @@ $(BUILD)/tests/test_consumer_%.o: tests/test_consumer_%.c $(CONSUMER_HDRS)
 
 $(BUILD)/test_consumer_units: $(BUILD)/tests/test_consumer_units.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(BUILD)/consumer/rp_gen.o $(LIBRP)
+        $(LIBRP)
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(LIBRP) -lcmocka $(CORE_LIBS)
 
 CONSUMER_PROGS := $(BUILD)/rp-consumer $(BUILD)/rp-produce \

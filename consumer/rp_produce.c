@@ -2,6 +2,7 @@
  * rp_produce.c: rp-produce, the event producer.
  *
  *   rp-produce -b BROKERS [-t TOPIC] batch --events N [--seed S]
+ *              [--keep-time]
  *   rp-produce -b BROKERS continuous --rate R [--duration S]
  *   rp-produce -b BROKERS custom --user U --product P --type T --amount A
  *   rp-produce -b BROKERS --from EVENTS.csv
@@ -10,9 +11,17 @@
  * Values are JSON events (rp_event_to_json), keyed by user_id so that one
  * user's events stay in order on one partition. Every message has a
  * delivery report; a failed delivery is an error and the exit status is 1.
+ *
+ * batch and continuous take their events from the core library's behaviour
+ * model (src/rp_gen.h), the one behind "rp-train generate": the simulation
+ * says who does what to which product for how much, the wall clock says
+ * when (unless batch --keep-time). Stamped events get ids unique to the
+ * run (a random nonce), so a second run with the same seed is not taken
+ * for a replay by the store.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +62,7 @@ typedef struct {
     const char  *event_id;
     const char  *key;
     int          quiet;
+    int          keep_time;
 } rp_produce_opts_t;
 
 static volatile sig_atomic_t  rp_run = 1;
@@ -66,9 +76,14 @@ static const char rp_produce_usage[] =
 "\n"
 "modes:\n"
 "  batch --events N [--seed S] [--users N] [--products N] [--days N]\n"
-"        N generated events, then exit\n"
+"        [--keep-time]\n"
+"        the first N generated events, then exit; stamped with the current\n"
+"        time, or with --keep-time the simulated times and ids (the rows of\n"
+"        rp-train generate with the same options)\n"
 "  continuous --rate R [--duration S] [--seed S] [--users N] [--products N]\n"
-"        R generated events per second until SIGINT/SIGTERM or S seconds\n"
+"        [--days N]\n"
+"        R generated events per second, stamped when produced, until\n"
+"        SIGINT/SIGTERM or S seconds\n"
 "  custom --user U --product P --type T --amount A [--timestamp TS]\n"
 "         [--event-id ID]\n"
 "        one event (TS: ISO-8601 or epoch seconds, default now)\n"
@@ -87,8 +102,9 @@ static const char rp_produce_usage[] =
 "  -q, --quiet             no summary line\n"
 "  -h, --help              this text\n"
 "\n"
-"Generated events come from a small built-in model (consumer/rp_gen.c):\n"
-"views before purchases, favourite products, repeat purchases.\n";
+"Generated events come from the behaviour model of rp-train generate\n"
+"(defaults: --users 1000 --products 500 --days 180 --seed 42); when the\n"
+"simulated period is over, the next one follows.\n";
 
 
 static void rp_stop(int sig);
@@ -158,10 +174,10 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 
     memset(o, 0, sizeof(*o));
     o->topic = "ecommerce-events";
-    o->seed = 42;
-    o->users = 1000;
-    o->products = 200;
-    o->days = 90;
+    o->seed = RP_GEN_DEFAULT_SEED;
+    o->users = RP_GEN_DEFAULT_USERS;
+    o->products = RP_GEN_DEFAULT_PRODUCTS;
+    o->days = RP_GEN_DEFAULT_DAYS;
     o->flush_timeout = 60;
 
     for (i = 1; i < argc; i++) {
@@ -173,6 +189,10 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
         }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--keep-time") == 0) {
+            o->keep_time = 1;
             continue;
         }
         if (a[0] != '-') {
@@ -222,9 +242,9 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
         RP_STR("--key", key)
         RP_INT("--events", events, 0, INT64_MAX / 2)
         RP_INT("--seed", seed, 0, INT64_MAX)
-        RP_INT("--users", users, 1, 100000000)
-        RP_INT("--products", products, 1, 100000000)
-        RP_INT("--days", days, 1, 36500)
+        RP_INT("--users", users, 1, RP_GEN_USERS_MAX)
+        RP_INT("--products", products, 1, RP_GEN_PRODUCTS_MAX)
+        RP_INT("--days", days, 1, RP_GEN_DAYS_MAX)
         RP_INT("--duration", duration, 1, 86400 * 365)
         RP_INT("--flush-timeout", flush_timeout, 1, 86400)
 
@@ -270,6 +290,10 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
     }
     if (strcmp(o->mode, "batch") == 0 && o->events <= 0) {
         fprintf(stderr, "rp-produce: batch needs --events N\n");
+        return -1;
+    }
+    if (o->keep_time && strcmp(o->mode, "batch") != 0) {
+        fprintf(stderr, "rp-produce: --keep-time is for batch\n");
         return -1;
     }
     if (strcmp(o->mode, "continuous") == 0 && o->rate <= 0) {
@@ -355,24 +379,73 @@ rp_send_event(rd_kafka_t *rk, const char *topic, const rp_event_t *ev)
 }
 
 
+/* 64 random bits for this run's event ids: /dev/urandom, else the clock. */
+static uint64_t
+rp_run_nonce(void)
+{
+    int              fd;
+    uint64_t         v = 0, z;
+    struct timespec  ts;
+
+    fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof(v)) != (ssize_t) sizeof(v)) {
+            v = 0;
+        }
+        close(fd);
+    }
+
+    if (v == 0) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        z = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec
+            + ((uint64_t) getpid() << 40);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;      /* splitmix64 */
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        v = z ^ (z >> 31);
+    }
+
+    return v;
+}
+
+
+/*
+ * batch and continuous: events of the behaviour model in simulated order.
+ * When a simulated period is over, the next one (same seed, start moved
+ * on by the period) follows, so batch always sends N events.
+ */
 static int
 rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
 {
-    rp_gen_t    gen;
-    rp_event_t  ev;
-    uint64_t    i, total;
-    double      start, due, now;
+    int               rc, empty;
+    char              err[RP_ERR_MAX];
+    uint64_t          i, nonce, period;
+    double            start, due, now;
+    rp_gen_t         *gen;
+    rp_event_t        ev;
+    rp_gen_params_t   gp;
+    struct timespec   wall;
 
-    total = paced ? (uint64_t) (o->rate * (double) (o->duration ? o->duration
-                                                    : 86400))
-                  : (uint64_t) o->events;
-    rp_gen_init(&gen, (uint64_t) o->seed, (int) o->users, (int) o->products,
-                (int) o->days, total);
+    rp_gen_params_default(&gp);
+    gp.users = (uint32_t) o->users;
+    gp.products = (uint32_t) o->products;
+    gp.days = (uint32_t) o->days;
+    gp.seed = (uint64_t) o->seed;
 
+    gen = rp_gen_create(&gp, err, sizeof(err));
+    if (gen == NULL) {
+        fprintf(stderr, "rp-produce: generator: %s\n", err);
+        return -1;
+    }
+
+    nonce = rp_run_nonce();
+    memset(&ev, 0, sizeof(ev));
+    period = 0;
+    empty = 0;
+    rc = 0;
     start = rp_now();
 
     for (i = 0; rp_run; i++) {
-        if (!paced && i == total) {
+        if (!paced && i == (uint64_t) o->events) {
             break;
         }
 
@@ -388,12 +461,59 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
             }
         }
 
-        rp_gen_next(&gen, &ev);
+        while ((rc = rp_gen_next(gen, &ev)) == 0) {
+            /* the period is over: the next one follows */
+            if (++empty > 1000) {
+                fprintf(stderr, "rp-produce: the simulation (%lld users, "
+                        "%lld products, %lld days) gives no events\n",
+                        (long long) o->users, (long long) o->products,
+                        (long long) o->days);
+                rp_gen_destroy(gen);
+                return -1;
+            }
+            rp_gen_destroy(gen);
+            period++;
+            gp.start += (int64_t) gp.days * 86400;
+            if (gp.start > RP_TIME_MAX - ((int64_t) gp.days + 2) * 86400) {
+                gp.start = RP_GEN_DEFAULT_START;
+            }
+            gen = rp_gen_create(&gp, err, sizeof(err));
+            if (gen == NULL) {
+                fprintf(stderr, "rp-produce: generator: %s\n", err);
+                return -1;
+            }
+        }
+        if (rc < 0) {
+            fprintf(stderr, "rp-produce: generator: %s\n",
+                    rp_gen_error(gen));
+            rp_gen_destroy(gen);
+            return -1;
+        }
+        empty = 0;
+
+        if (o->keep_time) {
+            /* deterministic: the generator's ids, numbered on across periods */
+            if (period > 0) {
+                ev.event_id_len = (size_t) snprintf(ev.event_id,
+                    sizeof(ev.event_id), "ev_%010llu",
+                    (unsigned long long) (i + 1));
+            }
+
+        } else {
+            clock_gettime(CLOCK_REALTIME, &wall);
+            ev.ts = (int64_t) wall.tv_sec;
+            ev.event_id_len = (size_t) snprintf(ev.event_id,
+                sizeof(ev.event_id), "ev_%016llx_%010llu",
+                (unsigned long long) nonce, (unsigned long long) (i + 1));
+        }
+
         if (rp_send_event(rk, o->topic, &ev) != 0) {
+            rp_gen_destroy(gen);
             return -1;
         }
     }
 
+    rp_gen_destroy(gen);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
  * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and
- * latency histogram (rp_batch.c), and the event generator (rp_gen.c).
+ * latency histogram (rp_batch.c). The event generator is in the core
+ * library, tested by test_gen.c.
  */
 
 #include <setjmp.h>
@@ -16,7 +17,6 @@
 #include "rp_event.h"
 #include "rp_store.h"
 #include "rp_batch.h"
-#include "rp_gen.h"
 #include "rp_consumer_opts.h"
 
 #define ARGC(a)  ((int) (sizeof(a) / sizeof((a)[0])))
@@ -418,56 +418,6 @@ test_hist(void **state)
 }
 
 
-/* Same seed, same events; valid, unique ids, views before purchases. */
-static void
-test_gen(void **state)
-{
-    rp_gen_t    g1, g2;
-    rp_event_t  a, b;
-    char        json[1024], err[RP_ERR_MAX];
-    int         i, purchases = 0, viewed_first = 0;
-    rp_event_t  back;
-    char        last_view[RP_ID_MAX * 2 + 2] = "";
-
-    (void) state;
-    rp_gen_init(&g1, 7, 50, 20, 10, 2000);
-    rp_gen_init(&g2, 7, 50, 20, 10, 2000);
-
-    for (i = 0; i < 2000; i++) {
-        rp_gen_next(&g1, &a);
-        rp_gen_next(&g2, &b);
-        assert_int_equal(memcmp(&a, &b, sizeof(a)), 0);
-
-        assert_true(rp_event_to_json(&a, json, sizeof(json)) > 0);
-        assert_int_equal(rp_event_from_json(json, strlen(json), &back, err,
-                                            sizeof(err)), 0);
-        assert_string_equal(back.event_id, a.event_id);
-        assert_int_equal(back.amount_cents, a.amount_cents);
-        assert_true(a.amount_cents > 0);
-
-        if (a.type == RP_EVENT_VIEW) {
-            snprintf(last_view, sizeof(last_view), "%s/%s", a.user_id,
-                     a.product_id);
-        } else if (a.type == RP_EVENT_PURCHASE) {
-            char  pair[RP_ID_MAX * 2 + 2];
-
-            purchases++;
-            snprintf(pair, sizeof(pair), "%s/%s", a.user_id, a.product_id);
-            viewed_first += strcmp(pair, last_view) == 0;
-        }
-    }
-
-    assert_true(purchases > 0);
-    assert_int_equal(viewed_first, purchases);
-
-    rp_gen_init(&g2, 8, 50, 20, 10, 2000);
-    rp_gen_next(&g2, &b);
-    rp_gen_init(&g1, 7, 50, 20, 10, 2000);
-    rp_gen_next(&g1, &a);
-    assert_string_not_equal(a.event_id, b.event_id);
-}
-
-
 int
 main(void)
 {
@@ -483,7 +433,6 @@ main(void)
         cmocka_unit_test(test_batch_move),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_hist),
-        cmocka_unit_test(test_gen),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
