@@ -24,7 +24,7 @@ $(RP_NGX_DIR)/.rp-copied:
 
 # the source list as a file that changes only when the list does
 RP_NGX_LIST := $(BUILD)/ngx_http_rp_srcs.list
-RP_NGX_SRCS := $(sort $(wildcard src/ngx_http_rp_*.c src/rp_*.c))
+RP_NGX_SRCS := $(filter-out src/rp_gen.c,$(sort $(wildcard src/ngx_http_rp_*.c src/rp_*.c)))
 $(shell mkdir -p $(BUILD); echo '$(RP_NGX_SRCS)' | cmp -s - $(RP_NGX_LIST) \
     || echo '$(RP_NGX_SRCS)' > $(RP_NGX_LIST))
 
