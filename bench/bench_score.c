@@ -1,7 +1,9 @@
 /*
  * bench_score.c: scoring cost of the core scorer.
  *
- *   bench_score [--rows MATRIX.csv] [MODEL.rpf ...]
+ *   bench_score [--portable] [--rows MATRIX.csv] [MODEL.rpf ...]
+ *
+ * --portable forces the portable scorer (no AVX2) for comparison.
  *
  * Rows: the feature columns of an `rp-train features` matrix (real feature
  * distributions, hence realistic branch behaviour), repeated to 10,000;
@@ -233,6 +235,11 @@ main(int argc, char **argv)
 
     for (k = 0; k < NROWS * RP_NFEATURES; k++) {
         rows[k] = (float) (rnd(&s) % 100);
+    }
+    if (argc > 1 && strcmp(argv[1], "--portable") == 0) {
+        rp_model_simd(0);
+        argv++;
+        argc--;
     }
     if (argc > 2 && strcmp(argv[1], "--rows") == 0) {
         if (load_rows(argv[2]) != 0) {

@@ -141,6 +141,13 @@ double rp_model_score(const rp_model_t *m, const float *features);
 void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
     double *out);
 
+/*
+ * Scoring uses AVX2 when the CPU has it (same results, to the bit, as the
+ * portable path). rp_model_simd(0) forces the portable path, (1) restores
+ * the automatic choice. Process-wide; for tests and benchmarks.
+ */
+void rp_model_simd(int on);
+
 /* Confidence bucket: "low" (< 0.3), "medium" (< 0.7), "high". */
 const char *rp_confidence(double p);
 

@@ -44,9 +44,17 @@ score_all(const rp_model_t *m)
     }
     rp_model_score_batch(m, rows, 4, out);
     for (i = 0; i < 4; i++) {
-        double p = rp_model_score(m, rows + i * RP_NFEATURES);
+        double p = rp_model_score(m, rows + i * RP_NFEATURES), q;
 
         if (!(p >= 0 && p <= 1) || fabs(p - out[i]) > 1e-9) {
+            abort();
+        }
+
+        /* the portable path gives the same bits as the AVX2 one */
+        rp_model_simd(0);
+        q = rp_model_score(m, rows + i * RP_NFEATURES);
+        rp_model_simd(1);
+        if (memcmp(&p, &q, sizeof(p)) != 0) {
             abort();
         }
     }

@@ -308,6 +308,106 @@ test_spec_refusals(void **state)
 }
 
 
+/* A random forest of unbalanced trees, grown depth first. */
+static uint64_t  rs = 12345;
+
+static uint32_t
+rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (uint32_t) rs;
+}
+
+
+static uint32_t
+grow(rp_node_t *n, uint32_t i, int depth)
+{
+    uint32_t  l;
+
+    if (depth == 0 || rnd() % 4 == 0) {
+        n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd() % 2001) - 1000) / 997.0f, 0 };
+        return 1;
+    }
+    n[i].split = (rnd() % RP_NFEATURES) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
+    n[i].value = (float) (rnd() % 50);
+    l = grow(n, i + 1, depth - 1);
+    n[i].right = i + 1 + l;
+    return 1 + l + grow(n, n[i].right, depth - 1);
+}
+
+
+/*
+ * The AVX2 scorer (where the CPU has it) and the portable one give the
+ * same bits, for one row and for batches on both sides of every chunk and
+ * lane boundary, NaN inputs included.
+ */
+static void
+test_simd_equals_portable(void **state)
+{
+    enum { NT = 37, MAXN = 1 << 12, NROWS = 1100 };
+    static rp_node_t    forest[NT * MAXN];
+    static float        rows[NROWS * RP_NFEATURES];
+    static double       a[NROWS], b[NROWS];
+    static const char  *fnames[RP_NFEATURES];
+    static const size_t sizes[] = { 1, 7, 8, 9, 17, 24, 63, 64, 65, 100, 1023, 1024, 1100 };
+    uint32_t            counts[NT], t, used = 0;
+    rp_model_spec_t     sp;
+    rp_model_t          m;
+    void               *img;
+    size_t              len, r, z;
+    char                err[RP_ERR_MAX];
+    int                 j;
+
+    (void) state;
+    for (j = 0; j < RP_NFEATURES; j++) {
+        fnames[j] = rp_features[(j * 5) % RP_NFEATURES].name;   /* a permutation */
+    }
+    for (t = 0; t < NT; t++) {
+        counts[t] = grow(forest + used, 0, 1 + (int) (rnd() % 11));
+        used += counts[t];
+    }
+    memset(&sp, 0, sizeof(sp));
+    sp.n_features = RP_NFEATURES;
+    sp.feature_names = fnames;
+    sp.n_trees = NT;
+    sp.tree_count = counts;
+    sp.nodes = forest;
+    sp.objective = RP_OBJ_LOGISTIC;
+    sp.base_margin = -0.25;
+    sp.version = "simd-test";
+    assert_int_equal(rp_model_serialize(&sp, &img, &len, err, sizeof(err)), 0);
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+
+    for (r = 0; r < NROWS * RP_NFEATURES; r++) {
+        rows[r] = rnd() % 23 == 0 ? NAN : (float) (rnd() % 60) - 5.0f;
+    }
+
+    for (r = 0; r < NROWS; r++) {
+        rp_model_simd(0);
+        a[r] = rp_model_score(&m, rows + r * RP_NFEATURES);
+        rp_model_simd(1);
+        b[r] = rp_model_score(&m, rows + r * RP_NFEATURES);
+        assert_memory_equal(&a[r], &b[r], sizeof(double));
+    }
+
+    for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+        rp_model_simd(0);
+        rp_model_score_batch(&m, rows, sizes[z], a);
+        rp_model_simd(1);
+        rp_model_score_batch(&m, rows, sizes[z], b);
+        assert_memory_equal(a, b, sizes[z] * sizeof(double));
+        for (r = 0; r < sizes[z]; r++) {
+            /* a batch equals single rows (up to the order of additions) */
+            assert_float_equal(b[r], rp_model_score(&m, rows + r * RP_NFEATURES), 1e-12);
+        }
+    }
+
+    free(img);
+}
+
+
 static void
 test_confidence(void **state)
 {
@@ -330,6 +430,7 @@ main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_spec_refusals),
+        cmocka_unit_test(test_simd_equals_portable),
         cmocka_unit_test(test_confidence),
     };
 
