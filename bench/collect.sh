@@ -9,8 +9,10 @@ out=$here/bench/RESULTS.md
 {
     echo "# Benchmark results"
     echo
-    echo "Written by \`make bench\` on $(date -u +%Y-%m-%dT%H:%MZ). Every figure below was"
-    echo "measured in that run, next to its reference from the same run."
+    echo "Collected on $(date -u +%Y-%m-%dT%H:%MZ) from the figures the benchmarks recorded"
+    echo "(\`make bench\` runs them all; a part can be re-run alone, and each part's section"
+    echo "below gives the time it ran). Every figure sits next to its reference measured"
+    echo "in the same run of that part."
     echo
     echo "Machine: $(nproc) cores of $(sed -n 's/^model name[ \t]*: //p' /proc/cpuinfo | head -1)," \
          "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory," \
