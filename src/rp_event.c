@@ -257,14 +257,13 @@ rp_time_parse(const char *s, size_t len, int64_t *out)
 }
 
 
-size_t
-rp_time_format(int64_t ts, char *buf, size_t size)
+void
+rp_time_civil(int64_t ts, rp_civil_t *c)
 {
     int64_t   days = ts >= 0 ? ts / 86400 : (ts - 86399) / 86400;
     int64_t   secs = ts - days * 86400;
     int64_t   z, era, y;
     unsigned  doe, yoe, doy, mp, d, m;
-    int       n;
 
     /* civil_from_days (Howard Hinnant's) */
     z = days + 719468;
@@ -278,9 +277,27 @@ rp_time_format(int64_t ts, char *buf, size_t size)
     m = mp < 10 ? mp + 3 : mp - 9;
     y += m <= 2;
 
-    n = snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long) y,
-                 m, d, (int) (secs / 3600), (int) (secs / 60 % 60),
-                 (int) (secs % 60));
+    c->year = y;
+    c->month = (int) m;
+    c->mday = (int) d;
+    c->wday = (int) (((days + 4) % 7 + 7) % 7);      /* 1970-01-01: Thursday */
+    c->yday = (int) (days - rp_days_from_civil(y, 1, 1));
+    c->hour = (int) (secs / 3600);
+    c->min = (int) (secs / 60 % 60);
+    c->sec = (int) (secs % 60);
+}
+
+
+size_t
+rp_time_format(int64_t ts, char *buf, size_t size)
+{
+    rp_civil_t  c;
+    int         n;
+
+    rp_time_civil(ts, &c);
+
+    n = snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                 (long long) c.year, c.month, c.mday, c.hour, c.min, c.sec);
 
     if (n < 0 || (size_t) n >= size) {
         return 0;

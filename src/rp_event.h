@@ -54,6 +54,18 @@ const char *rp_event_type_name(rp_event_type_t t);
  */
 int rp_time_parse(const char *s, size_t len, int64_t *out);
 
+/* A UTC time broken down, as gmtime() would (proleptic Gregorian). */
+typedef struct {
+    int64_t  year;
+    int      month;      /* 1..12 */
+    int      mday;       /* 1..31 */
+    int      wday;       /* 0 = Sunday */
+    int      yday;       /* 0-based day of the year */
+    int      hour, min, sec;
+} rp_civil_t;
+
+void rp_time_civil(int64_t ts, rp_civil_t *c);
+
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). Returns the length. */
 size_t rp_time_format(int64_t ts, char *buf, size_t size);
 

@@ -486,30 +486,11 @@ rp_gen_day(rp_gen_t *g, int day, int64_t day_ts)
 static void
 rp_gen_calendar(int64_t ts, int *wday, int *yday)
 {
-    int64_t   days, z, era, y, jan1;
-    unsigned  doe, yoe, doy, mp, m;
+    rp_civil_t  c;
 
-    days = ts >= 0 ? ts / RP_GEN_DAY : (ts - (RP_GEN_DAY - 1)) / RP_GEN_DAY;
-    *wday = (int) (((days + 4) % 7 + 7) % 7);      /* 1970-01-01: Thursday */
-
-    /* civil_from_days, then days_from_civil(y, 1, 1) (Howard Hinnant's) */
-    z = days + 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned) (z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = (int64_t) yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-
-    y -= 1;                                          /* January: previous */
-    era = (y >= 0 ? y : y - 399) / 400;              /* March-based year */
-    yoe = (unsigned) (y - era * 400);
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + 306;     /* Jan 1 = day 306 */
-    jan1 = era * 146097 + (int64_t) doe - 719468;
-
-    *yday = (int) (days - jan1);
+    rp_time_civil(ts, &c);
+    *wday = c.wday;
+    *yday = c.yday;
 }
 
 

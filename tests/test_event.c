@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "rp_event.h"
@@ -73,6 +74,32 @@ test_time_roundtrip(void **state)
         assert_int_equal(back, t);
     }
     assert_int_equal(rp_time_format(0, buf, 10), 0);
+}
+
+
+static void
+test_time_civil(void **state)
+{
+    struct tm   tm;
+    rp_civil_t  c;
+    time_t      tt;
+    int64_t     t;
+
+    (void) state;
+    /* against libc's gmtime_r, across 400 years of leap rules */
+    for (t = 0; t < 12622780800LL; t += 86400 * 3 + 7919) {
+        tt = (time_t) t;
+        gmtime_r(&tt, &tm);
+        rp_time_civil(t, &c);
+        assert_int_equal(c.year, tm.tm_year + 1900);
+        assert_int_equal(c.month, tm.tm_mon + 1);
+        assert_int_equal(c.mday, tm.tm_mday);
+        assert_int_equal(c.wday, tm.tm_wday);
+        assert_int_equal(c.yday, tm.tm_yday);
+        assert_int_equal(c.hour, tm.tm_hour);
+        assert_int_equal(c.min, tm.tm_min);
+        assert_int_equal(c.sec, tm.tm_sec);
+    }
 }
 
 
@@ -237,6 +264,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_time_roundtrip),
+        cmocka_unit_test(test_time_civil),
         cmocka_unit_test(test_amount),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_csv_split),
