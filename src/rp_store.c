@@ -162,6 +162,23 @@ rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
 }
 
 
+uint64_t
+rp_store_event_hash(const char *id, size_t len)
+{
+    uint64_t  h = 0xcbf29ce484222325ULL;            /* FNV-1a, 64 bits */
+    size_t    i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) id[i];
+        h *= 0x100000001b3ULL;
+    }
+
+    /* 63 bits: a non-negative int64, so Redis keeps small sets of them in
+     * its compact integer encoding (intset) */
+    return h >> 1;
+}
+
+
 int
 rp_store_update_cmd(rp_store_cmd_t *cmd, const rp_event_t *ev, int64_t ttl,
     const char *sha)
@@ -198,7 +215,10 @@ rp_store_update_cmd(rp_store_cmd_t *cmd, const rp_event_t *ev, int64_t ttl,
     memcpy(key + n, ":seen", 6);
     rc |= rp_store_arg(cmd, &p, key, n + 5);
 
-    rc |= rp_store_arg(cmd, &p, ev->event_id, ev->event_id_len);
+    n = (size_t) snprintf(num, sizeof(num), "%llu",
+                          (unsigned long long) rp_store_event_hash(ev->event_id,
+                                                                   ev->event_id_len));
+    rc |= rp_store_arg(cmd, &p, num, n);
     n = (size_t) snprintf(num, sizeof(num), "%d", (int) ev->type);
     rc |= rp_store_arg(cmd, &p, num, n);
     n = (size_t) snprintf(num, sizeof(num), "%lld", (long long) ev->amount_cents);

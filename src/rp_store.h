@@ -15,7 +15,12 @@
  *       vn  view count           rn  products bought at least twice
  *       lp  last purchase (epoch seconds)
  *       p:PRODUCT:v  views of PRODUCT      p:PRODUCT:b  purchases of PRODUCT
- *   rp:{USER}:seen   set of applied event ids (replay guard)
+ *   rp:{USER}:seen   set of applied events (replay guard), each as a 63-bit
+ *                    hash of its event id (rp_store_event_hash): Redis keeps
+ *                    up to set-max-intset-entries (512) of them in its
+ *                    compact intset encoding, 8 bytes each. Two ids of one
+ *                    user colliding (odds about n^2 / 2^64 for n events)
+ *                    would make the second look like a replay.
  * Both keys get the retention as TTL on every update.
  *
  * One prediction = one HMGET of rp:{USER} (11 fields). An update = one
@@ -37,10 +42,13 @@
 #define RP_STORE_READ_FIELDS     (RP_STORE_USER_FIELDS + 2)
 
 /* The update script; KEYS[1] user hash, KEYS[2] seen set;
- * ARGV: event_id, type (0 view, 1 cart, 2 purchase), amount cents, ts,
+ * ARGV: event id hash, type (0 view, 1 cart, 2 purchase), amount cents, ts,
  * product id, ttl seconds. Returns 1 when applied, 0 for a replay. */
 extern const char RP_STORE_UPDATE_LUA[];
 extern const size_t RP_STORE_UPDATE_LUA_LEN;   /* strlen of the script */
+
+/* The replay guard's 63-bit hash of an event id (FNV-1a 64, shifted). */
+uint64_t rp_store_event_hash(const char *id, size_t len);
 
 /* Hex SHA1 of RP_STORE_UPDATE_LUA (what SCRIPT LOAD returns). 41 bytes. */
 void rp_store_script_sha(char out[41]);
@@ -69,7 +77,7 @@ int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
     const char *product, size_t plen);
 
 /*
- * EVALSHA sha 2 rp:{USER} rp:{USER}:seen id type cents ts product ttl.
+ * EVALSHA sha 2 rp:{USER} rp:{USER}:seen idhash type cents ts product ttl.
  * With sha == NULL it builds EVAL with the script text instead (the
  * fallback after a NOSCRIPT reply). Returns 0 / -1.
  */

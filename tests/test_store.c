@@ -97,7 +97,12 @@ test_update_cmd(void **state)
     assert_string_equal(c.argv[2], "2");
     assert_string_equal(c.argv[3], "rp:{u1}");
     assert_string_equal(c.argv[4], "rp:{u1}:seen");
-    assert_string_equal(c.argv[5], "ev-1");
+    /* the replay guard stores a 63-bit FNV-1a hash of the id (computed
+     * independently: Python, h ^= byte; h *= 0x100000001b3; h >> 1) */
+    assert_string_equal(c.argv[5], "7730399280840934946");
+    assert_true(rp_store_event_hash("ev-1", 4) == 7730399280840934946ULL);
+    assert_true(rp_store_event_hash("ev-2", 4) != rp_store_event_hash("ev-1", 4));
+    assert_true(rp_store_event_hash("", 0) < (1ULL << 63));
     assert_string_equal(c.argv[6], "2");
     assert_string_equal(c.argv[7], "1999");
     assert_string_equal(c.argv[8], "1700000000");
