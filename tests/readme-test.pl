@@ -61,7 +61,9 @@ for my $block (@blocks) {
 }
 
 # make targets named in the README
-my %targets = map { $_ => 1 } ($readme =~ /\bmake ([a-z][a-z0-9-]+)/g);
+# (in code blocks and `code spans` only: prose may say "make the ...")
+my $code = join("\n", @blocks) . "\n" . join("\n", $readme =~ /`([^`\n]+)`/g);
+my %targets = map { $_ => 1 } ($code =~ /\bmake ([a-z][a-z0-9-]+)/g);
 for my $t (sort keys %targets) {
     next if $t =~ /^(test|demo|bench)$/ && 0;
     check(system("make -n $t >/dev/null 2>&1") == 0, "make $t exists");
