@@ -135,8 +135,10 @@ our $ConfDir    = File::Spec->catfile($ServRoot, 'conf');
 our $ConfFile   = File::Spec->catfile($ConfDir, 'nginx.conf');
 our $PidFile    = File::Spec->catfile($LogDir, 'nginx.pid');
 # nginx's stderr (startup messages) is captured here rather than
-# cluttering the TAP stream; it lives outside logs/ on purpose.
-our $StderrFile = File::Spec->catfile($ServRoot, 'nginx.stderr');
+# cluttering the TAP stream; it lives in logs/ so that the server root
+# holds only conf/, html/, logs/ (the real Test::Nginx refuses to reuse
+# a server root with other files in it).
+our $StderrFile = File::Spec->catfile($LogDir, 'nginx.stderr');
 
 # suppressions for known nginx-core leaks, shipped next to this file
 our $CoreSuppressions = File::Spec->catfile(
