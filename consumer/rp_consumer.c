@@ -186,8 +186,8 @@ rp_redis_connect(rp_ctx_t *ctx)
     }
     freeReplyObject(r);
 
-    r = redisCommand(c, "SCRIPT LOAD %b", RP_STORE_UPDATE_LUA,
-                     strlen(RP_STORE_UPDATE_LUA));
+    rp_store_script_load_cmd(&ctx->cmd);
+    r = redisCommandArgv(c, ctx->cmd.argc, ctx->cmd.argv, ctx->cmd.argvlen);
     if (r == NULL || r->type != REDIS_REPLY_STRING) {
         snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SCRIPT LOAD: %s",
                  r ? (r->str ? r->str : "unexpected reply")
@@ -468,8 +468,9 @@ rp_recv(rp_ctx_t *ctx)
 
     if (noscript > 0) {
         /* All EVAL replies are read: reload for the next batches. */
-        r = redisCommand(ctx->redis, "SCRIPT LOAD %b", RP_STORE_UPDATE_LUA,
-                         strlen(RP_STORE_UPDATE_LUA));
+        rp_store_script_load_cmd(&ctx->cmd);
+        r = redisCommandArgv(ctx->redis, ctx->cmd.argc, ctx->cmd.argv,
+                             ctx->cmd.argvlen);
         if (r == NULL) {
             rp_redis_drop(ctx, "SCRIPT LOAD failed");
             return -1;

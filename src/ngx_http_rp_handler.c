@@ -554,7 +554,6 @@ ngx_http_rp_features_request(ngx_http_request_t *r)
     ngx_str_t                  id, arg;
     ngx_http_rp_ctx_t         *ctx;
     ngx_http_rp_item_t        *it;
-    ngx_http_rp_loc_conf_t    *rlcf;
     ngx_http_core_loc_conf_t  *clcf;
 
     rc = ngx_http_discard_request_body(r);
@@ -562,7 +561,6 @@ ngx_http_rp_features_request(ngx_http_request_t *r)
         return rc;
     }
 
-    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     /* the user id is what follows the location prefix (or the last '/') */
@@ -627,22 +625,14 @@ ngx_http_rp_features_request(ngx_http_request_t *r)
         ctx->want_product = 1;
     }
 
-    rc = ngx_http_rp_redis_read(ctx, rlcf->redis);
+    rc = ngx_http_rp_start_lookup(r, ctx);
 
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc == NGX_DONE) {
+        /* no body read holds the request here: the lookup does */
+        r->main->count++;
     }
 
-    if (rc == NGX_DECLINED) {
-        return ngx_http_rp_respond(r, ctx);
-    }
-
-    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
-
-    r->read_event_handler = ngx_http_test_reading;
-    r->main->count++;
-
-    return NGX_DONE;
+    return rc;
 }
 
 
@@ -875,13 +865,23 @@ static ngx_int_t
 ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     size_t len)
 {
+    return ngx_http_rp_send_body(r, status, &ngx_http_rp_json_type, body, len);
+}
+
+
+/* a complete response from one pool buffer: status, type, length, body */
+
+ngx_int_t
+ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len)
+{
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
     r->headers_out.status = status;
-    r->headers_out.content_type = ngx_http_rp_json_type;
-    r->headers_out.content_type_len = ngx_http_rp_json_type.len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
     r->headers_out.content_length_n = len;
 
     rc = ngx_http_send_header(r);

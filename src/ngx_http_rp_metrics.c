@@ -196,10 +196,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 {
     u_char                   *body, *p, *last;
     size_t                    len;
-    ngx_int_t                 rc;
-    ngx_buf_t                *b;
     ngx_uint_t                ep, i;
-    ngx_chain_t               out;
     ngx_atomic_uint_t         cum;
     ngx_http_rp_model_t     **rmp;
     ngx_http_rp_redis_t     **rcp;
@@ -346,30 +343,5 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
                          rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_type = type;
-    r->headers_out.content_type_len = type.len;
-    r->headers_out.content_length_n = p - body;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = body;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);
 }

@@ -185,6 +185,8 @@ ngx_int_t ngx_http_rp_content_handler(ngx_http_request_t *r);
 void ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx);
 ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *detail);
+ngx_int_t ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
 
 /* ngx_http_rp_json.c */
 u_char *ngx_http_rp_json_double(u_char *p, u_char *last, double v);

@@ -54,9 +54,6 @@ const char RP_STORE_UPDATE_LUA[] =
     "end\n"
     "return 1\n";
 
-const size_t RP_STORE_UPDATE_LUA_LEN = sizeof(RP_STORE_UPDATE_LUA) - 1;
-
-
 static const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
     "n", "s", "lo", "hi", "pn", "ps", "vn", "rn", "lp"
 };
@@ -176,6 +173,18 @@ rp_store_event_hash(const char *id, size_t len)
     /* 63 bits: a non-negative int64, so Redis keeps small sets of them in
      * its compact integer encoding (intset) */
     return h >> 1;
+}
+
+
+void
+rp_store_script_load_cmd(rp_store_cmd_t *cmd)
+{
+    cmd->argc = 0;
+    rp_store_static(cmd, "SCRIPT");
+    rp_store_static(cmd, "LOAD");
+    cmd->argv[cmd->argc] = RP_STORE_UPDATE_LUA;
+    cmd->argvlen[cmd->argc] = sizeof(RP_STORE_UPDATE_LUA) - 1;
+    cmd->argc++;
 }
 
 

@@ -45,7 +45,6 @@
  * ARGV: event id hash, type (0 view, 1 cart, 2 purchase), amount cents, ts,
  * product id, ttl seconds. Returns 1 when applied, 0 for a replay. */
 extern const char RP_STORE_UPDATE_LUA[];
-extern const size_t RP_STORE_UPDATE_LUA_LEN;   /* strlen of the script */
 
 /* The replay guard's 63-bit hash of an event id (FNV-1a 64, shifted). */
 uint64_t rp_store_event_hash(const char *id, size_t len);
@@ -83,6 +82,9 @@ int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
  */
 int rp_store_update_cmd(rp_store_cmd_t *cmd, const rp_event_t *ev,
     int64_t ttl, const char *sha);
+
+/* SCRIPT LOAD of the update script (its reply is rp_store_script_sha()). */
+void rp_store_script_load_cmd(rp_store_cmd_t *cmd);
 
 /* One element of an HMGET reply: str == NULL for a nil. */
 typedef struct {

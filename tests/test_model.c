@@ -352,7 +352,7 @@ test_simd_equals_portable(void **state)
     static double       a[NROWS], b[NROWS];
     static const char  *fnames[RP_NFEATURES];
     static const size_t sizes[] = { 1, 7, 8, 9, 17, 24, 63, 64, 65, 100, 1023, 1024, 1100 };
-    uint32_t            counts[NT], t, used = 0;
+    uint32_t            tcounts[NT], t, used = 0;
     rp_model_spec_t     sp;
     rp_model_t          m;
     void               *img;
@@ -365,14 +365,14 @@ test_simd_equals_portable(void **state)
         fnames[j] = rp_features[(j * 5) % RP_NFEATURES].name;   /* a permutation */
     }
     for (t = 0; t < NT; t++) {
-        counts[t] = grow(forest + used, 0, 1 + (int) (rnd() % 11));
-        used += counts[t];
+        tcounts[t] = grow(forest + used, 0, 1 + (int) (rnd() % 11));
+        used += tcounts[t];
     }
     memset(&sp, 0, sizeof(sp));
     sp.n_features = RP_NFEATURES;
     sp.feature_names = fnames;
     sp.n_trees = NT;
-    sp.tree_count = counts;
+    sp.tree_count = tcounts;
     sp.nodes = forest;
     sp.objective = RP_OBJ_LOGISTIC;
     sp.base_margin = -0.25;

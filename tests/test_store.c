@@ -122,6 +122,21 @@ test_update_cmd(void **state)
 
 
 static void
+test_script_load_cmd(void **state)
+{
+    rp_store_cmd_t  c;
+
+    (void) state;
+    rp_store_script_load_cmd(&c);
+    assert_int_equal(c.argc, 3);
+    assert_string_equal(c.argv[0], "SCRIPT");
+    assert_string_equal(c.argv[1], "LOAD");
+    assert_ptr_equal(c.argv[2], RP_STORE_UPDATE_LUA);
+    assert_int_equal(c.argvlen[2], strlen(RP_STORE_UPDATE_LUA));
+}
+
+
+static void
 test_parse_read(void **state)
 {
     rp_store_val_t   v[RP_STORE_READ_FIELDS];
@@ -202,6 +217,7 @@ main(void)
         cmocka_unit_test(test_user_key),
         cmocka_unit_test(test_read_cmd),
         cmocka_unit_test(test_update_cmd),
+        cmocka_unit_test(test_script_load_cmd),
         cmocka_unit_test(test_parse_read),
     };
 

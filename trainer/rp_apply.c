@@ -35,9 +35,11 @@ static int rp_apply_reply(rp_apply_t *a, size_t i, int first, char *err,
 static int
 rp_apply_load(rp_apply_t *a, char *err, size_t errlen)
 {
-    redisReply  *r;
+    redisReply      *r;
+    rp_store_cmd_t   cmd;
 
-    r = redisCommand(a->c, "SCRIPT LOAD %s", RP_STORE_UPDATE_LUA);
+    rp_store_script_load_cmd(&cmd);
+    r = redisCommandArgv(a->c, cmd.argc, cmd.argv, cmd.argvlen);
     if (r == NULL) {
         snprintf(err, errlen, "SCRIPT LOAD failed: %s", a->c->errstr);
         return -1;

@@ -66,16 +66,9 @@ rp_cmd_features(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            if (rp_parse_time_arg(optarg, &cutoff) != 0) {
-                rp_err("features: bad --cutoff \"%s\"", optarg);
-                return 2;
-            }
-            have_cutoff = 1;
-            break;
         case 'H':
-            if (rp_parse_i64(optarg, 1, 3650, &horizon) != 0) {
-                rp_err("features: bad --horizon \"%s\" (1..3650 days)",
-                       optarg);
+            if (rp_window_opt("features", c, optarg, &cutoff, &have_cutoff,
+                              &horizon) != 0) {
                 return 2;
             }
             break;
@@ -193,7 +186,6 @@ int
 rp_cmd_eval(int argc, char **argv)
 {
     int            c, rc, strict, have_cutoff;
-    size_t         r;
     double        *p;
     int64_t        cutoff, horizon;
     rp_model_t     m;
@@ -221,15 +213,9 @@ rp_cmd_eval(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            if (rp_parse_time_arg(optarg, &cutoff) != 0) {
-                rp_err("eval: bad --cutoff \"%s\"", optarg);
-                return 2;
-            }
-            have_cutoff = 1;
-            break;
         case 'H':
-            if (rp_parse_i64(optarg, 1, 3650, &horizon) != 0) {
-                rp_err("eval: bad --horizon \"%s\" (1..3650 days)", optarg);
+            if (rp_window_opt("eval", c, optarg, &cutoff, &have_cutoff,
+                              &horizon) != 0) {
                 return 2;
             }
             break;
@@ -275,9 +261,7 @@ rp_cmd_eval(int argc, char **argv)
     rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
 
     p = rp_xalloc((s.n + 1) * sizeof(double));
-    for (r = 0; r < s.n; r++) {
-        p[r] = rp_model_score(&m, &s.x[r * RP_NFEATURES]);
-    }
+    rp_model_score_batch(&m, s.x, s.n, p);
 
     rp_metrics_compute(p, s.y, s.n, &mt);
     rp_time_format(cutoff, tbuf, sizeof(tbuf));

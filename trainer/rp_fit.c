@@ -519,15 +519,9 @@ rp_cmd_fit(int argc, char **argv)
             o.out = optarg;
             break;
         case 'c':
-            if (rp_parse_time_arg(optarg, &o.cutoff) != 0) {
-                rp_err("fit: bad --cutoff \"%s\"", optarg);
-                return 2;
-            }
-            o.have_cutoff = 1;
-            break;
         case 'H':
-            if (rp_parse_i64(optarg, 1, 3650, &o.horizon) != 0) {
-                rp_err("fit: bad --horizon \"%s\" (1..3650 days)", optarg);
+            if (rp_window_opt("fit", c, optarg, &o.cutoff,
+                              &o.have_cutoff, &o.horizon) != 0) {
                 return 2;
             }
             break;
@@ -726,9 +720,7 @@ rp_cmd_fit(int argc, char **argv)
     rp_metrics_compute(p, train.y, train.n, &mtrain);
 
     p = rp_xrealloc(p, (test.n + 1) * sizeof(double));
-    for (r = 0; r < test.n; r++) {
-        p[r] = rp_model_score_raw(&m, &test.x[r * RP_NFEATURES]);
-    }
+    rp_model_score_batch(&m, test.x, test.n, p);
     rp_metrics_compute(p, test.y, test.n, &mtest);
 
     if (rp_model_write(o.out, &spec, err, sizeof(err)) != 0) {

@@ -193,6 +193,28 @@ rp_parse_time_arg(const char *s, int64_t *out)
 
 
 int
+rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
+    int *have_cutoff, int64_t *horizon)
+{
+    if (c == 'c') {
+        if (rp_parse_time_arg(arg, cutoff) != 0) {
+            rp_err("%s: bad --cutoff \"%s\"", cmd, arg);
+            return 2;
+        }
+        *have_cutoff = 1;
+        return 0;
+    }
+
+    if (rp_parse_i64(arg, 1, 3650, horizon) != 0) {
+        rp_err("%s: bad --horizon \"%s\" (1..3650 days)", cmd, arg);
+        return 2;
+    }
+
+    return 0;
+}
+
+
+int
 rp_nthreads(void)
 {
     long  n;

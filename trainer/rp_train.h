@@ -33,6 +33,14 @@ void *rp_xrealloc(void *p, size_t n);
 double rp_now_sec(void);                     /* monotonic seconds */
 int rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int rp_parse_time_arg(const char *s, int64_t *out);
+
+/*
+ * The time window options of features, eval and fit: c is 'c' (--cutoff)
+ * or 'H' (--horizon, days). Returns 0 when parsed, 2 (the exit status)
+ * after reporting a bad value as "CMD: bad --...".
+ */
+int rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
+    int *have_cutoff, int64_t *horizon);
 int rp_nthreads(void);
 
 
