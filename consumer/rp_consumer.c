@@ -48,7 +48,8 @@
 #define RP_DLQ_FLUSH_MS     10000
 #define RP_FLUSH_EVERY      128     /* commands buffered before a write */
 
-/* Marks of a batch message (rp_bmsg_t.mark) from rp_send to rp_recv. */
+/* Marks of a batch message (rp_bmsg_t.mark) and of an update command
+ * (ctx->cmark) from rp_send to rp_recv. */
 #define RP_MARK_INVALID     1       /* no command: a dead letter */
 #define RP_MARK_SENT        2       /* command sent, reply not read */
 #define RP_MARK_EVAL        3       /* got NOSCRIPT: resend with EVAL */
@@ -297,22 +298,110 @@ rp_reply_transient(const redisReply *r)
 }
 
 
+/* Room for the plan of n events (the batch may outgrow --batch). 0 / -1. */
+static int
+rp_plan_reserve(rp_ctx_t *ctx, size_t n)
+{
+    size_t  cap;
+    void   *p[7];
+    int     i;
+
+    if (n <= ctx->evcap) {
+        return 0;
+    }
+
+    cap = n > 2 * ctx->evcap ? n : 2 * ctx->evcap;
+    p[0] = realloc(ctx->evs, cap * sizeof(rp_event_t));
+    if (p[0] != NULL) {
+        ctx->evs = p[0];
+    }
+    p[1] = realloc(ctx->evp, cap * sizeof(rp_event_t *));
+    if (p[1] != NULL) {
+        ctx->evp = p[1];
+    }
+    p[2] = realloc(ctx->evmsg, cap * sizeof(uint32_t));
+    if (p[2] != NULL) {
+        ctx->evmsg = p[2];
+    }
+    p[3] = realloc(ctx->order, cap * sizeof(uint32_t));
+    if (p[3] != NULL) {
+        ctx->order = p[3];
+    }
+    p[4] = realloc(ctx->ends, cap * sizeof(uint32_t));
+    if (p[4] != NULL) {
+        ctx->ends = p[4];
+    }
+    p[5] = realloc(ctx->work, rp_store_plan_words(cap) * sizeof(uint32_t));
+    if (p[5] != NULL) {
+        ctx->work = p[5];
+    }
+    p[6] = realloc(ctx->cmark, cap);
+    if (p[6] != NULL) {
+        ctx->cmark = p[6];
+    }
+
+    for (i = 0; i < 7; i++) {
+        if (p[i] == NULL) {
+            return -1;              /* the arrays that grew stay valid */
+        }
+    }
+
+    ctx->evcap = cap;
+    return 0;
+}
+
+
+/* Appends update command k of the plan (EVALSHA, or EVAL without sha). */
+static int
+rp_send_cmd(rp_ctx_t *ctx, size_t k, const char *sha)
+{
+    const rp_event_t  *grp[RP_STORE_GROUP_MAX];
+    size_t             i, from = k ? ctx->ends[k - 1] : 0;
+
+    for (i = from; i < ctx->ends[k]; i++) {
+        grp[i - from] = ctx->evp[ctx->order[i]];
+    }
+
+    if (rp_store_update_cmd(&ctx->ucmd, grp, ctx->ends[k] - from,
+                            ctx->o->retention, sha) != 0)
+    {
+        rp_redis_drop(ctx, "cannot build an update");  /* events were checked */
+        return -1;
+    }
+
+    if (redisAppendCommandArgv(ctx->redis, ctx->ucmd.argc, ctx->ucmd.argv,
+                               ctx->ucmd.argvlen) != REDIS_OK)
+    {
+        rp_redis_drop(ctx, "cannot buffer a command");
+        return -1;
+    }
+
+    ctx->cmark[k] = RP_MARK_SENT;
+    return 0;
+}
+
+
 /*
- * Sends one update per valid message of the batch (pipelined, written out
- * before returning, replies not read). Marks invalid messages
+ * Sends the batch's valid events as update commands, one per user (up to
+ * RP_STORE_GROUP_MAX events each, rp_store_plan), pipelined and written out
+ * before returning; replies not read. Marks invalid messages
  * RP_MARK_INVALID: they get no command (they go to the DLQ). 0 / -1.
  */
 static int
 rp_send(rp_ctx_t *ctx)
 {
     int                   done;
-    size_t                i, sent = 0;
+    size_t                i, k, nev = 0;
     char                  err[RP_ERR_MAX];
     rp_bmsg_t            *bm;
-    rp_event_t            ev;
     rd_kafka_message_t   *m;
 
     if (ctx->redis == NULL && rp_redis_connect(ctx) != 0) {
+        return -1;
+    }
+
+    if (rp_plan_reserve(ctx, ctx->batch.n) != 0) {
+        rp_redis_drop(ctx, "out of memory for the batch");
         return -1;
     }
 
@@ -326,25 +415,30 @@ rp_send(rp_ctx_t *ctx)
         }
 
         m = bm->msg;
-        if (rp_event_from_json(m->payload ? m->payload : "", m->len, &ev,
-                               err, sizeof(err)) != 0
-            || rp_store_update_cmd(&ctx->cmd, &ev, ctx->o->retention,
-                                   ctx->sha) != 0)
+        if (rp_event_from_json(m->payload ? m->payload : "", m->len,
+                               &ctx->evs[nev], err, sizeof(err)) != 0
+            || rp_store_event_valid(&ctx->evs[nev]) != 0)
         {
             continue;
         }
 
-        if (redisAppendCommandArgv(ctx->redis, ctx->cmd.argc, ctx->cmd.argv,
-                                   ctx->cmd.argvlen) != REDIS_OK)
-        {
-            rp_redis_drop(ctx, "cannot buffer a command");
+        ctx->evp[nev] = &ctx->evs[nev];
+        ctx->evmsg[nev] = (uint32_t) i;
+        bm->mark = RP_MARK_SENT;
+        nev++;
+    }
+
+    ctx->ncmd = rp_store_plan(ctx->evp, nev, (size_t) ctx->o->per_call,
+                              ctx->order, ctx->ends, ctx->work);
+
+    for (k = 0; k < ctx->ncmd; k++) {
+        if (rp_send_cmd(ctx, k, ctx->sha) != 0) {
             return -1;
         }
-        bm->mark = RP_MARK_SENT;
 
-        /* Let Redis start on the first commands while the rest of the
-         * batch is parsed (the socket write is bounded by the timeout). */
-        if (++sent % RP_FLUSH_EVERY == 0
+        /* Let Redis start on the first commands while the rest are
+         * built (the socket write is bounded by the timeout). */
+        if ((k + 1) % RP_FLUSH_EVERY == 0
             && redisBufferWrite(ctx->redis, &done) != REDIS_OK)
         {
             rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
@@ -365,8 +459,8 @@ rp_send(rp_ctx_t *ctx)
 
 
 /*
- * Reads the replies of the batch in flight; resends with EVAL those that
- * got NOSCRIPT. Messages of a partition revoked while the batch was in
+ * Reads the replies of the batch in flight; resends with EVAL the commands
+ * that got NOSCRIPT. Messages of a partition revoked while the batch was in
  * flight still have their reply read, but are not counted. Returns 0 when
  * Redis acknowledged all of them, -1 on a Redis failure (nothing counted;
  * the caller applies the same batch again later).
@@ -375,23 +469,20 @@ static int
 rp_recv(rp_ctx_t *ctx)
 {
     int                   noscript = 0, pass;
-    size_t                i;
-    char                  err[RP_ERR_MAX];
+    size_t                i, k, from;
     int64_t               now_ms, ts, waited;
-    uint64_t              applied = 0, replays = 0;
+    uint64_t              applied = 0, replays = 0, bits;
     rp_bmsg_t            *bm;
-    rp_event_t            ev;
     redisReply           *r;
     rd_kafka_message_t   *m;
     rd_kafka_timestamp_type_t  tstype;
 
-    /* Pass 0: the EVALSHA replies; pass 1: EVAL for those that got
+    /* Pass 0: the EVALSHA replies; pass 1: EVAL for the commands that got
      * NOSCRIPT (no poll happens in between, so the batch is stable). */
     for (pass = 0; pass < 2; pass++) {
 
-        for (i = 0; i < ctx->batch.n; i++) {
-            bm = &ctx->batch.msgs[i];
-            if (bm->mark != RP_MARK_SENT) {
+        for (k = 0, from = 0; k < ctx->ncmd; from = ctx->ends[k++]) {
+            if (ctx->cmark[k] != RP_MARK_SENT) {
                 continue;
             }
 
@@ -400,21 +491,29 @@ rp_recv(rp_ctx_t *ctx)
                 return -1;
             }
 
-            if (bm->state != RP_BMSG_PENDING) {
-                bm->mark = RP_MARK_INVALID;     /* revoked meanwhile */
-
-            } else if (r->type == REDIS_REPLY_INTEGER) {
-                bm->mark = RP_MARK_DONE;
-                if (r->integer == 1) {
-                    applied++;
-                } else {
-                    replays++;
+            if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0
+                && (uint64_t) r->integer < (1ULL << (ctx->ends[k] - from)))
+            {
+                ctx->cmark[k] = RP_MARK_DONE;
+                bits = (uint64_t) r->integer;
+                for (i = from; i < ctx->ends[k]; i++, bits >>= 1) {
+                    bm = &ctx->batch.msgs[ctx->evmsg[ctx->order[i]]];
+                    if (bm->state != RP_BMSG_PENDING) {
+                        bm->mark = RP_MARK_INVALID;  /* revoked meanwhile */
+                        continue;
+                    }
+                    bm->mark = RP_MARK_DONE;
+                    if (bits & 1) {
+                        applied++;
+                    } else {
+                        replays++;
+                    }
                 }
 
             } else if (r->type == REDIS_REPLY_ERROR
                        && strncmp(r->str, "NOSCRIPT", 8) == 0 && pass == 0)
             {
-                bm->mark = RP_MARK_EVAL;
+                ctx->cmark[k] = RP_MARK_EVAL;
                 noscript++;
 
             } else if (r->type == REDIS_REPLY_ERROR && rp_reply_transient(r)) {
@@ -424,14 +523,21 @@ rp_recv(rp_ctx_t *ctx)
                 return -1;
 
             } else {
-                /* The store refused this event: a dead letter. */
-                m = bm->msg;
-                fprintf(stderr, "rp-consumer: partition %d offset %lld: "
-                        "store error: %s\n", (int) m->partition,
-                        (long long) m->offset,
-                        r->type == REDIS_REPLY_ERROR ? r->str
-                                                     : "unexpected reply");
-                bm->mark = RP_MARK_INVALID;
+                /* The store refused this user's events: dead letters. */
+                ctx->cmark[k] = RP_MARK_INVALID;
+                for (i = from; i < ctx->ends[k]; i++) {
+                    bm = &ctx->batch.msgs[ctx->evmsg[ctx->order[i]]];
+                    bm->mark = RP_MARK_INVALID;
+                    if (bm->state != RP_BMSG_PENDING) {
+                        continue;
+                    }
+                    m = bm->msg;
+                    fprintf(stderr, "rp-consumer: partition %d offset %lld: "
+                            "store error: %s\n", (int) m->partition,
+                            (long long) m->offset,
+                            r->type == REDIS_REPLY_ERROR ? r->str
+                                                         : "unexpected reply");
+                }
             }
 
             freeReplyObject(r);
@@ -442,28 +548,15 @@ rp_recv(rp_ctx_t *ctx)
         }
 
         fprintf(stderr, "rp-consumer: NOSCRIPT: the script cache was "
-                "flushed; resending %d with EVAL and reloading\n", noscript);
+                "flushed; resending %d command(s) with EVAL and reloading\n",
+                noscript);
 
-        for (i = 0; i < ctx->batch.n; i++) {
-            bm = &ctx->batch.msgs[i];
-            if (bm->mark != RP_MARK_EVAL) {
-                continue;
-            }
-            m = bm->msg;
-            if (rp_event_from_json(m->payload, m->len, &ev, err, sizeof(err))
-                != 0
-                || rp_store_update_cmd(&ctx->cmd, &ev, ctx->o->retention,
-                                       NULL) != 0
-                || redisAppendCommandArgv(ctx->redis, ctx->cmd.argc,
-                                          ctx->cmd.argv, ctx->cmd.argvlen)
-                   != REDIS_OK)
+        for (k = 0; k < ctx->ncmd; k++) {
+            if (ctx->cmark[k] == RP_MARK_EVAL && rp_send_cmd(ctx, k, NULL) != 0)
             {
-                rp_redis_drop(ctx, "cannot resend with EVAL");
                 return -1;
             }
-            bm->mark = RP_MARK_SENT;
         }
-
     }
 
     if (noscript > 0) {
@@ -882,6 +975,13 @@ done:
     }
     rp_batch_free(&ctx.batch);
     rp_batch_free(&ctx.next);
+    free(ctx.evs);
+    free(ctx.evp);
+    free(ctx.evmsg);
+    free(ctx.order);
+    free(ctx.ends);
+    free(ctx.work);
+    free(ctx.cmark);
     free(ctx.e2e);
     free(ctx.rtt);
     free(ctx.p2a);

@@ -33,6 +33,18 @@ typedef struct {
     int                  inflight;      /* batch sent, replies not read */
     rp_store_cmd_t       cmd;           /* scratch for one command */
 
+    /* The batch in hand as update commands (rp_send -> rp_recv). */
+    rp_store_update_t    ucmd;          /* scratch for one update */
+    rp_event_t          *evs;           /* its valid events, parsed */
+    const rp_event_t   **evp;
+    uint32_t            *evmsg;         /* event -> index in batch.msgs */
+    uint32_t            *order;         /* rp_store_plan() of evp */
+    uint32_t            *ends;
+    uint32_t            *work;
+    uint8_t             *cmark;         /* per command: RP_MARK_* */
+    size_t               evcap;
+    size_t               ncmd;
+
     int                  redis_up;
     int                  paused;
     int                  broker_down;

@@ -26,6 +26,8 @@ const char rp_consumer_usage[] =
 "      --dlq TOPIC          dead-letter topic (default TOPIC.dlq)\n"
 "      --no-dlq             log and skip bad messages, no dead-letter topic\n"
 "      --batch N            messages per Redis pipeline (default 1000)\n"
+"      --events-per-call N  a user's events in one update script call\n"
+"                           (1-32, default 32; 1: one call per event)\n"
 "  -X key=value             librdkafka property (repeatable)\n"
 "      --exit-on-idle S     commit and exit 0 after S s without messages\n"
 "      --stats-interval S   stats line every S seconds (default 5, 0 off)\n"
@@ -152,6 +154,7 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     o->retention = RP_STORE_RETENTION_DEF;
     o->dlq = "";                    /* "" = default, TOPIC.dlq */
     o->batch = 1000;
+    o->per_call = RP_STORE_GROUP_MAX;
     o->stats_interval = 5;
 
     oi = 0;
@@ -229,6 +232,13 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
             if (rc < 0) goto missing;
             if (rp_parse_int(val, 1, 1000000, &v) != 0) goto bad;
             o->batch = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--events-per-call", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, RP_STORE_GROUP_MAX, &v) != 0) goto bad;
+            o->per_call = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, "-X", NULL, &val))) {
             if (rc < 0) goto missing;

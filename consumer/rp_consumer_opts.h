@@ -22,6 +22,7 @@ typedef struct {
     int64_t      retention;         /* --retention SECONDS */
     const char  *dlq;               /* --dlq TOPIC, NULL with --no-dlq */
     int          batch;             /* --batch N, default 1000 */
+    int          per_call;          /* --events-per-call N, default 32 */
     int          exit_on_idle;      /* --exit-on-idle SECONDS, 0 = never */
     int          stats_interval;    /* --stats-interval SECONDS, 0 = off */
     const char  *metrics_file;      /* --metrics-file PATH */

@@ -24,8 +24,9 @@
  * Both keys get the retention as TTL on every update.
  *
  * One prediction = one HMGET of rp:{USER} (11 fields). An update = one
- * EVALSHA of RP_STORE_UPDATE_LUA: atomic, and a replay of an applied
- * event id returns 0 and changes nothing.
+ * EVALSHA of RP_STORE_UPDATE_LUA for up to RP_STORE_GROUP_MAX events of one
+ * user: atomic, and a replay of an applied event id changes nothing.
+ * rp_store_plan() groups a batch of events into such commands.
  */
 
 #ifndef RP_STORE_H
@@ -41,10 +42,14 @@
 #define RP_STORE_USER_FIELDS     9              /* n s lo hi pn ps vn rn lp */
 #define RP_STORE_READ_FIELDS     (RP_STORE_USER_FIELDS + 2)
 
-/* The update script; KEYS[1] user hash, KEYS[2] seen set;
- * ARGV: event id hash, type (0 view, 1 cart, 2 purchase), amount cents, ts,
- * product id, ttl seconds. Returns 1 when applied, 0 for a replay. */
+/* The update script; KEYS[1] user hash, KEYS[2] seen set; ARGV[1] ttl
+ * seconds (0: none), then 5 per event: event id hash, type (0 view, 1 cart,
+ * 2 purchase), amount cents, ts, product id. Returns an integer whose bit i
+ * is set when the i-th event was applied (clear: a replay). */
 extern const char RP_STORE_UPDATE_LUA[];
+
+/* Events in one update command; the reply's bits must fit a double. */
+#define RP_STORE_GROUP_MAX  32
 
 /* The replay guard's 63-bit hash of an event id (FNV-1a 64, shifted). */
 uint64_t rp_store_event_hash(const char *id, size_t len);
@@ -75,13 +80,40 @@ size_t rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size);
 int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
     const char *product, size_t plen);
 
+/* 0 when the event can be stored (valid ids, type, amount), else -1. */
+int rp_store_event_valid(const rp_event_t *ev);
+
+/* A built update command (large: keep it off small stacks). */
+#define RP_STORE_UPDATE_ARGC  (6 + 5 * RP_STORE_GROUP_MAX)
+typedef struct {
+    int          argc;
+    const char  *argv[RP_STORE_UPDATE_ARGC];
+    size_t       argvlen[RP_STORE_UPDATE_ARGC];
+    char         buf[2 * (RP_STORE_KEY_MAX + 8) + 24
+                     + RP_STORE_GROUP_MAX * (RP_ID_MAX + 80)];
+} rp_store_update_t;
+
 /*
- * EVALSHA sha 2 rp:{USER} rp:{USER}:seen idhash type cents ts product ttl.
- * With sha == NULL it builds EVAL with the script text instead (the
- * fallback after a NOSCRIPT reply). Returns 0 / -1.
+ * EVALSHA sha 2 rp:{USER} rp:{USER}:seen ttl, then per event: idhash type
+ * cents ts product. evs[0..n) must be valid events of one user, 1 <= n <=
+ * RP_STORE_GROUP_MAX. With sha == NULL it builds EVAL with the script text
+ * instead (the fallback after a NOSCRIPT reply). Returns 0 / -1.
  */
-int rp_store_update_cmd(rp_store_cmd_t *cmd, const rp_event_t *ev,
-    int64_t ttl, const char *sha);
+int rp_store_update_cmd(rp_store_update_t *cmd, const rp_event_t *const *evs,
+    size_t n, int64_t ttl, const char *sha);
+
+/*
+ * Plans the update commands of a batch of n events: order[0..n) gets the
+ * event indices user by user (users in their order of first appearance,
+ * each user's events in batch order) and ends[] the end of each command in
+ * order[] (a command: at most per_call events of one user, 1 <= per_call
+ * <= RP_STORE_GROUP_MAX). Returns the number of commands. work holds
+ * rp_store_plan_words(n) uint32_t. Events of one user arrive in Redis in
+ * their batch order.
+ */
+size_t rp_store_plan_words(size_t n);
+size_t rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
+    uint32_t *order, uint32_t *ends, uint32_t *work);
 
 /* SCRIPT LOAD of the update script (its reply is rp_store_script_sha()). */
 void rp_store_script_load_cmd(rp_store_cmd_t *cmd);

@@ -401,12 +401,13 @@ fi
 # --- 5. two consumers in one group over 3 partitions ------------------------
 # B joins while A consumes (rebalance), the script cache is flushed mid-stream
 # (NOSCRIPT -> EVAL fallback), then A gets SIGTERM (finishes its batch,
-# commits, leaves the group) and B takes over A's partitions.
+# commits, leaves the group) and B takes over A's partitions. A sends one
+# update call per event, B groups each user's events (the default).
 "$bin/rp-produce" -b "$BROKER" -t t5 -q --from "$tmp/events.csv" \
     --rate 250 2> "$tmp/p5.log" &
 ppid=$!
 pids="$pids $ppid"
-consumer t5 g5 6 "$tmp/c5a.log" --batch 100
+consumer t5 g5 6 "$tmp/c5a.log" --batch 100 --events-per-call 1
 apid=$cpid
 sleep 2
 consumer t5 g5 6 "$tmp/c5b.log" --exit-on-idle 5 --batch 100

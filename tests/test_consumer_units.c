@@ -53,6 +53,7 @@ test_opts_defaults(void **state)
     assert_non_null(o.dlq);
     assert_string_equal(o.dlq, "");           /* default: TOPIC.dlq */
     assert_int_equal(o.batch, 1000);
+    assert_int_equal(o.per_call, RP_STORE_GROUP_MAX);
     assert_int_equal(o.exit_on_idle, 0);
     assert_int_equal(o.nx, 0);
     assert_int_equal(o.quiet, 0);
@@ -67,7 +68,7 @@ test_opts_all(void **state)
     char               *argv[] = { "rp-consumer", "--brokers=a:1,b:2",
         "-t", "ev", "-g", "grp", "--redis", "redis.local:7000", "--db=3",
         "--retention", "3600", "--dlq", "dead", "--batch", "50",
-        "-X", "session.timeout.ms=6000", "-X", "client.id=x=y",
+        "--events-per-call", "1", "-X", "session.timeout.ms=6000", "-X", "client.id=x=y",
         "--exit-on-idle", "5", "--stats-interval", "0",
         "--metrics-file", "m.prom", "--redis-timeout", "250", "-q",
         "--test-commit-delay", "10" };
@@ -84,6 +85,7 @@ test_opts_all(void **state)
     assert_int_equal(o.retention, 3600);
     assert_string_equal(o.dlq, "dead");
     assert_int_equal(o.batch, 50);
+    assert_int_equal(o.per_call, 1);
     assert_int_equal(o.nx, 2);
     assert_string_equal(o.x[0], "session.timeout.ms=6000");
     assert_string_equal(o.x[1], "client.id=x=y");
@@ -144,6 +146,8 @@ test_opts_errors(void **state)
     char  *unk[] = { "x", "-b", "k", "--redis", "h:1", "--frobnicate" };
     char  *pre[] = { "x", "-b", "k", "--redis", "h:1", "--redisx", "1" };
     char  *empty_t[] = { "x", "-b", "k", "--redis", "h:1", "-t", "" };
+    char  *bad_pc[] = { "x", "-b", "k", "--redis", "h:1",
+                        "--events-per-call", "33" };
 
     (void) state;
     expect_bad(ARGC(no_b), no_b, "-b");
@@ -158,6 +162,7 @@ test_opts_errors(void **state)
     expect_bad(ARGC(unk), unk, "--frobnicate");
     expect_bad(ARGC(pre), pre, "--redisx");
     expect_bad(ARGC(empty_t), empty_t, "empty");
+    expect_bad(ARGC(bad_pc), bad_pc, "--events-per-call");
 }
 
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -76,9 +77,11 @@ test_read_cmd(void **state)
 static void
 test_update_cmd(void **state)
 {
-    rp_store_cmd_t  c;
-    rp_event_t      e;
-    char            sha[41];
+    static rp_store_update_t  c;
+    rp_event_t                e, e2, other;
+    const rp_event_t         *evs[RP_STORE_GROUP_MAX + 1];
+    char                      sha[41];
+    int                       i;
 
     (void) state;
     memset(&e, 0, sizeof(e));
@@ -88,36 +91,150 @@ test_update_cmd(void **state)
     e.type = RP_EVENT_PURCHASE;
     e.amount_cents = 1999;
     e.ts = 1700000000;
+    evs[0] = &e;
 
     rp_store_script_sha(sha);
-    assert_int_equal(rp_store_update_cmd(&c, &e, 3600, sha), 0);
+    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 3600, sha), 0);
     assert_int_equal(c.argc, 11);
     assert_string_equal(c.argv[0], "EVALSHA");
     assert_string_equal(c.argv[1], sha);
     assert_string_equal(c.argv[2], "2");
     assert_string_equal(c.argv[3], "rp:{u1}");
     assert_string_equal(c.argv[4], "rp:{u1}:seen");
+    assert_string_equal(c.argv[5], "3600");
     /* the replay guard stores a 63-bit FNV-1a hash of the id (computed
      * independently: Python, h ^= byte; h *= 0x100000001b3; h >> 1) */
-    assert_string_equal(c.argv[5], "7730399280840934946");
+    assert_string_equal(c.argv[6], "7730399280840934946");
     assert_true(rp_store_event_hash("ev-1", 4) == 7730399280840934946ULL);
     assert_true(rp_store_event_hash("ev-2", 4) != rp_store_event_hash("ev-1", 4));
     assert_true(rp_store_event_hash("", 0) < (1ULL << 63));
-    assert_string_equal(c.argv[6], "2");
-    assert_string_equal(c.argv[7], "1999");
-    assert_string_equal(c.argv[8], "1700000000");
-    assert_string_equal(c.argv[9], "p2");
-    assert_string_equal(c.argv[10], "3600");
+    assert_string_equal(c.argv[7], "2");
+    assert_string_equal(c.argv[8], "1999");
+    assert_string_equal(c.argv[9], "1700000000");
+    assert_string_equal(c.argv[10], "p2");
 
-    assert_int_equal(rp_store_update_cmd(&c, &e, 0, NULL), 0);
+    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, NULL), 0);
     assert_string_equal(c.argv[0], "EVAL");
     assert_ptr_equal(c.argv[1], RP_STORE_UPDATE_LUA);
+    assert_string_equal(c.argv[5], "0");
 
+    /* a group: 5 arguments per event after the ttl */
+    e2 = e;
+    strcpy(e2.event_id, "ev-2");
+    strcpy(e2.product_id, "a-much-longer-product-id"); e2.product_id_len = 24;
+    e2.type = RP_EVENT_VIEW;
+    e2.amount_cents = 0;
+    evs[1] = &e2;
+    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 60, sha), 0);
+    assert_int_equal(c.argc, 16);
+    assert_string_equal(c.argv[12], "0");
+    assert_string_equal(c.argv[13], "0");
+    assert_string_equal(c.argv[15], "a-much-longer-product-id");
+
+    /* the largest group, with the longest ids, fits */
+    memset(e2.product_id, 'x', RP_ID_MAX);
+    e2.product_id[RP_ID_MAX] = '\0';
+    e2.product_id_len = RP_ID_MAX;
+    e2.amount_cents = INT64_MAX / 2;
+    e2.ts = RP_TIME_MAX;
+    for (i = 0; i < RP_STORE_GROUP_MAX + 1; i++) {
+        evs[i] = &e2;
+    }
+    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX, 60, NULL), 0);
+    assert_int_equal(c.argc, 6 + 5 * RP_STORE_GROUP_MAX);
+    assert_int_equal(c.argvlen[c.argc - 1], RP_ID_MAX);
+    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX + 1, 60, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, 0, 60, sha), -1);
+
+    /* one user per command */
+    other = e;
+    strcpy(other.user_id, "u2");
+    evs[0] = &e;
+    evs[1] = &other;
+    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 60, sha), -1);
+
+    evs[1] = &e;
     e.amount_cents = -1;
-    assert_int_equal(rp_store_update_cmd(&c, &e, 0, sha), -1);
+    assert_int_equal(rp_store_event_valid(&e), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, sha), -1);
     e.amount_cents = 1;
     e.user_id_len = 0;
-    assert_int_equal(rp_store_update_cmd(&c, &e, 0, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, sha), -1);
+    e.user_id_len = 2;
+    assert_int_equal(rp_store_update_cmd(&c, evs, 1, -1, sha), -1);
+}
+
+
+static void
+test_plan(void **state)
+{
+    enum { N = 300 };
+    static rp_event_t   ev[N];
+    const rp_event_t   *evs[N];
+    uint32_t            order[N], ends[N], seen[N];
+    uint32_t           *work;
+    size_t              nc, c, i, from;
+    int                 users[N], u;
+
+
+    (void) state;
+    /* user 0: 62 events (2 commands), users 1..9 the rest, interleaved */
+    for (i = 0; i < N; i++) {
+        u = i % 4 == 0 || i < 40 ? 0 : (int) (i % 9) + 1;
+        if (i >= 100 && i % 4 == 0) {
+            u = (int) (i % 9) + 1;
+        }
+        users[i] = u;
+        memset(&ev[i], 0, sizeof(ev[i]));
+        ev[i].user_id_len = (size_t) sprintf(ev[i].user_id, "user %d", u);
+        evs[i] = &ev[i];
+    }
+
+    work = malloc(rp_store_plan_words(N) * sizeof(uint32_t));
+    assert_non_null(work);
+    nc = rp_store_plan(evs, N, RP_STORE_GROUP_MAX, order, ends, work);
+
+    memset(seen, 0, sizeof(seen));
+    for (c = 0, from = 0; c < nc; c++) {
+        assert_true(ends[c] > from);
+        assert_true(ends[c] - from <= RP_STORE_GROUP_MAX);
+        for (i = from; i < ends[c]; i++) {
+            seen[order[i]]++;
+            /* one user per command, batch order inside it */
+            assert_int_equal(users[order[i]], users[order[from]]);
+            if (i > from) {
+                assert_true(order[i] > order[i - 1]);
+            }
+        }
+        /* users in order of first appearance: user 0 first */
+        if (c == 0) {
+            assert_int_equal(users[order[0]], 0);
+        }
+        from = ends[c];
+    }
+    assert_int_equal(from, N);
+    for (i = 0; i < N; i++) {
+        assert_int_equal(seen[i], 1);
+    }
+    /* commands: each user's count rounded up to whole groups */
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < N; i++) {
+        seen[users[i]]++;
+    }
+    for (i = 0, from = 0; i < N; i++) {
+        from += (seen[i] + RP_STORE_GROUP_MAX - 1) / RP_STORE_GROUP_MAX;
+    }
+    assert_true(seen[0] > RP_STORE_GROUP_MAX);
+    assert_int_equal(nc, from);
+
+    assert_int_equal(rp_store_plan(evs, 0, 1, order, ends, work), 0);
+
+    /* one event per command */
+    assert_int_equal(rp_store_plan(evs, N, 1, order, ends, work), N);
+    for (i = 0; i < N; i++) {
+        assert_int_equal(ends[i], i + 1);
+    }
+    free(work);
 }
 
 
@@ -217,6 +334,7 @@ main(void)
         cmocka_unit_test(test_user_key),
         cmocka_unit_test(test_read_cmd),
         cmocka_unit_test(test_update_cmd),
+        cmocka_unit_test(test_plan),
         cmocka_unit_test(test_script_load_cmd),
         cmocka_unit_test(test_parse_read),
     };

@@ -90,27 +90,56 @@ teardown(void **state)
 }
 
 
-/* Applies events in the given order (pipelined); returns how many applied. */
+/*
+ * Applies events in the given order, batch events at a time: each batch is
+ * planned into update commands (rp_store_plan), pipelined, and the replies'
+ * bits counted. Returns how many events were applied.
+ */
 static int
-apply_all(const int *order, int n, const char *use_sha)
+apply_all(const int *order, int n, const char *use_sha, int batch)
 {
-    rp_store_cmd_t   c;
-    redisReply      *r;
-    int              i, applied = 0;
+    static rp_store_update_t   c;
+    const rp_event_t          *evs[2 * NEVENTS], *grp[RP_STORE_GROUP_MAX];
+    uint32_t                   ord[2 * NEVENTS], ends[2 * NEVENTS];
+    uint32_t                  *work;
+    redisReply                *r;
+    size_t                     nc, k, i, from;
+    int                        b, bn, applied = 0;
 
-    for (i = 0; i < n; i++) {
-        assert_int_equal(rp_store_update_cmd(&c, &events[order[i]], 3600, use_sha), 0);
-        assert_int_equal(redisAppendCommandArgv(rc, c.argc, c.argv, c.argvlen), REDIS_OK);
-    }
-    for (i = 0; i < n; i++) {
-        assert_int_equal(redisGetReply(rc, (void **) &r), REDIS_OK);
-        if (r->type != REDIS_REPLY_INTEGER) {
-            fail_msg("script reply type %d: %s", r->type, r->str ? r->str : "");
+    work = malloc(rp_store_plan_words(2 * NEVENTS) * sizeof(uint32_t));
+    assert_non_null(work);
+
+    for (b = 0; b < n; b += batch) {
+        bn = n - b < batch ? n - b : batch;
+        for (i = 0; i < (size_t) bn; i++) {
+            evs[i] = &events[order[b + (int) i]];
         }
-        applied += (int) r->integer;
-        freeReplyObject(r);
+        nc = rp_store_plan(evs, (size_t) bn, RP_STORE_GROUP_MAX, ord, ends,
+                           work);
+
+        for (k = 0, from = 0; k < nc; from = ends[k++]) {
+            for (i = from; i < ends[k]; i++) {
+                grp[i - from] = evs[ord[i]];
+            }
+            assert_int_equal(rp_store_update_cmd(&c, grp, ends[k] - from, 3600,
+                                                 use_sha), 0);
+            assert_int_equal(redisAppendCommandArgv(rc, c.argc, c.argv,
+                                                    c.argvlen), REDIS_OK);
+        }
+        for (k = 0, from = 0; k < nc; from = ends[k++]) {
+            assert_int_equal(redisGetReply(rc, (void **) &r), REDIS_OK);
+            if (r->type != REDIS_REPLY_INTEGER) {
+                fail_msg("script reply type %d: %s", r->type, r->str ? r->str : "");
+            }
+            /* one bit per event of the command, no more */
+            assert_true(r->integer >= 0
+                        && r->integer < (1LL << (ends[k] - from)));
+            applied += __builtin_popcountll((unsigned long long) r->integer);
+            freeReplyObject(r);
+        }
     }
 
+    free(work);
     return applied;
 }
 
@@ -172,29 +201,74 @@ check_against_memory(void)
 
 
 static void
-test_apply_equals_memory(void **state)
+shuffle(int *order, int n, uint64_t seed)
 {
-    int  order[NEVENTS], i, j, t;
-    uint64_t s = 7;
+    int  i, j, t;
 
-    (void) state;
-    for (i = 0; i < NEVENTS; i++) {
+    for (i = 0; i < n; i++) {
         order[i] = i;
     }
-    /* a shuffled order: the state must not depend on it */
-    for (i = NEVENTS - 1; i > 0; i--) {
-        j = (int) (rnd(&s) % (uint64_t) (i + 1));
+    for (i = n - 1; i > 0; i--) {
+        j = (int) (rnd(&seed) % (uint64_t) (i + 1));
         t = order[i]; order[i] = order[j]; order[j] = t;
     }
+}
 
-    assert_int_equal(apply_all(order, NEVENTS / 2, NULL), NEVENTS / 2);
-    assert_int_equal(apply_all(order + NEVENTS / 2, NEVENTS - NEVENTS / 2, sha),
-                     NEVENTS - NEVENTS / 2);
+
+static void
+test_apply_equals_memory(void **state)
+{
+    int  order[NEVENTS];
+
+    (void) state;
+    /* a shuffled order: the state must not depend on it */
+    shuffle(order, NEVENTS, 7);
+
+    /* one event per command (EVAL), then groups of up to 32 (EVALSHA) */
+    assert_int_equal(apply_all(order, NEVENTS / 2, NULL, 1), NEVENTS / 2);
+    assert_int_equal(apply_all(order + NEVENTS / 2, NEVENTS - NEVENTS / 2,
+                               sha, 37), NEVENTS - NEVENTS / 2);
     check_against_memory();
 
-    /* a full replay applies nothing and changes nothing */
-    assert_int_equal(apply_all(order, NEVENTS, sha), 0);
+    /* a full replay applies nothing and changes nothing, in any grouping */
+    assert_int_equal(apply_all(order, NEVENTS, sha, NEVENTS), 0);
+    assert_int_equal(apply_all(order, NEVENTS, sha, 3), 0);
     check_against_memory();
+}
+
+
+/* Any grouping reaches the same store: big batches (commands of 32 events
+ * of one user, 80 per user here), every event twice in one batch, and a
+ * replay mixed into new events, where only the new ones' bits are set. */
+static void
+test_groupings(void **state)
+{
+    static int  twice[2 * NEVENTS];
+    int         order[NEVENTS], i, seed;
+    redisReply *r;
+
+    (void) state;
+    for (seed = 1; seed <= 3; seed++) {
+        r = redisCommand(rc, "FLUSHDB");
+        freeReplyObject(r);
+        shuffle(order, NEVENTS, (uint64_t) seed * 1000);
+
+        if (seed == 1) {
+            assert_int_equal(apply_all(order, NEVENTS, sha, NEVENTS), NEVENTS);
+        } else if (seed == 2) {
+            for (i = 0; i < NEVENTS; i++) {
+                twice[2 * i] = order[i];
+                twice[2 * i + 1] = order[i];
+            }
+            assert_int_equal(apply_all(twice, 2 * NEVENTS, sha, 2 * NEVENTS),
+                             NEVENTS);
+        } else {
+            assert_int_equal(apply_all(order, 150, sha, 150), 150);
+            assert_int_equal(apply_all(order + 100, NEVENTS - 100, sha, 64),
+                             NEVENTS - 150);
+        }
+        check_against_memory();
+    }
 }
 
 
@@ -225,6 +299,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_equals_memory),
+        cmocka_unit_test(test_groupings),
         cmocka_unit_test(test_unknown_and_ttl),
     };
 

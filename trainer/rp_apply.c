@@ -14,22 +14,27 @@
 #define RP_APPLY_ERRORS_SHOWN  5
 
 struct rp_apply_s {
-    redisContext      *c;
-    int64_t            ttl;
-    size_t             batch;
-    size_t             n;
-    rp_event_t        *queue;
-    uint8_t           *retry;
-    char               sha[41];
-    rp_apply_stats_t   st;
+    redisContext        *c;
+    int64_t              ttl;
+    size_t               batch;
+    size_t               n;
+    rp_event_t          *queue;
+    const rp_event_t   **valid;     /* the queue's valid events */
+    uint32_t            *order;     /* rp_store_plan of valid */
+    uint32_t            *ends;
+    uint32_t            *work;
+    uint8_t             *retry;     /* per command: got NOSCRIPT */
+    rp_store_update_t    cmd;
+    char                 sha[41];
+    rp_apply_stats_t     st;
 };
 
 
 static int rp_apply_load(rp_apply_t *a, char *err, size_t errlen);
-static int rp_apply_send(rp_apply_t *a, const rp_event_t *ev,
+static int rp_apply_send(rp_apply_t *a, size_t from, size_t to,
     const char *sha);
-static int rp_apply_reply(rp_apply_t *a, size_t i, int first, char *err,
-    size_t errlen);
+static int rp_apply_reply(rp_apply_t *a, size_t from, size_t to, int first,
+    char *err, size_t errlen);
 
 
 static int
@@ -76,9 +81,15 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
     a->ttl = ttl;
     a->batch = batch ? batch : 1;
     a->queue = malloc(a->batch * sizeof(rp_event_t));
+    a->valid = malloc(a->batch * sizeof(rp_event_t *));
+    a->order = malloc(a->batch * sizeof(uint32_t));
+    a->ends = malloc(a->batch * sizeof(uint32_t));
+    a->work = malloc(rp_store_plan_words(a->batch) * sizeof(uint32_t));
     a->retry = malloc(a->batch);
 
-    if (a->queue == NULL || a->retry == NULL) {
+    if (a->queue == NULL || a->valid == NULL || a->order == NULL
+        || a->ends == NULL || a->work == NULL || a->retry == NULL)
+    {
         snprintf(err, errlen, "out of memory");
         rp_apply_destroy(a);
         return NULL;
@@ -95,23 +106,24 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
 }
 
 
+/* Appends the command of the planned events order[from..to). 0 / -1. */
 static int
-rp_apply_send(rp_apply_t *a, const rp_event_t *ev, const char *sha)
+rp_apply_send(rp_apply_t *a, size_t from, size_t to, const char *sha)
 {
-    rp_store_cmd_t  cmd;
+    const rp_event_t  *grp[RP_STORE_GROUP_MAX];
+    size_t             i;
 
-    if (rp_store_update_cmd(&cmd, ev, a->ttl, sha) != 0) {
-        return 1;
+    for (i = from; i < to; i++) {
+        grp[i - from] = a->valid[a->order[i]];
     }
 
-    /* hiredis copies the formatted command: cmd may go out of scope */
-    if (redisAppendCommandArgv(a->c, cmd.argc, cmd.argv, cmd.argvlen)
-        != REDIS_OK)
-    {
-        return -1;
+    if (rp_store_update_cmd(&a->cmd, grp, to - from, a->ttl, sha) != 0) {
+        return -1;                  /* cannot happen: events were checked */
     }
 
-    return 0;
+    /* hiredis copies the formatted command */
+    return redisAppendCommandArgv(a->c, a->cmd.argc, a->cmd.argv,
+                                  a->cmd.argvlen) == REDIS_OK ? 0 : -1;
 }
 
 
@@ -129,11 +141,15 @@ rp_apply_event(rp_apply_t *a, const rp_event_t *ev, char *err,
 }
 
 
-/* Reads the reply of queue[i]; marks NOSCRIPT for a retry. */
+/* Reads the reply of the command of order[from..to); *retry set for a
+ * NOSCRIPT on the first try. 0, or -1 when the connection failed. */
 static int
-rp_apply_reply(rp_apply_t *a, size_t i, int first, char *err, size_t errlen)
+rp_apply_reply(rp_apply_t *a, size_t from, size_t to, int first,
+    char *err, size_t errlen)
 {
     void        *p;
+    size_t       k = to - from;
+    uint64_t     bits;
     redisReply  *r;
 
     if (redisGetReply(a->c, &p) != REDIS_OK || p == NULL) {
@@ -144,26 +160,24 @@ rp_apply_reply(rp_apply_t *a, size_t i, int first, char *err, size_t errlen)
 
     r = p;
 
-    if (r->type == REDIS_REPLY_INTEGER && (r->integer == 0
-                                           || r->integer == 1))
+    if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0
+        && (uint64_t) r->integer < (1ULL << k))
     {
-        if (r->integer) {
-            a->st.applied++;
-        } else {
-            a->st.replays++;
-        }
+        bits = (uint64_t) r->integer;
+        a->st.applied += (uint64_t) __builtin_popcountll(bits);
+        a->st.replays += k - (uint64_t) __builtin_popcountll(bits);
 
     } else if (first && r->type == REDIS_REPLY_ERROR
                && strncmp(r->str, "NOSCRIPT", 8) == 0)
     {
-        a->retry[i] = 1;
-        a->st.noscript++;
+        a->retry[from] = 1;
+        a->st.noscript += k;
 
     } else {
-        a->st.rejected++;
+        a->st.rejected += k;
         if (a->st.rejected <= RP_APPLY_ERRORS_SHOWN) {
-            fprintf(stderr, "rp_apply: event \"%s\" refused by redis: %.*s\n",
-                    a->queue[i].event_id,
+            fprintf(stderr, "rp_apply: %zu event(s) of user \"%s\" refused "
+                    "by redis: %.*s\n", k, a->valid[a->order[from]]->user_id,
                     r->type == REDIS_REPLY_ERROR ? (int) r->len : 15,
                     r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
         }
@@ -177,44 +191,43 @@ rp_apply_reply(rp_apply_t *a, size_t i, int first, char *err, size_t errlen)
 int
 rp_apply_flush(rp_apply_t *a, char *err, size_t errlen)
 {
-    int      rc;
-    size_t   i, retries;
-    uint8_t *sent;
+    size_t   i, nv = 0, nc, k, from, retries;
 
     if (a->n == 0) {
         return 0;
     }
 
-    /* retry[] doubles as "was sent" while the batch is appended */
-    sent = a->retry;
-
     for (i = 0; i < a->n; i++) {
-        rc = rp_apply_send(a, &a->queue[i], a->sha);
-        if (rc < 0) {
-            snprintf(err, errlen, "redis: %s", a->c->errstr);
-            return -1;
-        }
-        sent[i] = (rc == 0);
-        if (rc > 0) {
+        if (rp_store_event_valid(&a->queue[i]) == 0) {
+            a->valid[nv++] = &a->queue[i];
+        } else {
             a->st.rejected++;
         }
     }
 
-    for (i = 0; i < a->n; i++) {
-        if (!sent[i]) {
-            continue;
+    /* one command per user (up to RP_STORE_GROUP_MAX events), pipelined */
+    nc = rp_store_plan(a->valid, nv, RP_STORE_GROUP_MAX, a->order, a->ends,
+                       a->work);
+
+    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
+        a->retry[from] = 0;
+        if (rp_apply_send(a, from, a->ends[k], a->sha) != 0) {
+            snprintf(err, errlen, "redis: %s", a->c->errstr);
+            return -1;
         }
-        sent[i] = 0;
-        if (rp_apply_reply(a, i, 1, err, errlen) != 0) {
+    }
+
+    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
+        if (rp_apply_reply(a, from, a->ends[k], 1, err, errlen) != 0) {
             return -1;
         }
     }
 
     /* NOSCRIPT: the script cache was lost; EVAL loads it again */
     retries = 0;
-    for (i = 0; i < a->n; i++) {
-        if (a->retry[i]) {
-            if (rp_apply_send(a, &a->queue[i], NULL) != 0) {
+    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
+        if (a->retry[from]) {
+            if (rp_apply_send(a, from, a->ends[k], NULL) != 0) {
                 snprintf(err, errlen, "redis: %s", a->c->errstr);
                 return -1;
             }
@@ -222,10 +235,10 @@ rp_apply_flush(rp_apply_t *a, char *err, size_t errlen)
         }
     }
 
-    for (i = 0; retries > 0 && i < a->n; i++) {
-        if (a->retry[i]) {
-            a->retry[i] = 0;
-            if (rp_apply_reply(a, i, 0, err, errlen) != 0) {
+    for (k = 0, from = 0; retries > 0 && k < nc; from = a->ends[k++]) {
+        if (a->retry[from]) {
+            a->retry[from] = 0;
+            if (rp_apply_reply(a, from, a->ends[k], 0, err, errlen) != 0) {
                 return -1;
             }
         }
@@ -252,6 +265,10 @@ rp_apply_destroy(rp_apply_t *a)
     }
 
     free(a->queue);
+    free(a->valid);
+    free(a->order);
+    free(a->ends);
+    free(a->work);
     free(a->retry);
     free(a);
 }

@@ -2,11 +2,12 @@
  * rp_apply.h: applying events to the Redis feature store, pipelined, over
  * a blocking hiredis connection.
  *
- * The commands are the core library's (rp_store_update_cmd): EVALSHA of
- * the update script after one SCRIPT LOAD, and EVAL of the script text
- * for an event whose EVALSHA got NOSCRIPT (a restarted or flushed Redis).
- * Events are queued and sent in batches with redisAppendCommandArgv, then
- * every reply is read with redisGetReply. A replay of an applied event id
+ * The commands are the core library's, as the consumer sends them: a
+ * queued batch is planned into one command per user (rp_store_plan, up to
+ * RP_STORE_GROUP_MAX events each), EVALSHA of the update script after one
+ * SCRIPT LOAD, and EVAL of the script text for a command whose EVALSHA got
+ * NOSCRIPT (a restarted or flushed Redis). The commands are sent with
+ * redisAppendCommandArgv, then every reply is read with redisGetReply. A replay of an applied event id
  * is counted, not an error: the script guarantees it changes nothing.
  *
  *   a = rp_apply_create(c, ttl, 1000, err, sizeof(err));
