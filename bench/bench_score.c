@@ -1,9 +1,10 @@
 /*
  * bench_score.c: scoring cost of the core scorer.
  *
- *   bench_score [--portable] [--rows MATRIX.csv] [MODEL.rpf ...]
+ *   bench_score [--portable | --avx2] [--rows MATRIX.csv] [MODEL.rpf ...]
  *
- * --portable forces the portable scorer (no AVX2) for comparison.
+ * --portable forces the portable scorer (no AVX2), --avx2 allows AVX2 but
+ * not AVX-512, for comparison.
  *
  * Rows: the feature columns of an `rp-train features` matrix (real feature
  * distributions, hence realistic branch behaviour), repeated to 10,000;
@@ -238,6 +239,10 @@ main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "--portable") == 0) {
         rp_model_simd(0);
+        argv++;
+        argc--;
+    } else if (argc > 1 && strcmp(argv[1], "--avx2") == 0) {
+        rp_model_simd(2);
         argv++;
         argc--;
     }

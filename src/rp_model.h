@@ -142,9 +142,11 @@ void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
     double *out);
 
 /*
- * Scoring uses AVX2 when the CPU has it (same results, to the bit, as the
- * portable path). rp_model_simd(0) forces the portable path, (1) restores
- * the automatic choice. Process-wide; for tests and benchmarks.
+ * Scoring uses AVX2 when the CPU has it, and AVX-512 (F and CD) for batches
+ * when it has that too (same results, to the bit, as the portable path).
+ * rp_model_simd(0) forces the portable path, (2) allows AVX2 but not
+ * AVX-512, (1) restores the automatic choice. Process-wide; for tests and
+ * benchmarks.
  */
 void rp_model_simd(int on);
 

@@ -35,14 +35,30 @@ static const uint32_t counts[] = { 7, 1 };
 static void
 score_all(const rp_model_t *m)
 {
-    float   rows[4 * RP_NFEATURES];
-    double  out[4];
+    enum { NR = 37 };                   /* a group of 32 rows and one of 16 */
+    float   rows[NR * RP_NFEATURES];
+    double  out[NR], ref[NR];
     size_t  i;
 
-    for (i = 0; i < 4 * RP_NFEATURES; i++) {
-        rows[i] = i % 5 == 0 ? NAN : (float) i - 20;
+    for (i = 0; i < NR * RP_NFEATURES; i++) {
+        rows[i] = i % 5 == 0 ? NAN : (float) (i % 53) - 20;
     }
-    rp_model_score_batch(m, rows, 4, out);
+    rp_model_score_batch(m, rows, NR, out);
+
+    /* every batch path gives the same bits as the portable one */
+    rp_model_simd(0);
+    rp_model_score_batch(m, rows, NR, ref);
+    rp_model_simd(1);
+    if (memcmp(out, ref, sizeof(out)) != 0) {
+        abort();
+    }
+    rp_model_simd(2);
+    rp_model_score_batch(m, rows, NR, ref);
+    rp_model_simd(1);
+    if (memcmp(out, ref, sizeof(out)) != 0) {
+        abort();
+    }
+
     for (i = 0; i < 4; i++) {
         double p = rp_model_score(m, rows + i * RP_NFEATURES), q;
 
@@ -50,7 +66,7 @@ score_all(const rp_model_t *m)
             abort();
         }
 
-        /* the portable path gives the same bits as the AVX2 one */
+        /* the portable path gives the same bits as the SIMD one */
         rp_model_simd(0);
         q = rp_model_score(m, rows + i * RP_NFEATURES);
         rp_model_simd(1);

@@ -408,6 +408,114 @@ test_simd_equals_portable(void **state)
 }
 
 
+/* A random tree with leaves at rate 1/leaf1 (0: a complete tree), some
+ * infinite thresholds; returns its node count. */
+static uint32_t
+grow_tree(rp_node_t *n, uint32_t i, int depth, uint32_t leaf1)
+{
+    uint32_t  l, r;
+
+    if (depth == 0 || (leaf1 && rnd() % leaf1 == 0)) {
+        n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd() % 2001) - 1000) / 997.0f, 0 };
+        return 1;
+    }
+    n[i].split = (rnd() % RP_NFEATURES) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
+    r = rnd() % 64;
+    n[i].value = r == 0 ? -INFINITY : r == 1 ? INFINITY : (float) (rnd() % 50) - 0.5f;
+    l = grow_tree(n, i + 1, depth - 1, leaf1);
+    n[i].right = i + 1 + l;
+    return 1 + l + grow_tree(n, n[i].right, depth - 1, leaf1);
+}
+
+
+/*
+ * Every batch path (AVX-512 where the CPU has it, AVX2, portable) gives
+ * the same bits, and the same bits as one row at a time: small trees
+ * (<= 127 nodes, all leaves in one 64-bit set), trees just past that and
+ * deep ones (cut and walked on), one-leaf trees; NaN and infinite inputs,
+ * default-left nodes; batches on both sides of every group and chunk
+ * boundary.
+ */
+static void
+test_batch_paths_equal(void **state)
+{
+    enum { NT = 60, MAXN = 1 << 13, NROWS = 5000 };
+    static rp_node_t    forest[NT * MAXN];
+    static float        rows[NROWS * RP_NFEATURES];
+    static double       p[NROWS], a[NROWS], b[NROWS], one;
+    static const char  *fnames[RP_NFEATURES];
+    static const size_t sizes[] = { 1, 7, 15, 16, 17, 33, 48, 63, 64, 65, 100,
+                                    511, 512, 513, 1023, 1024, 5000 };
+    uint32_t            tcounts[NT], t, used = 0, small = 0, big = 0, c;
+    rp_model_spec_t     sp;
+    rp_model_t          m;
+    void               *img;
+    size_t              len, r, z;
+    char                err[RP_ERR_MAX];
+    int                 j;
+
+    (void) state;
+    for (j = 0; j < RP_NFEATURES; j++) {
+        fnames[j] = rp_features[(j * 3) % RP_NFEATURES].name;   /* a permutation */
+    }
+    for (t = 0; t < NT; t++) {
+        switch (t % 6) {
+        case 0:  c = grow_tree(forest + used, 0, 6, 0); break;       /* 127 */
+        case 1:  c = grow_tree(forest + used, 0, 7, 0); break;       /* 255 */
+        case 2:  c = grow_tree(forest + used, 0, 1 + (int) (rnd() % 12), 3); break;
+        case 3:  c = grow_tree(forest + used, 0, 12, 6); break;      /* deep */
+        case 4:  c = grow_tree(forest + used, 0, t % 4 ? 10 : 0, 2); break;
+        default: c = grow_tree(forest + used, 0, 9, 4); break;
+        }
+        tcounts[t] = c;
+        small += c <= 127;
+        big += c > 127;
+        used += c;
+    }
+    assert_true(small >= 10 && big >= 10);
+
+    memset(&sp, 0, sizeof(sp));
+    sp.n_features = RP_NFEATURES;
+    sp.feature_names = fnames;
+    sp.n_trees = NT;
+    sp.tree_count = tcounts;
+    sp.nodes = forest;
+    sp.objective = RP_OBJ_LOGISTIC;
+    sp.base_margin = 0.125;
+    sp.version = "batch-paths";
+    assert_int_equal(rp_model_serialize(&sp, &img, &len, err, sizeof(err)), 0);
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+
+    for (r = 0; r < NROWS * RP_NFEATURES; r++) {
+        j = (int) (rnd() % 40);
+        rows[r] = j == 0 ? NAN : j == 1 ? INFINITY : j == 2 ? -INFINITY
+                  : (float) (rnd() % 60) - 5.0f;
+    }
+
+    for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+        /* the rows start at an odd offset too */
+        const float *x = rows + (z % 2) * RP_NFEATURES;
+        size_t       n = sizes[z] < NROWS ? sizes[z] : NROWS - 1;
+
+        rp_model_simd(0);
+        rp_model_score_batch(&m, x, n, p);
+        rp_model_simd(2);
+        rp_model_score_batch(&m, x, n, a);
+        rp_model_simd(1);
+        rp_model_score_batch(&m, x, n, b);
+        assert_memory_equal(p, a, n * sizeof(double));
+        assert_memory_equal(p, b, n * sizeof(double));
+
+        for (r = 0; r < n; r += 1 + r / 8) {
+            one = rp_model_score(&m, x + r * RP_NFEATURES);
+            assert_memory_equal(&one, &b[r], sizeof(double));
+        }
+    }
+
+    free(img);
+}
+
+
 static void
 test_confidence(void **state)
 {
@@ -431,6 +539,7 @@ main(void)
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_spec_refusals),
         cmocka_unit_test(test_simd_equals_portable),
+        cmocka_unit_test(test_batch_paths_equal),
         cmocka_unit_test(test_confidence),
     };
 
