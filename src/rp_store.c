@@ -229,7 +229,10 @@ rp_store_event_valid(const rp_event_t *ev)
         || !rp_id_valid(ev->product_id, ev->product_id_len)
         || !rp_id_valid(ev->event_id, ev->event_id_len)
         || (unsigned) ev->type > RP_EVENT_PURCHASE
-        || ev->amount_cents < 0)
+        || ev->amount_cents < 0
+        /* the script sums a call's amounts in Lua doubles: 32 of these
+         * stay far below 2^53, so the sums are exact */
+        || ev->amount_cents > (int64_t) (RP_AMOUNT_MAX * 100))
     {
         return -1;
     }

@@ -80,7 +80,8 @@ size_t rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size);
 int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
     const char *product, size_t plen);
 
-/* 0 when the event can be stored (valid ids, type, amount), else -1. */
+/* 0 when the event can be stored (valid ids, type, amount in cents within
+ * 0..RP_AMOUNT_MAX * 100), else -1. */
 int rp_store_event_valid(const rp_event_t *ev);
 
 /* A built update command (large: keep it off small stacks). */

@@ -135,7 +135,7 @@ test_update_cmd(void **state)
     memset(e2.product_id, 'x', RP_ID_MAX);
     e2.product_id[RP_ID_MAX] = '\0';
     e2.product_id_len = RP_ID_MAX;
-    e2.amount_cents = INT64_MAX / 2;
+    e2.amount_cents = (int64_t) (RP_AMOUNT_MAX * 100);
     e2.ts = RP_TIME_MAX;
     for (i = 0; i < RP_STORE_GROUP_MAX + 1; i++) {
         evs[i] = &e2;
@@ -155,6 +155,8 @@ test_update_cmd(void **state)
 
     evs[1] = &e;
     e.amount_cents = -1;
+    assert_int_equal(rp_store_event_valid(&e), -1);
+    e.amount_cents = (int64_t) (RP_AMOUNT_MAX * 100) + 1;
     assert_int_equal(rp_store_event_valid(&e), -1);
     assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, sha), -1);
     e.amount_cents = 1;

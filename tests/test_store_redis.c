@@ -272,6 +272,52 @@ test_groupings(void **state)
 }
 
 
+/* The largest amounts, 32 in one call: the script's sums stay exact. */
+static void
+test_large_amounts(void **state)
+{
+    static rp_store_update_t   c;
+    static rp_event_t          ev[RP_STORE_GROUP_MAX];
+    const rp_event_t          *evs[RP_STORE_GROUP_MAX];
+    rp_user_state_t            u;
+    rp_pair_state_t            p;
+    redisReply                *r;
+    int                        i, found;
+    int64_t                    max = (int64_t) (RP_AMOUNT_MAX * 100);
+
+    (void) state;
+    for (i = 0; i < RP_STORE_GROUP_MAX; i++) {
+        memset(&ev[i], 0, sizeof(ev[i]));
+        ev[i].event_id_len = (size_t) sprintf(ev[i].event_id, "big-%d", i);
+        ev[i].user_id_len = (size_t) sprintf(ev[i].user_id, "user {7}");
+        ev[i].product_id_len = (size_t) sprintf(ev[i].product_id, "prod:%d", i % 2);
+        ev[i].type = RP_EVENT_PURCHASE;
+        ev[i].amount_cents = max - i;
+        ev[i].ts = 1700000000 + i;
+        evs[i] = &ev[i];
+    }
+
+    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX, 0, sha), 0);
+    r = redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_true(r->integer == (long long) ((1ULL << RP_STORE_GROUP_MAX) - 1));
+    freeReplyObject(r);
+
+    read_state(7, 1, &u, &p, &found);
+    assert_true(found);
+    assert_int_equal(u.event_count, RP_STORE_GROUP_MAX);
+    assert_int_equal(u.purchase_count, RP_STORE_GROUP_MAX);
+    assert_int_equal(u.amount_sum, RP_STORE_GROUP_MAX * max - 496);   /* 0+..+31 */
+    assert_int_equal(u.purchase_sum, u.amount_sum);
+    assert_int_equal(u.amount_min, max - 31);
+    assert_int_equal(u.amount_max, max);
+    assert_int_equal(u.last_purchase, 1700000031);
+    assert_int_equal(u.repeat_products, 2);
+    assert_int_equal(p.purchases, RP_STORE_GROUP_MAX / 2);
+}
+
+
 static void
 test_unknown_and_ttl(void **state)
 {
@@ -300,6 +346,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_equals_memory),
         cmocka_unit_test(test_groupings),
+        cmocka_unit_test(test_large_amounts),
         cmocka_unit_test(test_unknown_and_ttl),
     };
 
