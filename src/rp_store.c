@@ -118,24 +118,36 @@ rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size)
 }
 
 
-/* Appends a NUL-terminated copy of s to the command's buffer as an argument. */
+/*
+ * Appends a NUL-terminated copy of s as an argument: *p is the next free
+ * byte of the command's buffer (which ends at end), argv/argvlen/argc its
+ * argument vector of at most max entries. Both command types use it.
+ */
 static int
-rp_store_arg(rp_store_cmd_t *cmd, char **p, const char *s, size_t len)
+rp_store_put(int *argc, const char **argv, size_t *argvlen, int max,
+    const char *end, char **p, const char *s, size_t len)
 {
-    if (*p + len + 1 > cmd->buf + sizeof(cmd->buf)
-        || cmd->argc == RP_STORE_ARGC_MAX)
-    {
+    if (*p + len + 1 > end || *argc == max) {
         return -1;
     }
 
     memcpy(*p, s, len);
     (*p)[len] = '\0';
-    cmd->argv[cmd->argc] = *p;
-    cmd->argvlen[cmd->argc] = len;
-    cmd->argc++;
+    argv[*argc] = *p;
+    argvlen[*argc] = len;
+    (*argc)++;
     *p += len + 1;
 
     return 0;
+}
+
+
+static int
+rp_store_arg(rp_store_cmd_t *cmd, char **p, const char *s, size_t len)
+{
+    return rp_store_put(&cmd->argc, cmd->argv, cmd->argvlen,
+                        RP_STORE_ARGC_MAX, cmd->buf + sizeof(cmd->buf), p, s,
+                        len);
 }
 
 
@@ -241,24 +253,12 @@ rp_store_event_valid(const rp_event_t *ev)
 }
 
 
-/* Appends an argument to an update command (copied into its buffer). */
 static int
 rp_store_uarg(rp_store_update_t *cmd, char **p, const char *s, size_t len)
 {
-    if (*p + len + 1 > cmd->buf + sizeof(cmd->buf)
-        || cmd->argc == RP_STORE_UPDATE_ARGC)
-    {
-        return -1;
-    }
-
-    memcpy(*p, s, len);
-    (*p)[len] = '\0';
-    cmd->argv[cmd->argc] = *p;
-    cmd->argvlen[cmd->argc] = len;
-    cmd->argc++;
-    *p += len + 1;
-
-    return 0;
+    return rp_store_put(&cmd->argc, cmd->argv, cmd->argvlen,
+                        RP_STORE_UPDATE_ARGC, cmd->buf + sizeof(cmd->buf), p,
+                        s, len);
 }
 
 
