@@ -17,15 +17,15 @@ echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores of" \
 echo "Command: \`make bench-score\`. Goals: <= 2000 ns per single row," \
      "<= 500 ns per row in batches, 0 allocations."
 echo
-echo "| model | trees | nodes | max depth | nodes visited/row | ns/row single | ns/row batch 100 | ns/row batch 10k | ns/node visit (single) | allocations while scoring |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | trees | nodes | max depth | nodes visited/row | ns/row single | ns/row batch 100 | ns/row batch 10k | ns/node visit (single) | allocations while scoring | scorer tables (KiB) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '
     { key = $2; seen[key] = $0; n[key]++
       for (c = 7; c <= 10; c++) if (!(key SUBSEP c in best) || $c + 0 < best[key, c] + 0) best[key, c] = $c
       order[key] = order[key] ? order[key] : ++k; names[k] = key }
     END { for (i = 1; i <= k; i++) { key = names[i]; split(seen[key], f, "|")
-            printf "|%s|%s|%s|%s|%s| %d | %d | %d | %.2f |%s|\n", f[2], f[3], f[4], f[5], f[6],
-                best[key, 7], best[key, 8], best[key, 9], best[key, 10], f[11] } }' "$tmp"
+            printf "|%s|%s|%s|%s|%s| %d | %d | %d | %.2f |%s|%s|\n", f[2], f[3], f[4], f[5], f[6],
+                best[key, 7], best[key, 8], best[key, 9], best[key, 10], f[11], f[12] } }' "$tmp"
 
 # the summary figures for bench/RESULTS.md: best of 5, with the node-visit
 # floor (the same scorer on an L1-resident forest) as the reference

@@ -13,8 +13,9 @@
  * For each model (the given files, plus a synthetic forest of 100 complete
  * trees of depth 10 over the 14 features), prints ns per row for single
  * rows and for batches of 100 and 10,000 rows, the mean nodes visited per
- * row, and the allocations made by the scoring calls (malloc is wrapped at
- * link time and counted).
+ * row, the allocations made by the scoring calls (malloc is wrapped at
+ * link time and counted) and the size of the tables the loader derives for
+ * the AVX-512 batch scorer (rp_model_tables_size).
  */
 
 #include <math.h>
@@ -214,9 +215,10 @@ bench(const char *label, const rp_model_t *m)
     }
     b10k = (now_ns() - t0) / (5.0 * NROWS);
 
-    printf("| %s | %u | %u | %u | %.0f | %.0f | %.0f | %.0f | %.2f | %ld |\n",
+    printf("| %s | %u | %u | %u | %.0f | %.0f | %.0f | %.0f | %.2f | %ld | %.0f |\n",
            label, m->hdr->n_trees, m->hdr->n_nodes, m->hdr->max_depth,
-           nv / 1000, single, b100, b10k, single / (nv / 1000), allocs - a0);
+           nv / 1000, single, b100, b10k, single / (nv / 1000), allocs - a0,
+           rp_model_tables_size(m) / 1024.0);
     if (sink == 12345.678) {
         puts("");
     }
@@ -256,8 +258,8 @@ main(int argc, char **argv)
 
     printf("| model | trees | nodes | max depth | nodes visited/row | ns/row single | "
            "ns/row batch 100 | ns/row batch 10k | ns/node visit (single) | "
-           "allocations while scoring |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+           "allocations while scoring | scorer tables (KiB) |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 
     for (; i < argc; i++) {
         if (rp_model_open(&m, argv[i], err, sizeof(err)) != 0) {
@@ -274,6 +276,7 @@ main(int argc, char **argv)
         return 1;
     }
     bench("synthetic 100 trees x depth 10", &m);
+    rp_model_close(&m);
     free(img);
 
     /* the floor: the same scorer on a forest small enough to stay in L1
@@ -285,6 +288,7 @@ main(int argc, char **argv)
         return 1;
     }
     bench("floor: 24 trees x depth 6 (L1-resident)", &m);
+    rp_model_close(&m);
     free(img);
 
     return 0;

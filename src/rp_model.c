@@ -29,6 +29,7 @@ typedef char rp_check_hdr_size[sizeof(rp_model_header_t) == 256 ? 1 : -1];
 static int
 rp_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static int rp_qs_build(rp_model_t *m);
 
 
 
@@ -490,6 +491,11 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
     m->trees = trees;
     m->nodes = nodes;
 
+    if (rp_qs_build(m) != 0) {
+        memset(m, 0, sizeof(*m));
+        return rp_fail(err, errlen, "out of memory for the scorer's tables");
+    }
+
     return 0;
 }
 
@@ -550,6 +556,7 @@ rp_model_close(rp_model_t *m)
     if (m->map != NULL) {
         munmap(m->map, m->map_len);
     }
+    free(m->qs);
 
     memset(m, 0, sizeof(*m));
 }
@@ -801,9 +808,20 @@ rp_model_chunk_avx2(const rp_model_t *m, const float *x, size_t cn,
  *
  * A tree of at most 127 nodes has at most 64 leaves: its exits are its
  * leaves, and the set gives the leaf directly (nearly every tree of a
- * depth-limited forest). A bigger tree is cut at depth RP_QS_LEVELS (at
- * most 64 exits: the nodes at that depth and the leaves above it) and its
- * rows walk on from the exit they reached, with gathers (rp_step16).
+ * depth-limited forest). A tree of depth 7 to 10 is cut RP_BLK_LEVELS (5)
+ * above its bottom (at most 32 exits) and each row finishes in the block
+ * of its exit, a padded copy of the subtree below it that one row
+ * compares whole, nodes in lanes (rp_qs_block). A deeper tree is cut at
+ * depth RP_QS_LEVELS (at most 64 exits: the nodes at that depth and the
+ * leaves above it) and its rows walk on from the exit they reached, with
+ * gathers (rp_step16).
+ *
+ * Synthetic forest of 100 complete trees of depth 10, per row in batches
+ * of 100 / 10,000: cut at 6 and walked 1037 / 669 ns (about 230 in the
+ * top, 450 in 4 levels of gathers, 250 in per-call preparation at 100);
+ * tables built at load, cut at 6 and blocks of 4 levels compared as
+ * floats 497 / 432; blocks of 5 on keys, cut at 5 with 32-bit sets 312 /
+ * 268 (the top about 100, the blocks 175).
  *
  * In pre-order the exits of a subtree are consecutive, so the exits of
  * node i's left subtree are those numbered from the count before i + 1 to
@@ -815,115 +833,345 @@ rp_model_chunk_avx2(const rp_model_t *m, const float *x, size_t cn,
 
 #define RP_QS_NODES   127         /* trees up to this size: no walk at all */
 #define RP_QS_LEVELS  6           /* cut of a bigger tree: 2^6 exits */
-#define RP_CHUNK_MAX  512         /* rows per chunk, a power of two */
-#define RP_XC_FLOATS  8192        /* the chunk's feature-major buffer */
+#define RP_CHUNK_MAX  256         /* rows per chunk, a power of two */
+#define RP_XC_FLOATS  4096        /* the chunk's feature-major buffer */
+
+/* blocks: the bottom RP_BLK_LEVELS levels of a tree, one row at a time */
+#define RP_BLK_LEVELS 5
+#define RP_BLK_NODES  ((1 << RP_BLK_LEVELS) - 1)
+#define RP_BLK_VECS   ((RP_BLK_NODES + 15) / 16)
+#define RP_BLK_GROWTH 4           /* blocks <= 4 x the tree's own bytes */
 
 typedef char rp_check_chunk[RP_XC_FLOATS / RP_MODEL_MAX_FEATURES >= 64
-                            && (1 << RP_QS_LEVELS) <= 64 ? 1 : -1];
+                            && RP_XC_FLOATS <= 65536
+                            && (1 << RP_QS_LEVELS) <= 64
+                            && RP_BLK_LEVELS >= 3 && RP_BLK_VECS <= 2 ? 1 : -1];
 
+enum { RP_QS_SMALL, RP_QS_BLOCKS, RP_QS_WALK };
+
+/*
+ * One tree's QuickScorer part, built once at load (rp_qs_build) from the
+ * validated model: built per call it cost about 250 ns per row in batches
+ * of 100 on the synthetic forest of depth 10, about 140 on the default
+ * model. 1216 bytes a tree.
+ */
 typedef struct {
-    uint32_t  n[2];                      /* nodes: [0] default right, [1] left */
-    uint32_t  off[2][64];                /* feature column offset */
+    uint64_t  bits[64];           /* node k: the exits of its left subtree */
+    float     thr[64];
+    uint16_t  off[64];            /* its feature's column in the chunk */
+    int32_t   exit[64];           /* SMALL: the leaf value's bits;
+                                     BLOCKS: the block's byte offset;
+                                     WALK: the node */
+    uint16_t  n[2];               /* nodes [0, n[0]) are default right,
+                                     the n[1] next default left */
+    uint16_t  kind;
+    uint16_t  walk;               /* WALK: levels left below the cut */
+    uint32_t  first;              /* the tree's root */
+} __attribute__((aligned(64))) rp_qs_tree_t;
+
+/*
+ * BLOCKS: the subtree below one exit, padded to complete depth
+ * RP_BLK_LEVELS (a leaf above the bottom becomes a node whose two sides
+ * both lead to copies of it, so any shape fits), in breadth-first order:
+ * node p's children are 2p + 1 and 2p + 2, leaf q is node RP_BLK_NODES + q.
+ * A row compares all its nodes at once, lanes are nodes (rp_qs_block).
+ *
+ * The compares are on integer keys (rp_key: ordered like the floats, and
+ * a NaN is below or above every key), so that one compare serves both
+ * NaN rules: idx[p] picks the row's key with NaN low for a default-left
+ * node, high for any other.
+ */
+typedef struct {
+    int32_t   tk[16 * RP_BLK_VECS];       /* the thresholds' keys */
+    float     leaf[1 << RP_BLK_LEVELS];
+    uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in the caller's row,
+                                             + 16 unless default left */
+} __attribute__((aligned(64))) rp_qs_block_t;
+
+typedef char rp_check_qs_sizes[sizeof(rp_qs_tree_t) == 1216
+                               && sizeof(rp_qs_block_t) == 320 ? 1 : -1];
+
+/* the tables' header; the trees follow at 64 bytes, then the blocks */
+struct rp_qs_s {
+    rp_qs_tree_t   *trees;
+    rp_qs_block_t  *blocks;
+    size_t          nblocks;
+    uint32_t        lg;           /* the chunk's row stride, 1 << lg */
+    size_t          size;         /* bytes, this header included */
+};
+
+typedef char rp_check_qs_head[sizeof(struct rp_qs_s) <= 64 ? 1 : -1];
+
+/* The build's working copy: nodes in two lists, exits relative. */
+typedef struct {
+    uint32_t  n[2];
+    uint16_t  off[2][64];
     float     thr[2][64];
-    uint64_t  bits[2][64];               /* its left subtree's exits */
+    uint64_t  bits[2][64];
     uint32_t  nexits;
-    int32_t   exit[64];                  /* the exit's node (absolute) */
-    float     leaf[64];                  /* or its value, when a leaf */
-    uint32_t  walk;                      /* levels left below the exits */
-    uint32_t  first;                     /* the tree's root */
+    uint32_t  exit[64];
+    float     leaf[64];
     uint32_t  lg;
-} rp_qs_tree_t;
+} rp_qs_tmp_t;
+
+
+/* Breadth-first node index at level 3 from the turns (bit p: node p goes
+ * right) at levels 0-2: one load instead of three dependent steps. */
+static const uint8_t  rp_blk_walk3[128] = {
+     7, 11,  9, 11,  7, 13,  9, 13,  8, 11,  9, 11,  8, 13,  9, 13,
+     7, 11, 10, 11,  7, 13, 10, 13,  8, 11, 10, 11,  8, 13, 10, 13,
+     7, 12,  9, 12,  7, 13,  9, 13,  8, 12,  9, 12,  8, 13,  9, 13,
+     7, 12, 10, 12,  7, 13, 10, 13,  8, 12, 10, 12,  8, 13, 10, 13,
+     7, 11,  9, 11,  7, 14,  9, 14,  8, 11,  9, 11,  8, 14,  9, 14,
+     7, 11, 10, 11,  7, 14, 10, 14,  8, 11, 10, 11,  8, 14, 10, 14,
+     7, 12,  9, 12,  7, 14,  9, 14,  8, 12,  9, 12,  8, 14,  9, 14,
+     7, 12, 10, 12,  7, 14, 10, 14,  8, 12, 10, 12,  8, 14, 10, 14
+};
+
+
+/* Rows per chunk: as many as the buffer holds for nf features, a power of
+ * two (the build stores the column offsets for it). */
+static uint32_t
+rp_chunk_lg(uint32_t nf)
+{
+    uint32_t  lg;
+
+    for (lg = 0; (2u << lg) <= RP_CHUNK_MAX && (2u << lg) * nf <= RP_XC_FLOATS; lg++) {
+        /* void */
+    }
+
+    return lg;
+}
+
+
+/* A float's key: x < y iff key(x) < key(y) for any x, y but NaN
+ * (-0 is made +0 first, they compare equal). */
+static int32_t
+rp_key(float x)
+{
+    uint32_t  b;
+
+    if (x == 0) {
+        x = 0;
+    }
+    memcpy(&b, &x, 4);
+
+    return (int32_t) (b & 0x80000000u ? b ^ 0x7fffffffu : b);
+}
+
+
+/* Exits of the top of a tree cut at depth cut. */
+static uint32_t
+rp_qs_count(const rp_node_t *n, uint32_t i, uint32_t d, uint32_t cut)
+{
+    if (n[i].split == RP_NODE_LEAF || d == cut) {
+        return 1;
+    }
+
+    return rp_qs_count(n, i + 1, d + 1, cut) + rp_qs_count(n, n[i].right, d + 1, cut);
+}
+
+
+/*
+ * SMALL: every leaf an exit. BLOCKS: a tree deeper than a block, cut
+ * RP_BLK_LEVELS above its depth (at most 32 exits, 32-bit sets), unless
+ * its blocks would take more than RP_BLK_GROWTH times its own bytes (a
+ * sparse tree). WALK: cut at RP_QS_LEVELS, gathers below.
+ */
+static uint32_t
+rp_qs_kind(const rp_model_t *m, uint32_t t, int blocks)
+{
+    const rp_tree_t  *tr = &m->trees[t];
+    uint32_t          cut;
+
+    if (tr->count <= RP_QS_NODES) {
+        return RP_QS_SMALL;
+    }
+
+    /* the block reads the caller's row into one vector */
+    if (blocks && RP_NFEATURES <= 16 && tr->depth > RP_BLK_LEVELS
+        && tr->depth <= RP_BLK_LEVELS + 5)
+    {
+        cut = tr->depth - RP_BLK_LEVELS;
+        if (rp_qs_count(m->nodes + tr->first, 0, 0, cut) * sizeof(rp_qs_block_t)
+            <= RP_BLK_GROWTH * tr->count * sizeof(rp_node_t))
+        {
+            return RP_QS_BLOCKS;
+        }
+    }
+
+    return RP_QS_WALK;
+}
 
 
 /* Pre-order walk of the top of a tree, numbering the exits. */
 static void
-rp_qs_add(const rp_node_t *n, uint32_t first, uint32_t i, uint32_t d,
-    uint32_t cut, rp_qs_tree_t *q)
+rp_qs_add(const rp_node_t *n, uint32_t i, uint32_t d, uint32_t cut,
+    rp_qs_tmp_t *q)
 {
     uint32_t  lo, k, dl;
 
     if (n[i].split == RP_NODE_LEAF || d == cut) {
-        q->exit[q->nexits] = (int32_t) (first + i);
+        q->exit[q->nexits] = i;
         q->leaf[q->nexits] = n[i].value;
         q->nexits++;
         return;
     }
 
     lo = q->nexits;
-    rp_qs_add(n, first, i + 1, d + 1, cut, q);
+    rp_qs_add(n, i + 1, d + 1, cut, q);
 
     /* the left subtree's exits are [lo, q->nexits), fewer than 64 */
     dl = n[i].split >> 31;
     k = q->n[dl]++;
-    q->off[dl][k] = (n[i].split & RP_FMASK) << q->lg;
+    q->off[dl][k] = (uint16_t) ((n[i].split & RP_FMASK) << q->lg);
     q->thr[dl][k] = n[i].value;
     q->bits[dl][k] = ((UINT64_C(1) << (q->nexits - lo)) - 1) << lo;
 
-    rp_qs_add(n, first, n[i].right, d + 1, cut, q);
+    rp_qs_add(n, n[i].right, d + 1, cut, q);
+}
+
+
+/* One exit's block: node i of the tree at breadth-first position p. */
+static void
+rp_qs_fill(const rp_model_t *m, const rp_node_t *n, uint32_t i, uint32_t p,
+    rp_qs_block_t *b)
+{
+    if (p >= RP_BLK_NODES) {
+        b->leaf[p - RP_BLK_NODES] = n[i].value;   /* a leaf: depth checked */
+        return;
+    }
+
+    if (n[i].split == RP_NODE_LEAF) {
+        rp_qs_fill(m, n, i, 2 * p + 1, b);        /* tk[p], idx[p]: any */
+        rp_qs_fill(m, n, i, 2 * p + 2, b);
+        return;
+    }
+
+    b->tk[p] = rp_key(n[i].value);
+    b->idx[p] = (uint8_t) (m->feat_map[n[i].split & RP_FMASK]
+                           + (n[i].split & RP_NODE_DEFAULT_LEFT ? 0 : 16));
+    rp_qs_fill(m, n, i + 1, 2 * p + 1, b);
+    rp_qs_fill(m, n, n[i].right, 2 * p + 2, b);
+}
+
+
+/* One tree's part; *nb counts the blocks used so far. */
+static void
+rp_qs_tree(const rp_model_t *m, uint32_t t, rp_qs_tmp_t *w, rp_qs_tree_t *q,
+    rp_qs_block_t *blocks, size_t *nb)
+{
+    const rp_tree_t  *tr = &m->trees[t];
+    const rp_node_t  *n = m->nodes + tr->first;
+    uint32_t          i, k, l, cut;
+    float             zero = 0;
+
+    memset(w->n, 0, sizeof(w->n));
+    w->nexits = 0;
+    q->kind = (uint16_t) rp_qs_kind(m, t, blocks != NULL);
+    q->first = tr->first;
+    q->walk = 0;
+
+    /* a small tree is cut below its deepest leaf (at most 64 leaves) */
+    cut = q->kind == RP_QS_SMALL ? RP_MODEL_MAX_DEPTH
+          : q->kind == RP_QS_BLOCKS ? tr->depth - RP_BLK_LEVELS : RP_QS_LEVELS;
+    rp_qs_add(n, 0, 0, cut, w);
+
+    for (l = 0, k = 0; l < 2; l++) {
+        q->n[l] = (uint16_t) w->n[l];
+        for (i = 0; i < w->n[l]; i++, k++) {
+            q->off[k] = w->off[l][i];
+            q->thr[k] = w->thr[l][i];
+            q->bits[k] = w->bits[l][i];
+        }
+    }
+
+    for (k = 0; k < 64; k++) {
+        i = k < w->nexits ? k : 0;         /* lanes past the rows read these */
+
+        switch (q->kind) {
+        case RP_QS_SMALL:
+            memcpy(&q->exit[k], k < w->nexits ? &w->leaf[k] : &zero, 4);
+            break;
+        case RP_QS_BLOCKS:
+            q->exit[k] = (int32_t) ((*nb + i) * sizeof(rp_qs_block_t));
+            break;
+        default:
+            q->exit[k] = (int32_t) (tr->first + w->exit[i]);
+        }
+    }
+
+    if (q->kind == RP_QS_BLOCKS) {
+        for (k = 0; k < w->nexits; k++) {
+            rp_qs_fill(m, n, w->exit[k], 0, &blocks[*nb + k]);
+        }
+        *nb += w->nexits;
+    }
+
+    if (q->kind == RP_QS_WALK) {
+        q->walk = (uint16_t) (tr->depth - RP_QS_LEVELS);
+    }
 }
 
 
 /*
- * The same for a whole small tree (every leaf an exit) in two linear
- * passes: the leaves' numbers first, as the nodes refer to later ones.
- * (A branch-free version of this measured slower: 410 vs 340 ns per row
- * in batches of 100.)
+ * rp_model_t.qs: the QuickScorer parts of every tree and the blocks, in
+ * one allocation, for the AVX-512 batch path (NULL without AVX-512). The
+ * blocks are addressed by int32 byte offsets: with more than 2 GB of them
+ * the deep trees walk instead.
  */
-static void
-rp_qs_small(const rp_node_t *n, uint32_t count, rp_qs_tree_t *q)
+static int
+rp_qs_build(rp_model_t *m)
 {
-    uint8_t   rank[RP_QS_NODES + 1];
-    uint32_t  i, nl = 0, lo, hi, k, dl;
+    struct rp_qs_s   *qs;
+    rp_qs_tmp_t       w;
+    size_t            size, nb = 0, k;
+    uint32_t          t, nt = m->hdr->n_trees;
+    void             *p;
 
-    for (i = 0; i < count; i++) {
-        rank[i] = (uint8_t) nl;
-        if (n[i].split == RP_NODE_LEAF) {
-            q->leaf[nl++] = n[i].value;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512cd")) {
+        return 0;
+    }
+
+    for (t = 0; t < nt; t++) {
+        if (rp_qs_kind(m, t, 1) == RP_QS_BLOCKS) {
+            nb += rp_qs_count(m->nodes + m->trees[t].first, 0, 0,
+                              m->trees[t].depth - RP_BLK_LEVELS);
         }
     }
-    rank[count] = (uint8_t) nl;
-    q->nexits = nl;
-
-    for (i = 0; i < count; i++) {
-        if (n[i].split == RP_NODE_LEAF) {
-            continue;
-        }
-        lo = rank[i];
-        hi = rank[n[i].right];
-        dl = n[i].split >> 31;
-        k = q->n[dl]++;
-        q->off[dl][k] = (n[i].split & RP_FMASK) << q->lg;
-        q->thr[dl][k] = n[i].value;
-        q->bits[dl][k] = ((UINT64_C(1) << (hi - lo)) - 1) << lo;
+    if (nb * sizeof(rp_qs_block_t) > INT32_MAX) {
+        nb = 0;
     }
+
+    size = 64 + (size_t) nt * sizeof(rp_qs_tree_t) + nb * sizeof(rp_qs_block_t);
+    if (posix_memalign(&p, 64, size) != 0) {
+        return -1;
+    }
+    memset(p, 0, size);
+
+    qs = p;
+    qs->trees = (rp_qs_tree_t *) ((char *) p + 64);
+    qs->blocks = (rp_qs_block_t *) (qs->trees + nt);
+    qs->lg = rp_chunk_lg(m->hdr->n_features);
+    qs->size = size;
+
+    w.lg = qs->lg;
+    k = 0;
+    for (t = 0; t < nt; t++) {
+        rp_qs_tree(m, t, &w, &qs->trees[t], nb ? qs->blocks : NULL, &k);
+    }
+    qs->nblocks = k;
+
+    m->qs = qs;
+    return 0;
 }
 
 
-static void
-rp_qs_prepare(const rp_model_t *m, uint32_t t, uint32_t lg, rp_qs_tree_t *q)
+size_t
+rp_model_tables_size(const rp_model_t *m)
 {
-    const rp_tree_t  *tr = &m->trees[t];
-    uint32_t          i;
-
-    q->n[0] = q->n[1] = 0;
-    q->nexits = 0;
-    q->lg = lg;
-    q->first = tr->first;
-
-    if (tr->count <= RP_QS_NODES) {
-        q->walk = 0;
-        rp_qs_small(m->nodes + tr->first, tr->count, q);
-        for (i = q->nexits; i < 64; i++) {
-            q->leaf[i] = 0;             /* read by lanes past the rows */
-        }
-        return;
-    }
-
-    q->walk = tr->depth - RP_QS_LEVELS;    /* > 127 nodes: depth > 6 */
-    rp_qs_add(m->nodes + tr->first, tr->first, 0, 0, RP_QS_LEVELS, q);
-    for (i = q->nexits; i < 64; i++) {
-        q->exit[i] = q->exit[0];
-    }
+    return m->qs != NULL ? m->qs->size : 0;
 }
 
 
@@ -961,6 +1209,63 @@ rp_step16(const int *b, __m512i *idx, __m512i *split, __mmask16 k,
     *idx = _mm512_mask_mov_epi32(*idx, k, next);
 
     return k;
+}
+
+
+/* A row's keys for the blocks (rp_key, vectorized): [0, 16) with NaN
+ * below every key, [16, 32) above. */
+RP_AVX512 static inline void
+rp_row_keys(const float *row, int32_t *rk)
+{
+    __m512     x;
+    __m512i    b, k;
+    __mmask16  nan;
+
+    x = _mm512_maskz_loadu_ps((__mmask16) ((1u << RP_NFEATURES) - 1), row);
+    x = _mm512_add_ps(x, _mm512_setzero_ps());                   /* -0 -> +0 */
+    b = _mm512_castps_si512(x);
+    k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
+    nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+
+    _mm512_storeu_si512(rk, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MIN)));
+    _mm512_storeu_si512(rk + 16, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MAX)));
+}
+
+
+/*
+ * The leaf of one row (its keys rk) in one block: each vector of nodes
+ * picks its keys with one permute and compares once; then the walk down
+ * the mask of right turns, the first three levels by table. About 33
+ * instructions a row and tree, no gather: 175 ns per row for the 100
+ * trees of the synthetic forest, where 4 levels of gathers took 450.
+ * (The same with floats, two compares for the two NaN rules and the
+ * walk bit by bit, blocks of 4 levels below a cut at 6: about 250.)
+ */
+RP_AVX512 static inline float
+rp_qs_block(const rp_qs_block_t *b, const int32_t *rk)
+{
+    __m512i   lo, hi, x;
+    uint32_t  r = 0, i, v;
+
+    lo = _mm512_loadu_si512(rk);
+    hi = _mm512_loadu_si512(rk + 16);
+
+    _Pragma("GCC unroll 2")
+    for (v = 0; v < RP_BLK_VECS; v++) {
+        x = _mm512_permutex2var_epi32(lo, _mm512_cvtepu8_epi32(
+                _mm_loadu_si128((const __m128i *) (b->idx + 16 * v))), hi);
+        r |= (uint32_t) _mm512_cmpge_epi32_mask(x,
+                 _mm512_loadu_si512(b->tk + 16 * v)) << (16 * v);
+    }
+
+    i = rp_blk_walk3[r & 127];
+
+    _Pragma("GCC unroll 4")
+    for (v = 3; v < RP_BLK_LEVELS; v++) {
+        i = 2 * i + 1 + ((r >> i) & 1);
+    }
+
+    return b->leaf[i - RP_BLK_NODES];
 }
 
 
@@ -1007,12 +1312,13 @@ rp_acc16(double *acc, __m512 val)
 }
 
 
-/* Exit sets of nv x 16 rows from r: 2 x 8 lanes of 64 bits per vector. */
-#define RP_QS_APPLY(list, pred)                                              \
-    for (i = 0; i < q->n[list]; i++) {                                       \
-        x = xc + q->off[list][i] + r;                                        \
-        thr = _mm512_set1_ps(q->thr[list][i]);                               \
-        bits = _mm512_set1_epi64((long long) q->bits[list][i]);              \
+/* Exit sets of nv x 16 rows from r: 2 x 8 lanes of 64 bits per vector;
+ * nodes [from, to) of the tree, all with the same compare. */
+#define RP_QS_APPLY(from, to, pred)                                          \
+    for (i = from; i < to; i++) {                                            \
+        x = xc + q->off[i] + r;                                              \
+        thr = _mm512_set1_ps(q->thr[i]);                                     \
+        bits = _mm512_set1_epi64((long long) q->bits[i]);                    \
         _Pragma("GCC unroll 8")                                              \
         for (v = 0; v < nv; v++) {                                           \
             go = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 16 * v), thr, pred); \
@@ -1020,6 +1326,19 @@ rp_acc16(double *acc, __m512 val)
                                                  bits, ms[2 * v]);           \
             ms[2 * v + 1] = _mm512_mask_andnot_epi64(ms[2 * v + 1],          \
                                 (__mmask8) (go >> 8), bits, ms[2 * v + 1]);  \
+        }                                                                    \
+    }
+
+/* The same with at most 32 exits: one vector of 16 sets of 32 bits. */
+#define RP_QS_APPLY32(from, to, pred)                                        \
+    for (i = from; i < to; i++) {                                            \
+        x = xc + q->off[i] + r;                                              \
+        thr = _mm512_set1_ps(q->thr[i]);                                     \
+        bits = _mm512_set1_epi32((int) (uint32_t) q->bits[i]);               \
+        _Pragma("GCC unroll 8")                                              \
+        for (v = 0; v < nv; v++) {                                           \
+            go = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 16 * v), thr, pred); \
+            ms[v] = _mm512_mask_andnot_epi32(ms[v], go, bits, ms[v]);        \
         }                                                                    \
     }
 
@@ -1046,22 +1365,22 @@ rp_qs_group(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
 
     /* the NaN rule is in the compare: a default-left node goes right iff
      * x >= threshold (false for NaN), any other iff !(x < threshold) */
-    RP_QS_APPLY(0, _CMP_NLT_UQ)
-    RP_QS_APPLY(1, _CMP_GE_OQ)
+    RP_QS_APPLY(0, q->n[0], _CMP_NLT_UQ)
+    RP_QS_APPLY(q->n[0], q->n[0] + q->n[1], _CMP_GE_OQ)
 
-    if (q->walk == 0) {
+    if (q->kind == RP_QS_SMALL) {
         _Pragma("GCC unroll 8")
         for (v = 0; v < nv; v++) {
             idx[v] = rp_qs_exit(ms[2 * v], ms[2 * v + 1]);
             rp_acc16(acc + r + 16 * v,
-                     _mm512_castsi512_ps(rp_lookup64(q->leaf, idx[v])));
+                     _mm512_castsi512_ps(rp_lookup64(q->exit, idx[v])));
         }
         return;
     }
 
     /* a cut tree: walk on from the exits (nodes or leaves) */
     lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    lg = _mm512_set1_epi32((int32_t) q->lg);
+    lg = _mm512_set1_epi32((int32_t) m->qs->lg);
     first = _mm512_set1_epi32((int32_t) q->first);
 
     _Pragma("GCC unroll 8")
@@ -1092,29 +1411,108 @@ rp_qs_group(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
 }
 
 
-/* A chunk of cn rows, feature major (row stride 1 << lg), into acc. */
+/*
+ * The same for a BLOCKS tree: the top (at most 32 exits) as above, then
+ * each row through the block of its exit. rk: the rows' keys.
+ */
+RP_AVX512 static inline __attribute__((always_inline)) void
+rp_qs_blocks(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
+    const int32_t *rk, size_t r, size_t cn, uint32_t nv, double *acc)
+{
+    const char   *bl = (const char *) m->qs->blocks;
+    const float  *x;
+    uint32_t      i, v, end;
+    int32_t       off[64];
+    __m512i       ms[4], bits, e;
+    __m512        thr;
+    __mmask16     go;
+
+    _Pragma("GCC unroll 4")
+    for (v = 0; v < nv; v++) {
+        ms[v] = _mm512_set1_epi32(-1);
+    }
+
+    RP_QS_APPLY32(0, q->n[0], _CMP_NLT_UQ)
+    RP_QS_APPLY32(q->n[0], q->n[0] + q->n[1], _CMP_GE_OQ)
+
+    _Pragma("GCC unroll 4")
+    for (v = 0; v < nv; v++) {
+        e = _mm512_and_si512(ms[v], _mm512_sub_epi32(_mm512_setzero_si512(), ms[v]));
+        e = _mm512_sub_epi32(_mm512_set1_epi32(31), _mm512_lzcnt_epi32(e));
+        _mm512_storeu_si512(off + 16 * v, _mm512_permutex2var_epi32(
+            _mm512_loadu_si512(q->exit), e, _mm512_loadu_si512(q->exit + 16)));
+    }
+
+    end = cn - r < 16 * nv ? (uint32_t) (cn - r) : 16 * nv;
+    for (i = 0; i < end; i++) {
+        acc[r + i] += rp_qs_block((const rp_qs_block_t *) (bl + off[i]),
+                                  rk + (r + i) * 32);
+    }
+}
+
+
+/* A chunk of cn rows, feature major (row stride 1 << m->qs->lg) in xc
+ * and as given in rows, into acc. */
 RP_AVX512 static void
-rp_model_chunk_avx512(const rp_model_t *m, const float *xc, uint32_t lg,
+rp_model_chunk_avx512(const rp_model_t *m, const float *xc, const float *rows,
     size_t cn, double *acc)
 {
-    uint32_t      t, nt = m->hdr->n_trees;
-    size_t        r;
-    rp_qs_tree_t  q;
+    const rp_qs_tree_t  *q;
+    uint32_t             t, nt = m->hdr->n_trees;
+    size_t               r;
+    int32_t              rk[RP_CHUNK_MAX * 32];
 
-    for (t = 0; t < nt; t++) {
-        rp_qs_prepare(m, t, lg, &q);
-
-        /* groups of 64 rows, the rest by 32 and 16: no idle vector */
-        for (r = 0; r + 64 <= cn; r += 64) {
-            rp_qs_group(m, &q, xc, r, cn, 4, acc);
-        }
-        for (; r + 16 < cn; r += 32) {
-            rp_qs_group(m, &q, xc, r, cn, 2, acc);
-        }
-        if (r < cn) {
-            rp_qs_group(m, &q, xc, r, cn, 1, acc);
+    if (m->qs->nblocks != 0) {
+        for (r = 0; r < cn; r++) {
+            rp_row_keys(rows + r * RP_NFEATURES, rk + r * 32);
         }
     }
+
+    for (t = 0; t < nt; t++) {
+        q = &m->qs->trees[t];
+
+        /* groups of 64 rows, the rest by 32 and 16: no idle vector */
+        if (q->kind == RP_QS_BLOCKS) {
+            for (r = 0; r + 64 <= cn; r += 64) {
+                rp_qs_blocks(m, q, xc, rk, r, cn, 4, acc);
+            }
+            for (; r + 16 < cn; r += 32) {
+                rp_qs_blocks(m, q, xc, rk, r, cn, 2, acc);
+            }
+            if (r < cn) {
+                rp_qs_blocks(m, q, xc, rk, r, cn, 1, acc);
+            }
+            continue;
+        }
+
+        for (r = 0; r + 64 <= cn; r += 64) {
+            rp_qs_group(m, q, xc, r, cn, 4, acc);
+        }
+        for (; r + 16 < cn; r += 32) {
+            rp_qs_group(m, q, xc, r, cn, 2, acc);
+        }
+        if (r < cn) {
+            rp_qs_group(m, q, xc, r, cn, 1, acc);
+        }
+    }
+}
+
+#else
+
+/* no AVX-512 path: no tables */
+static int
+rp_qs_build(rp_model_t *m)
+{
+    (void) m;
+    return 0;
+}
+
+
+size_t
+rp_model_tables_size(const rp_model_t *m)
+{
+    (void) m;
+    return 0;
 }
 
 #endif
@@ -1233,7 +1631,7 @@ rp_model_score(const rp_model_t *m, const float *features)
 
 #define RP_WIDE_BATCH  1024
 #define RP_FEW_ROWS          24    /* below: row by row */
-#define RP_FEW_ROWS_AVX512   14
+#define RP_FEW_ROWS_AVX512   3
 
 static void
 rp_model_score_wide(const rp_model_t *m, const float *rows, size_t n,
@@ -1278,9 +1676,10 @@ rp_model_score_wide(const rp_model_t *m, const float *rows, size_t n,
 #ifdef RP_AVX2_PATH
 
 /*
- * The AVX-512 batch: rows go feature major into chunks (see rp_group16),
+ * The AVX-512 batch: rows go feature major into chunks (see rp_qs_group),
  * as many rows as the buffer holds for the model's features, in a power
- * of two, so that per-tree work is shared by many rows.
+ * of two, so that per-tree work is shared by many rows. (512 rows a chunk
+ * measured the same as 256, with twice the stack.)
  */
 static void
 rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,
@@ -1288,12 +1687,9 @@ rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,
 {
     float     xc[RP_XC_FLOATS];
     double    acc[RP_CHUNK_MAX];
-    uint32_t  j, nf = m->hdr->n_features, lg;
+    uint32_t  j, nf = m->hdr->n_features, lg = m->qs->lg;
     size_t    c, r, cn, ch, pad;
 
-    for (lg = 0; (2u << lg) <= RP_CHUNK_MAX && (2u << lg) * nf <= RP_XC_FLOATS; lg++) {
-        /* void */
-    }
     ch = (size_t) 1 << lg;
 
     for (c = 0; c < n; c += ch) {
@@ -1312,7 +1708,7 @@ rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,
             acc[r] = m->hdr->base_margin;
         }
 
-        rp_model_chunk_avx512(m, xc, lg, cn, acc);
+        rp_model_chunk_avx512(m, xc, rows + c * RP_NFEATURES, cn, acc);
 
         for (r = 0; r < cn; r++) {
             out[c + r] = rp_sigmoid(acc[r]);
@@ -1334,17 +1730,18 @@ rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
     size_t            c, r, cn, rr, few;
 
     /* A few rows: one at a time through the single-row path, whose lanes
-     * are trees; the batch paths' lanes are rows and would mostly idle,
-     * and the AVX-512 path prepares every tree once per call. Measured per
-     * row (default model, AVX-512 machine): 8 rows 2009 ns batched vs
-     * about 1340 one by one, 12 rows 1334-1401, 16 rows 1015-1055; with AVX2 the
-     * batch overtakes at 24 rows (1097 ns). */
+     * are trees; the batch paths' lanes are rows and would mostly idle.
+     * With AVX-512 (its tables built at load) the batch wins from 3 rows:
+     * per row, default model 1837 ns batched vs 1384 one by one at 2
+     * rows, 1246 vs 1386 at 3, 476 vs 1424 at 8; synthetic depth-10
+     * forest 1458 vs 1600 at 3. With AVX2 the batch overtakes at 24 rows
+     * (1097 ns). */
     few = RP_FEW_ROWS;
 
 #ifdef RP_AVX2_PATH
     if (rp_avx512()) {
         few = RP_FEW_ROWS_AVX512;
-        if (n >= few) {
+        if (n >= few && m->qs != NULL) {
             rp_model_score_batch512(m, rows, n, out);
             return;
         }

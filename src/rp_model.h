@@ -80,6 +80,8 @@ typedef struct {
     uint8_t  reserved[112];
 } rp_model_header_t;
 
+struct rp_qs_s;
+
 /* A validated model, mapped or borrowed. */
 typedef struct {
     const rp_model_header_t *hdr;
@@ -89,6 +91,8 @@ typedef struct {
     uint8_t                  feat_map[RP_MODEL_MAX_FEATURES]; /* model j -> table index */
     void                    *map;      /* mmap base, NULL when borrowed */
     size_t                   map_len;
+    struct rp_qs_s          *qs;       /* the AVX-512 batch scorer's tables,
+                                          built at load; NULL without AVX-512 */
 } rp_model_t;
 
 /* What the writer needs. nodes are per tree, pre-order, relative indices. */
@@ -120,7 +124,9 @@ int rp_model_write(const char *path, const rp_model_spec_t *spec,
 
 /*
  * Validates an image in memory (buf must stay valid and be 8-byte aligned)
- * and fills m, borrowing buf. Every refusal names its reason in err.
+ * and fills m, borrowing buf. Every refusal names its reason in err. On a
+ * CPU with AVX-512 it also allocates the batch scorer's tables (m->qs):
+ * rp_model_close frees them.
  */
 int rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len,
     char *err, size_t errlen);
@@ -128,8 +134,12 @@ int rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len,
 /* open + fstat + mmap(PROT_READ, MAP_PRIVATE) + validate. 0 / -1 with err. */
 int rp_model_open(rp_model_t *m, const char *path, char *err, size_t errlen);
 
-/* munmap when mapped; safe on a zeroed or closed model. */
+/* munmap when mapped, free the tables; safe on a zeroed or closed model. */
 void rp_model_close(rp_model_t *m);
+
+/* Bytes of m->qs: 1216 a tree, plus 320 per block of a tree of depth 7 to
+ * 10 with more than 127 nodes (up to 32 blocks a tree). */
+size_t rp_model_tables_size(const rp_model_t *m);
 
 /* Probability for one row of features in model order (n_features floats). */
 double rp_model_score_raw(const rp_model_t *m, const float *x);

@@ -123,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (rp_model_load_buffer(&m, buf, len, err, sizeof(err)) == 0) {
         score_all(&m);
+        rp_model_close(&m);
     } else if (err[0] == '\0') {
         abort();                        /* every refusal names its reason */
     }

@@ -133,6 +133,7 @@ test_roundtrip(void **state)
     assert_float_equal(out[1], sigmoid(-0.65), 1e-12);
     assert_float_equal(out[2], sigmoid(0.85), 1e-12);
 
+    rp_model_close(&m);
     free(img);
 }
 
@@ -404,6 +405,7 @@ test_simd_equals_portable(void **state)
         }
     }
 
+    rp_model_close(&m);
     free(img);
 }
 
@@ -421,7 +423,8 @@ grow_tree(rp_node_t *n, uint32_t i, int depth, uint32_t leaf1)
     }
     n[i].split = (rnd() % RP_NFEATURES) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
     r = rnd() % 64;
-    n[i].value = r == 0 ? -INFINITY : r == 1 ? INFINITY : (float) (rnd() % 50) - 0.5f;
+    n[i].value = r == 0 ? -INFINITY : r == 1 ? INFINITY : r == 2 ? -0.0f
+                 : r == 3 ? 0.0f : (float) (rnd() % 50) - 0.5f;
     l = grow_tree(n, i + 1, depth - 1, leaf1);
     n[i].right = i + 1 + l;
     return 1 + l + grow_tree(n, n[i].right, depth - 1, leaf1);
@@ -431,21 +434,24 @@ grow_tree(rp_node_t *n, uint32_t i, int depth, uint32_t leaf1)
 /*
  * Every batch path (AVX-512 where the CPU has it, AVX2, portable) gives
  * the same bits, and the same bits as one row at a time: small trees
- * (<= 127 nodes, all leaves in one 64-bit set), trees just past that and
- * deep ones (cut and walked on), one-leaf trees; NaN and infinite inputs,
- * default-left nodes; batches on both sides of every group and chunk
- * boundary.
+ * (<= 127 nodes, all leaves in one 64-bit set), trees just past that,
+ * trees of depth 7 to 10 (cut above their bottom 5 levels, blocks), depth
+ * 10 sparse ones (too many blocks for their size: walked) and complete,
+ * depth 11 and deeper (cut and walked on), one-leaf trees; NaN, infinite
+ * and signed zero inputs and thresholds, default-left nodes; batches on
+ * both sides of every group and chunk boundary.
  */
 static void
 test_batch_paths_equal(void **state)
 {
-    enum { NT = 60, MAXN = 1 << 13, NROWS = 5000 };
+    enum { NT = 72, MAXN = 1 << 13, NROWS = 5000 };
     static rp_node_t    forest[NT * MAXN];
     static float        rows[NROWS * RP_NFEATURES];
     static double       p[NROWS], a[NROWS], b[NROWS], one;
     static const char  *fnames[RP_NFEATURES];
-    static const size_t sizes[] = { 1, 7, 15, 16, 17, 33, 48, 63, 64, 65, 100,
-                                    511, 512, 513, 1023, 1024, 5000 };
+    static const size_t sizes[] = { 1, 2, 3, 4, 7, 15, 16, 17, 33, 48, 63, 64,
+                                    65, 100, 255, 256, 257, 511, 512, 513, 1023,
+                                    1024, 5000 };
     uint32_t            tcounts[NT], t, used = 0, small = 0, big = 0, c;
     rp_model_spec_t     sp;
     rp_model_t          m;
@@ -459,12 +465,15 @@ test_batch_paths_equal(void **state)
         fnames[j] = rp_features[(j * 3) % RP_NFEATURES].name;   /* a permutation */
     }
     for (t = 0; t < NT; t++) {
-        switch (t % 6) {
+        switch (t % 9) {
         case 0:  c = grow_tree(forest + used, 0, 6, 0); break;       /* 127 */
         case 1:  c = grow_tree(forest + used, 0, 7, 0); break;       /* 255 */
         case 2:  c = grow_tree(forest + used, 0, 1 + (int) (rnd() % 12), 3); break;
         case 3:  c = grow_tree(forest + used, 0, 12, 6); break;      /* deep */
         case 4:  c = grow_tree(forest + used, 0, t % 4 ? 10 : 0, 2); break;
+        case 5:  c = grow_tree(forest + used, 0, 10, 0); break;      /* 2047 */
+        case 6:  c = grow_tree(forest + used, 0, 11, 0); break;      /* 4095 */
+        case 7:  c = grow_tree(forest + used, 0, 8, 9); break;
         default: c = grow_tree(forest + used, 0, 9, 4); break;
         }
         tcounts[t] = c;
@@ -489,7 +498,7 @@ test_batch_paths_equal(void **state)
     for (r = 0; r < NROWS * RP_NFEATURES; r++) {
         j = (int) (rnd() % 40);
         rows[r] = j == 0 ? NAN : j == 1 ? INFINITY : j == 2 ? -INFINITY
-                  : (float) (rnd() % 60) - 5.0f;
+                  : j == 3 ? -0.0f : (float) (rnd() % 60) - 5.0f;
     }
 
     for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
@@ -512,6 +521,7 @@ test_batch_paths_equal(void **state)
         }
     }
 
+    rp_model_close(&m);
     free(img);
 }
 

@@ -808,6 +808,7 @@ done:
     if (h != NULL) {
         XGBoosterFree(h);
     }
+    rp_model_close(&m);                 /* the scorer's tables; img is ours */
     cJSON_Delete(doc);
     free(json_path);
     free(img);
