@@ -14,7 +14,7 @@ $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
         $(BUILD)/consumer/rp_consumer_kafka.o \
         $(BUILD)/consumer/rp_consumer_stats.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(LIBRP)
+        $(BUILD)/consumer/rp_plan.o $(LIBRP)
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-produce: $(BUILD)/consumer/rp_produce.o \
@@ -33,8 +33,18 @@ $(BUILD)/tests/test_consumer_%.o: tests/test_consumer_%.c $(CONSUMER_HDRS)
 
 $(BUILD)/test_consumer_units: $(BUILD)/tests/test_consumer_units.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(LIBRP) -lcmocka $(CORE_LIBS)
+        $(BUILD)/consumer/rp_plan.o $(LIBRP)
+	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(LIBRP) -lcmocka -lhiredis \
+	    $(CORE_LIBS)
+
+# The same under ASan/UBSan (SAN_FLAGS from tests/tests.mk).
+CONSUMER_UNIT_SRCS := consumer/rp_consumer_opts.c consumer/rp_batch.c \
+                      consumer/rp_plan.c
+$(BUILD)/asan/test_consumer_units: tests/test_consumer_units.c \
+        $(CONSUMER_UNIT_SRCS) $(CONSUMER_HDRS) $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CONSUMER_CPPFLAGS) $(RP_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< \
+	    $(CONSUMER_UNIT_SRCS) $(CORE_SRCS) -lcmocka -lhiredis $(CORE_LIBS)
 
 CONSUMER_PROGS := $(BUILD)/rp-consumer $(BUILD)/rp-produce \
                   $(BUILD)/rp-mock-kafka
@@ -43,8 +53,10 @@ TEST_TARGETS += test-consumer
 BENCH_TARGETS += bench-consumer
 
 .PHONY: test-consumer bench-consumer
-test-consumer: $(CONSUMER_PROGS) $(BUILD)/test_consumer_units
+test-consumer: $(CONSUMER_PROGS) $(BUILD)/test_consumer_units \
+        $(BUILD)/asan/test_consumer_units
 	$(BUILD)/test_consumer_units
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_consumer_units
 	scripts/with-redis tests/consumer-test.sh
 
 bench-consumer: $(CONSUMER_PROGS)

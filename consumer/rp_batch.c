@@ -65,6 +65,7 @@ rp_batch_release_all(rp_batch_t *b)
         b->msgs[i].msg = NULL;
     }
     b->n = 0;
+    b->live = 0;
 }
 
 
@@ -107,6 +108,7 @@ rp_batch_add(rp_batch_t *b, int32_t partition, int64_t offset, void *msg)
     nm->state = RP_BMSG_PENDING;
     nm->mark = 0;
     nm->msg = msg;
+    b->live++;
     return 0;
 }
 
@@ -134,10 +136,12 @@ rp_batch_move(rp_batch_t *dst, rp_batch_t *src)
     for (i = 0; i < src->n; i++) {
         if (src->msgs[i].state == RP_BMSG_PENDING) {
             dst->msgs[dst->n++] = src->msgs[i];
+            dst->live++;
         }
     }
 
     src->n = 0;
+    src->live = 0;
     return 0;
 }
 
@@ -145,12 +149,7 @@ rp_batch_move(rp_batch_t *dst, rp_batch_t *src)
 size_t
 rp_batch_live(const rp_batch_t *b)
 {
-    size_t  i, live = 0;
-
-    for (i = 0; i < b->n; i++) {
-        live += b->msgs[i].state == RP_BMSG_PENDING;
-    }
-    return live;
+    return b->live;     /* counted as messages come and go: called per poll */
 }
 
 
@@ -173,6 +172,7 @@ rp_batch_drop_partition(rp_batch_t *b, int32_t partition)
         dropped++;
     }
 
+    b->live -= dropped;
     return dropped;
 }
 

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
     rp_bmsg_t            *msgs;
     size_t                n;
+    size_t                live;     /* of msgs, those still pending */
     size_t                cap;
     rp_bpart_t           *parts;
     size_t                nparts;

@@ -46,14 +46,7 @@
 #define RP_COLLECT_MS       100
 #define RP_LOG_REJECTS      100     /* log every rejection up to this many */
 #define RP_DLQ_FLUSH_MS     10000
-#define RP_FLUSH_EVERY      128     /* commands buffered before a write */
 
-/* Marks of a batch message (rp_bmsg_t.mark) and of an update command
- * (ctx->cmark) from rp_send to rp_recv. */
-#define RP_MARK_INVALID     1       /* no command: a dead letter */
-#define RP_MARK_SENT        2       /* command sent, reply not read */
-#define RP_MARK_EVAL        3       /* got NOSCRIPT: resend with EVAL */
-#define RP_MARK_DONE        4       /* acknowledged */
 
 
 volatile sig_atomic_t  rp_consumer_run = 1;
@@ -298,152 +291,77 @@ rp_reply_transient(const redisReply *r)
 }
 
 
-/* Room for the plan of n events (the batch may outgrow --batch). 0 / -1. */
-static int
-rp_plan_reserve(rp_ctx_t *ctx, size_t n)
+static const char *
+rp_msg_payload(void *msg, size_t *len)
 {
-    size_t  cap;
-    void   *p[7];
-    int     i;
+    rd_kafka_message_t  *m = msg;
 
-    if (n <= ctx->evcap) {
-        return 0;
-    }
-
-    cap = n > 2 * ctx->evcap ? n : 2 * ctx->evcap;
-    p[0] = realloc(ctx->evs, cap * sizeof(rp_event_t));
-    if (p[0] != NULL) {
-        ctx->evs = p[0];
-    }
-    p[1] = realloc(ctx->evp, cap * sizeof(rp_event_t *));
-    if (p[1] != NULL) {
-        ctx->evp = p[1];
-    }
-    p[2] = realloc(ctx->evmsg, cap * sizeof(uint32_t));
-    if (p[2] != NULL) {
-        ctx->evmsg = p[2];
-    }
-    p[3] = realloc(ctx->order, cap * sizeof(uint32_t));
-    if (p[3] != NULL) {
-        ctx->order = p[3];
-    }
-    p[4] = realloc(ctx->ends, cap * sizeof(uint32_t));
-    if (p[4] != NULL) {
-        ctx->ends = p[4];
-    }
-    p[5] = realloc(ctx->work, rp_store_plan_words(cap) * sizeof(uint32_t));
-    if (p[5] != NULL) {
-        ctx->work = p[5];
-    }
-    p[6] = realloc(ctx->cmark, cap);
-    if (p[6] != NULL) {
-        ctx->cmark = p[6];
-    }
-
-    for (i = 0; i < 7; i++) {
-        if (p[i] == NULL) {
-            return -1;              /* the arrays that grew stay valid */
-        }
-    }
-
-    ctx->evcap = cap;
-    return 0;
+    *len = m->len;
+    return m->payload;
 }
 
 
-/* Appends update command k of the plan (EVALSHA, or EVAL without sha). */
+/* Makes the plan of batch b (rp_plan.h) into plan p. 0 / -1. */
 static int
-rp_send_cmd(rp_ctx_t *ctx, size_t k, const char *sha)
+rp_plan(rp_ctx_t *ctx, rp_plan_t *p, const rp_batch_t *b)
 {
-    const rp_event_t  *grp[RP_STORE_GROUP_MAX];
-    size_t             i, from = k ? ctx->ends[k - 1] : 0;
-
-    for (i = from; i < ctx->ends[k]; i++) {
-        grp[i - from] = ctx->evp[ctx->order[i]];
-    }
-
-    if (rp_store_update_cmd(&ctx->ucmd, grp, ctx->ends[k] - from,
-                            ctx->o->retention, sha) != 0)
-    {
-        rp_redis_drop(ctx, "cannot build an update");  /* events were checked */
-        return -1;
-    }
-
-    if (redisAppendCommandArgv(ctx->redis, ctx->ucmd.argc, ctx->ucmd.argv,
-                               ctx->ucmd.argvlen) != REDIS_OK)
-    {
-        rp_redis_drop(ctx, "cannot buffer a command");
-        return -1;
-    }
-
-    ctx->cmark[k] = RP_MARK_SENT;
-    return 0;
+    return rp_plan_make(p, b, rp_msg_payload, ctx->sha, ctx->o->retention,
+                        (size_t) ctx->o->per_call);
 }
 
 
 /*
- * Sends the batch's valid events as update commands, one per user (up to
- * RP_STORE_GROUP_MAX events each, rp_store_plan), pipelined and written out
- * before returning; replies not read. Marks invalid messages
- * RP_MARK_INVALID: they get no command (they go to the DLQ). 0 / -1.
+ * While the batch in hand is in flight: the next batch's plan, so that it
+ * can be sent as soon as the replies are in.
+ */
+static void
+rp_plan_next(rp_ctx_t *ctx)
+{
+    rp_plan_t  *p = &ctx->plan[!ctx->cur];
+
+    if (rp_batch_live(&ctx->next) == 0 || rp_plan_fits(p, &ctx->next)) {
+        return;
+    }
+
+    if (rp_plan(ctx, p, &ctx->next) != 0) {
+        rp_plan_forget(p);              /* made again when sent */
+    }
+}
+
+
+/*
+ * Sends the batch in hand as update commands, one per user (up to
+ * --events-per-call events each), pipelined and written out before
+ * returning; replies not read. Its plan is usually made already (while
+ * the previous batch was in flight); otherwise it is made now. Invalid
+ * messages are marked RP_MARK_INVALID: no command (they go to the DLQ).
+ * 0 / -1.
  */
 static int
 rp_send(rp_ctx_t *ctx)
 {
-    int                   done;
-    size_t                i, k, nev = 0;
-    char                  err[RP_ERR_MAX];
-    rp_bmsg_t            *bm;
-    rd_kafka_message_t   *m;
+    int         done;
+    rp_plan_t  *p = &ctx->plan[ctx->cur];
 
     if (ctx->redis == NULL && rp_redis_connect(ctx) != 0) {
         return -1;
     }
 
-    if (rp_plan_reserve(ctx, ctx->batch.n) != 0) {
-        rp_redis_drop(ctx, "out of memory for the batch");
+    if (!rp_plan_fits(p, &ctx->batch) && rp_plan(ctx, p, &ctx->batch) != 0) {
+        rp_plan_forget(p);
+        rp_redis_drop(ctx, "out of memory for the batch's commands");
         return -1;
     }
 
     ctx->send_t0 = rp_now();
+    rp_plan_arm(p, &ctx->batch);
 
-    for (i = 0; i < ctx->batch.n; i++) {
-        bm = &ctx->batch.msgs[i];
-        bm->mark = RP_MARK_INVALID;
-        if (bm->state != RP_BMSG_PENDING) {
-            continue;
-        }
-
-        m = bm->msg;
-        if (rp_event_from_json(m->payload ? m->payload : "", m->len,
-                               &ctx->evs[nev], err, sizeof(err)) != 0
-            || rp_store_event_valid(&ctx->evs[nev]) != 0)
-        {
-            continue;
-        }
-
-        ctx->evp[nev] = &ctx->evs[nev];
-        ctx->evmsg[nev] = (uint32_t) i;
-        bm->mark = RP_MARK_SENT;
-        nev++;
-    }
-
-    ctx->ncmd = rp_store_plan(ctx->evp, nev, (size_t) ctx->o->per_call,
-                              ctx->order, ctx->ends, ctx->work);
-
-    for (k = 0; k < ctx->ncmd; k++) {
-        if (rp_send_cmd(ctx, k, ctx->sha) != 0) {
-            return -1;
-        }
-
-        /* Let Redis start on the first commands while the rest are
-         * built (the socket write is bounded by the timeout). */
-        if ((k + 1) % RP_FLUSH_EVERY == 0
-            && redisBufferWrite(ctx->redis, &done) != REDIS_OK)
-        {
-            rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
-            return -1;
-        }
+    if (p->resplen > 0
+        && redisAppendFormattedCommand(ctx->redis, p->resp, p->resplen)
+           != REDIS_OK)
+    {
+        rp_redis_drop(ctx, "cannot buffer the commands");
+        return -1;
     }
 
     do {
@@ -454,6 +372,25 @@ rp_send(rp_ctx_t *ctx)
     } while (!done);
 
     ctx->inflight = 1;
+    return 0;
+}
+
+
+/* Appends command k of the batch in hand again, with EVAL. 0 / -1. */
+static int
+rp_send_eval(rp_ctx_t *ctx, size_t k)
+{
+    rp_plan_t  *p = &ctx->plan[ctx->cur];
+
+    if (rp_plan_cmd(p, k, ctx->o->retention, NULL) != 0
+        || redisAppendCommandArgv(ctx->redis, p->cmd.argc, p->cmd.argv,
+                                  p->cmd.argvlen) != REDIS_OK)
+    {
+        rp_redis_drop(ctx, "cannot resend with EVAL");
+        return -1;
+    }
+
+    p->cmark[k] = RP_MARK_SENT;
     return 0;
 }
 
@@ -473,6 +410,7 @@ rp_recv(rp_ctx_t *ctx)
     int64_t               now_ms, ts, waited;
     uint64_t              applied = 0, replays = 0, bits;
     rp_bmsg_t            *bm;
+    rp_plan_t            *p = &ctx->plan[ctx->cur];
     redisReply           *r;
     rd_kafka_message_t   *m;
     rd_kafka_timestamp_type_t  tstype;
@@ -481,10 +419,11 @@ rp_recv(rp_ctx_t *ctx)
      * NOSCRIPT (no poll happens in between, so the batch is stable). */
     for (pass = 0; pass < 2; pass++) {
 
-        for (k = 0, from = 0; k < ctx->ncmd; from = ctx->ends[k++]) {
-            if (ctx->cmark[k] != RP_MARK_SENT) {
+        for (k = 0; k < p->ncmd; k++) {
+            if (p->cmark[k] != RP_MARK_SENT) {
                 continue;
             }
+            from = rp_plan_first(p, k);
 
             if (redisGetReply(ctx->redis, (void **) &r) != REDIS_OK) {
                 rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
@@ -492,12 +431,12 @@ rp_recv(rp_ctx_t *ctx)
             }
 
             if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0
-                && (uint64_t) r->integer < (1ULL << (ctx->ends[k] - from)))
+                && (uint64_t) r->integer < (1ULL << (p->ends[k] - from)))
             {
-                ctx->cmark[k] = RP_MARK_DONE;
+                p->cmark[k] = RP_MARK_DONE;
                 bits = (uint64_t) r->integer;
-                for (i = from; i < ctx->ends[k]; i++, bits >>= 1) {
-                    bm = &ctx->batch.msgs[ctx->evmsg[ctx->order[i]]];
+                for (i = from; i < p->ends[k]; i++, bits >>= 1) {
+                    bm = &ctx->batch.msgs[p->evmsg[p->order[i]]];
                     if (bm->state != RP_BMSG_PENDING) {
                         bm->mark = RP_MARK_INVALID;  /* revoked meanwhile */
                         continue;
@@ -513,7 +452,7 @@ rp_recv(rp_ctx_t *ctx)
             } else if (r->type == REDIS_REPLY_ERROR
                        && strncmp(r->str, "NOSCRIPT", 8) == 0 && pass == 0)
             {
-                ctx->cmark[k] = RP_MARK_EVAL;
+                p->cmark[k] = RP_MARK_EVAL;
                 noscript++;
 
             } else if (r->type == REDIS_REPLY_ERROR && rp_reply_transient(r)) {
@@ -524,9 +463,9 @@ rp_recv(rp_ctx_t *ctx)
 
             } else {
                 /* The store refused this user's events: dead letters. */
-                ctx->cmark[k] = RP_MARK_INVALID;
-                for (i = from; i < ctx->ends[k]; i++) {
-                    bm = &ctx->batch.msgs[ctx->evmsg[ctx->order[i]]];
+                p->cmark[k] = RP_MARK_INVALID;
+                for (i = from; i < p->ends[k]; i++) {
+                    bm = &ctx->batch.msgs[p->evmsg[p->order[i]]];
                     bm->mark = RP_MARK_INVALID;
                     if (bm->state != RP_BMSG_PENDING) {
                         continue;
@@ -551,9 +490,8 @@ rp_recv(rp_ctx_t *ctx)
                 "flushed; resending %d command(s) with EVAL and reloading\n",
                 noscript);
 
-        for (k = 0; k < ctx->ncmd; k++) {
-            if (ctx->cmark[k] == RP_MARK_EVAL && rp_send_cmd(ctx, k, NULL) != 0)
-            {
+        for (k = 0; k < p->ncmd; k++) {
+            if (p->cmark[k] == RP_MARK_EVAL && rp_send_eval(ctx, k) != 0) {
                 return -1;
             }
         }
@@ -704,21 +642,41 @@ rp_process(rp_ctx_t *ctx)
 
 /*
  * The batch in hand is applied and dead-lettered: its offsets become
- * committable, and are committed. 0 / -1 (out of memory).
+ * committable (and its messages are released). 0 / -1 (out of memory).
  */
 static int
-rp_finish(rp_ctx_t *ctx)
+rp_applied(rp_ctx_t *ctx)
 {
     if (rp_batch_applied(&ctx->batch) != 0) {
         fprintf(stderr, "rp-consumer: out of memory\n");
         return -1;
     }
 
+    return 0;
+}
+
+
+/* Commits what is committable (a synchronous round trip to the broker). */
+static void
+rp_commit_applied(rp_ctx_t *ctx)
+{
     if (ctx->o->commit_delay_ms > 0) {
         usleep((useconds_t) ctx->o->commit_delay_ms * 1000);
     }
 
     rp_commit(ctx, -1);
+}
+
+
+/* rp_applied, then the commit. 0 / -1. */
+static int
+rp_finish(rp_ctx_t *ctx)
+{
+    if (rp_applied(ctx) != 0) {
+        return -1;
+    }
+
+    rp_commit_applied(ctx);
     return 0;
 }
 
@@ -907,9 +865,11 @@ main(int argc, char **argv)
             }
         }
 
-        /* The batch in hand is in flight: poll the next one meanwhile. */
+        /* The batch in hand is in flight: poll the next one meanwhile,
+         * and make its commands. */
         if (rp_consumer_run) {
             rp_collect(&ctx, &ctx.next, &ctx.next_t0, 0, 0);
+            rp_plan_next(&ctx);
         }
 
         if ((rp_recv(&ctx) != 0 || rp_dead_letter(&ctx) != 0)
@@ -918,7 +878,14 @@ main(int argc, char **argv)
             break;
         }
 
-        if (rp_finish(&ctx) != 0) {
+        /*
+         * Applied: the next batch goes out first, and this one's commit
+         * (a round trip to the broker) runs while Redis works on it.
+         * Measured with the next batch's plan made in flight (300k events,
+         * interleaved runs): 116-117k events/s before these two changes,
+         * 121-122k after, consumer CPU 0.65-0.71 s -> 0.57-0.67 s.
+         */
+        if (rp_applied(&ctx) != 0) {
             break;
         }
 
@@ -930,12 +897,19 @@ main(int argc, char **argv)
             }
             ctx.batch_t0 = ctx.next_t0;
 
+            /* the next batch's plan is the one in hand's now (rp_send
+             * checks that it still fits, e.g. after a rebalance) */
+            rp_plan_forget(&ctx.plan[ctx.cur]);
+            ctx.cur = !ctx.cur;
+
             if (rp_send(&ctx) != 0
                 && (rp_fail(&ctx) != 0 || rp_finish(&ctx) != 0))
             {
                 break;
             }
         }
+
+        rp_commit_applied(&ctx);
     }
 
     if (rp_batch_live(&ctx.batch) + rp_batch_live(&ctx.next) > 0) {
@@ -975,13 +949,8 @@ done:
     }
     rp_batch_free(&ctx.batch);
     rp_batch_free(&ctx.next);
-    free(ctx.evs);
-    free(ctx.evp);
-    free(ctx.evmsg);
-    free(ctx.order);
-    free(ctx.ends);
-    free(ctx.work);
-    free(ctx.cmark);
+    rp_plan_free(&ctx.plan[0]);
+    rp_plan_free(&ctx.plan[1]);
     free(ctx.e2e);
     free(ctx.rtt);
     free(ctx.p2a);

@@ -17,6 +17,7 @@
 
 #include "rp_store.h"
 #include "rp_batch.h"
+#include "rp_plan.h"
 #include "rp_consumer_opts.h"
 
 #define RP_PARTS_MAX        1024    /* partitions in one commit */
@@ -33,17 +34,11 @@ typedef struct {
     int                  inflight;      /* batch sent, replies not read */
     rp_store_cmd_t       cmd;           /* scratch for one command */
 
-    /* The batch in hand as update commands (rp_send -> rp_recv). */
-    rp_store_update_t    ucmd;          /* scratch for one update */
-    rp_event_t          *evs;           /* its valid events, parsed */
-    const rp_event_t   **evp;
-    uint32_t            *evmsg;         /* event -> index in batch.msgs */
-    uint32_t            *order;         /* rp_store_plan() of evp */
-    uint32_t            *ends;
-    uint32_t            *work;
-    uint8_t             *cmark;         /* per command: RP_MARK_* */
-    size_t               evcap;
-    size_t               ncmd;
+    /* The batches as update commands: plan[cur] is the batch in hand's,
+     * plan[!cur] the next batch's, made while the one in hand is in
+     * flight. */
+    rp_plan_t            plan[2];
+    int                  cur;
 
     int                  redis_up;
     int                  paused;

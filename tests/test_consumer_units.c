@@ -1,7 +1,7 @@
 /*
  * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
  * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and
- * latency histogram (rp_batch.c). The event generator is in the core
+ * latency histogram (rp_batch.c), a batch as update commands (rp_plan.c). The event generator is in the core
  * library, tested by test_gen.c.
  */
 
@@ -18,6 +18,9 @@
 #include "rp_store.h"
 #include "rp_batch.h"
 #include "rp_consumer_opts.h"
+#include "rp_plan.h"
+
+#include <hiredis/hiredis.h>
 
 #define ARGC(a)  ((int) (sizeof(a) / sizeof((a)[0])))
 
@@ -423,6 +426,120 @@ test_hist(void **state)
 }
 
 
+/* A fake message for the plan: its payload is the string itself. */
+static const char *
+str_payload(void *msg, size_t *len)
+{
+    *len = strlen(msg);
+    return msg;
+}
+
+
+static void
+test_plan(void **state)
+{
+    static char        msgs[8][160];
+    static rp_plan_t   pl;
+    rp_batch_t         b, nb;
+    char               sha[41], *want = NULL, *all;
+    size_t             i, k, off = 0;
+    int                n, users[] = { 1, 2, 1, -1, 3, 1, 2, -2 };
+
+    (void) state;
+    rp_store_script_sha(sha);
+    assert_int_equal(rp_batch_init(&b, 4, NULL), 0);
+    assert_int_equal(rp_batch_init(&nb, 4, NULL), 0);
+
+    /* users 1, 2, 3; -1 is not JSON, -2 breaks the event contract */
+    for (i = 0; i < 8; i++) {
+        if (users[i] == -1) {
+            strcpy(msgs[i], "{not json");
+        } else if (users[i] == -2) {
+            strcpy(msgs[i], "{\"event_id\":\"e\",\"user_id\":\"u\","
+                   "\"product_id\":\"p\",\"event_type\":\"view\","
+                   "\"amount\":-1,\"timestamp\":1700000000}");
+        } else {
+            sprintf(msgs[i], "{\"event_id\":\"e%zu\",\"user_id\":\"u%d\","
+                    "\"product_id\":\"p%zu\",\"event_type\":\"purchase\","
+                    "\"amount\":1.5,\"timestamp\":1700000000}", i, users[i], i);
+        }
+        assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
+    }
+
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 2), 0);
+    assert_int_equal(pl.nev, 6);
+    /* u1 has 3 events: 2 commands of at most 2; u2 one, u3 one */
+    assert_int_equal(pl.ncmd, 4);
+    assert_true(rp_plan_fits(&pl, &b));
+
+    rp_plan_arm(&pl, &b);
+    for (i = 0; i < 8; i++) {
+        assert_int_equal(b.msgs[i].mark, users[i] > 0 ? RP_MARK_SENT
+                                                      : RP_MARK_INVALID);
+    }
+    for (k = 0; k < pl.ncmd; k++) {
+        assert_int_equal(pl.cmark[k], RP_MARK_SENT);
+    }
+
+    /* the encoded commands are what hiredis would format, back to back */
+    all = malloc(pl.resplen + 1);
+    assert_non_null(all);
+    for (k = 0; k < pl.ncmd; k++) {
+        assert_int_equal(rp_plan_cmd(&pl, k, 60, sha), 0);
+        n = redisFormatCommandArgv(&want, pl.cmd.argc, pl.cmd.argv,
+                                   pl.cmd.argvlen);
+        assert_true(n > 0 && off + (size_t) n <= pl.resplen);
+        assert_memory_equal(pl.resp + off, want, (size_t) n);
+        off += (size_t) n;
+        free(want);
+    }
+    assert_int_equal(off, pl.resplen);
+    free(all);
+
+    /* first command: u1's first two events, in batch order */
+    assert_int_equal(rp_plan_first(&pl, 1), 2);
+    assert_int_equal(pl.evmsg[pl.order[0]], 0);
+    assert_int_equal(pl.evmsg[pl.order[1]], 2);
+
+    /* moved to an empty batch unchanged: still fits */
+    assert_int_equal(rp_batch_move(&nb, &b), 0);
+    assert_true(rp_plan_fits(&pl, &nb));
+
+    /* a message dropped (revoked): no longer */
+    rp_batch_drop_partition(&nb, 0);
+    assert_false(rp_plan_fits(&pl, &nb));
+
+    /* one more message: no longer either */
+    rp_batch_discard(&nb);
+    for (i = 0; i < 8; i++) {
+        assert_int_equal(rp_batch_add(&nb, 0, (int64_t) i, msgs[i]), 0);
+    }
+    assert_true(rp_plan_fits(&pl, &nb));
+    assert_int_equal(rp_batch_add(&nb, 0, 8, msgs[0]), 0);
+    assert_false(rp_plan_fits(&pl, &nb));
+
+    /* other offsets, same count: no */
+    rp_batch_discard(&nb);
+    for (i = 0; i < 8; i++) {
+        assert_int_equal(rp_batch_add(&nb, 1, (int64_t) i, msgs[i]), 0);
+    }
+    assert_false(rp_plan_fits(&pl, &nb));
+
+    rp_plan_forget(&pl);
+    assert_false(rp_plan_fits(&pl, &b));
+
+    /* an empty batch: no commands */
+    rp_batch_discard(&nb);
+    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, sha, 60, 32), 0);
+    assert_int_equal(pl.ncmd, 0);
+    assert_int_equal(pl.resplen, 0);
+
+    rp_plan_free(&pl);
+    rp_batch_free(&b);
+    rp_batch_free(&nb);
+}
+
+
 int
 main(void)
 {
@@ -438,6 +555,7 @@ main(void)
         cmocka_unit_test(test_batch_move),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_hist),
+        cmocka_unit_test(test_plan),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
