@@ -4,6 +4,8 @@
  *   rp_consumer.c        main loop, Redis pipeline, dead letters, recovery
  *   rp_consumer_kafka.c  librdkafka handles, rebalance, commits, pause
  *   rp_consumer_stats.c  stats line and Prometheus metrics file
+ *   rp_plan.c            a batch as update commands (no Kafka, no socket)
+ *   rp_batch.c           batch and commit bookkeeping (no Kafka)
  */
 
 #ifndef RP_CONSUMER_H
