@@ -340,6 +340,40 @@ grow(rp_node_t *n, uint32_t i, int depth)
 
 
 /*
+ * Serializes and loads a forest of nt trees over the 14 features, named
+ * in a permuted order (step: 1 keeps the table order) so that the
+ * scorers' feature map is exercised. *img must be freed after closing m.
+ */
+static void
+load_forest(rp_model_t *m, void **img, uint32_t nt, uint32_t *tcounts,
+    const rp_node_t *forest, int step, double base_margin,
+    const char *version)
+{
+    const char       *fnames[RP_NFEATURES];
+    rp_model_spec_t   sp;
+    size_t            len;
+    char              err[RP_ERR_MAX];
+    int               j;
+
+    for (j = 0; j < RP_NFEATURES; j++) {
+        fnames[j] = rp_features[(j * step) % RP_NFEATURES].name;
+    }
+
+    memset(&sp, 0, sizeof(sp));
+    sp.n_features = RP_NFEATURES;
+    sp.feature_names = fnames;
+    sp.n_trees = nt;
+    sp.tree_count = tcounts;
+    sp.nodes = forest;
+    sp.objective = RP_OBJ_LOGISTIC;
+    sp.base_margin = base_margin;
+    sp.version = version;
+    assert_int_equal(rp_model_serialize(&sp, img, &len, err, sizeof(err)), 0);
+    assert_int_equal(rp_model_load_buffer(m, *img, len, err, sizeof(err)), 0);
+}
+
+
+/*
  * The AVX2 scorer (where the CPU has it) and the portable one give the
  * same bits, for one row and for batches on both sides of every chunk and
  * lane boundary, NaN inputs included.
@@ -351,35 +385,18 @@ test_simd_equals_portable(void **state)
     static rp_node_t    forest[NT * MAXN];
     static float        rows[NROWS * RP_NFEATURES];
     static double       a[NROWS], b[NROWS];
-    static const char  *fnames[RP_NFEATURES];
     static const size_t sizes[] = { 1, 7, 8, 9, 17, 24, 63, 64, 65, 100, 1023, 1024, 1100 };
     uint32_t            tcounts[NT], t, used = 0;
-    rp_model_spec_t     sp;
     rp_model_t          m;
     void               *img;
-    size_t              len, r, z;
-    char                err[RP_ERR_MAX];
-    int                 j;
+    size_t              r, z;
 
     (void) state;
-    for (j = 0; j < RP_NFEATURES; j++) {
-        fnames[j] = rp_features[(j * 5) % RP_NFEATURES].name;   /* a permutation */
-    }
     for (t = 0; t < NT; t++) {
         tcounts[t] = grow(forest + used, 0, 1 + (int) (rnd() % 11));
         used += tcounts[t];
     }
-    memset(&sp, 0, sizeof(sp));
-    sp.n_features = RP_NFEATURES;
-    sp.feature_names = fnames;
-    sp.n_trees = NT;
-    sp.tree_count = tcounts;
-    sp.nodes = forest;
-    sp.objective = RP_OBJ_LOGISTIC;
-    sp.base_margin = -0.25;
-    sp.version = "simd-test";
-    assert_int_equal(rp_model_serialize(&sp, &img, &len, err, sizeof(err)), 0);
-    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+    load_forest(&m, &img, NT, tcounts, forest, 5, -0.25, "simd-test");
 
     for (r = 0; r < NROWS * RP_NFEATURES; r++) {
         rows[r] = rnd() % 23 == 0 ? NAN : (float) (rnd() % 60) - 5.0f;
@@ -448,22 +465,16 @@ test_batch_paths_equal(void **state)
     static rp_node_t    forest[NT * MAXN];
     static float        rows[NROWS * RP_NFEATURES];
     static double       p[NROWS], a[NROWS], b[NROWS], one;
-    static const char  *fnames[RP_NFEATURES];
     static const size_t sizes[] = { 1, 2, 3, 4, 7, 15, 16, 17, 33, 48, 63, 64,
                                     65, 100, 255, 256, 257, 511, 512, 513, 1023,
                                     1024, 5000 };
     uint32_t            tcounts[NT], t, used = 0, small = 0, big = 0, c;
-    rp_model_spec_t     sp;
     rp_model_t          m;
     void               *img;
-    size_t              len, r, z;
-    char                err[RP_ERR_MAX];
+    size_t              r, z;
     int                 j;
 
     (void) state;
-    for (j = 0; j < RP_NFEATURES; j++) {
-        fnames[j] = rp_features[(j * 3) % RP_NFEATURES].name;   /* a permutation */
-    }
     for (t = 0; t < NT; t++) {
         switch (t % 9) {
         case 0:  c = grow_tree(forest + used, 0, 6, 0); break;       /* 127 */
@@ -483,17 +494,7 @@ test_batch_paths_equal(void **state)
     }
     assert_true(small >= 10 && big >= 10);
 
-    memset(&sp, 0, sizeof(sp));
-    sp.n_features = RP_NFEATURES;
-    sp.feature_names = fnames;
-    sp.n_trees = NT;
-    sp.tree_count = tcounts;
-    sp.nodes = forest;
-    sp.objective = RP_OBJ_LOGISTIC;
-    sp.base_margin = 0.125;
-    sp.version = "batch-paths";
-    assert_int_equal(rp_model_serialize(&sp, &img, &len, err, sizeof(err)), 0);
-    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+    load_forest(&m, &img, NT, tcounts, forest, 3, 0.125, "batch-paths");
 
     for (r = 0; r < NROWS * RP_NFEATURES; r++) {
         j = (int) (rnd() % 40);
