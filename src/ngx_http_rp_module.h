@@ -74,7 +74,8 @@ typedef struct {
     redisAsyncContext         *ac;
     ngx_connection_t          *conn;
     ngx_uint_t                 state;
-    ngx_uint_t                 ever_ready;  /* connected once since start */
+    ngx_uint_t                 ever_ready;  /* ready once since start */
+    ngx_uint_t                 setup_pending; /* AUTH/SELECT replies due */
     ngx_uint_t                 in_write;    /* inside redisAsyncHandleWrite */
     ngx_msec_t                 backoff;
     ngx_uint_t                 timeouts;   /* in a row */

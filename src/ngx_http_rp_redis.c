@@ -21,6 +21,7 @@
 
 
 static void ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc);
 static void ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc);
 static void ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_connect_timeout(ngx_event_t *ev);
@@ -250,7 +251,10 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
     /* this one arms write interest: the first write event ends connect */
     redisAsyncSetConnectCallback(ac, ngx_http_rp_redis_on_connect);
 
-    /* queued before any request's command, so they run first */
+    /* queued before any request's command, so they run first; the
+     * connection is ready once they succeeded */
+
+    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0);
 
     if (rc->password.len) {
         argv[0] = "AUTH";
@@ -360,6 +364,20 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
         ngx_http_rp_metrics_inc(&m->redis_reconnects);
     }
 
+    if (rc->setup_pending == 0) {
+        ngx_http_rp_redis_ready(rc);
+    }
+}
+
+
+/*
+ * Connected, and AUTH/SELECT (if any) accepted. Only now does the backoff
+ * start over: a server that refuses AUTH is retried at a growing interval
+ * (up to NGX_HTTP_RP_BACKOFF_MAX), not every 50 ms with an error line each.
+ */
+static void
+ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
+{
     rc->state = NGX_HTTP_RP_REDIS_READY;
     rc->ever_ready = 1;
     rc->backoff = 0;
@@ -390,13 +408,24 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
     redisReply           *reply = r;
     ngx_http_rp_redis_t  *rc = privdata;
 
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+    if (reply == NULL) {
+        return;                         /* disconnected meanwhile */
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, rc->log, 0,
                       "rp: redis \"%V\": AUTH/SELECT failed: %*s",
                       &rc->addr, (size_t) reply->len, reply->str);
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
+        return;
+    }
+
+    if (rc->setup_pending > 0 && --rc->setup_pending == 0
+        && rc->state == NGX_HTTP_RP_REDIS_CONNECTING)
+    {
+        ngx_http_rp_redis_ready(rc);
     }
 }
 

@@ -167,27 +167,7 @@ WRONGTYPE
 
 
 
-=== TEST 9: AUTH refused: logged, requests fall back, nginx keeps serving
---- http_config
-    rp_model $TEST_NGINX_MODEL;
-    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;
-    rp_redis_password not-the-password;
---- config
-    location = /predict { rp_predict; }
---- request
-POST /predict
-{"user_id":"u_loyal","product_id":"p1"}
---- error_code: 200
---- response_body_like chomp
-"features_source":"default"
---- error_log
-AUTH/SELECT failed
---- timeout: 2
-
-
-
-=== TEST 10: the client goes away while Redis is silent: no crash, no leak
+=== TEST 9: the client goes away while Redis is silent: no crash, no leak
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_HOLE_PORT;

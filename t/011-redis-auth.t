@@ -1,0 +1,52 @@
+# A Redis that refuses AUTH: requests fall back at once, the failure is
+# logged, and the worker retries with a growing backoff rather than a
+# reconnect (and an error line) every 50 ms.
+#
+# Not repeated (repeat_each 1): with the backoff, a second request in the
+# same second need not see a new error line.
+
+use Test::Nginx::Socket 'no_plan';
+
+$ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: AUTH refused: logged, requests fall back, nginx keeps serving
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+    rp_redis_password not-the-password;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"features_source":"default"
+--- wait: 0.5
+--- error_log
+AUTH/SELECT failed
+--- timeout: 2
+
+
+
+=== TEST 2: AUTH refused: retried with backoff, not in a tight loop
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_password not-the-password;
+--- config
+    location = /t { return 200 "alive\n"; }
+--- request
+GET /t
+--- response_body
+alive
+--- wait: 1.5
+--- grep_error_log eval
+qr/AUTH\/SELECT failed/
+--- grep_error_log_out eval
+qr/^(AUTH\/SELECT failed\n){1,7}$/
