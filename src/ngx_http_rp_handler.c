@@ -817,7 +817,8 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
                                  ngx_strnlen(name, RP_FEATURE_NAME_MAX));
     }
 
-    p = ngx_slprintf(p, last, "]},\"metadata\":");
+    p = ngx_slprintf(p, last, "]},\"scorer_tables_bytes\":%uz,\"metadata\":",
+                     rp_model_tables_size(m));
 
     if (rm->meta.len) {
         p = ngx_cpymem(p, rm->meta.data, rm->meta.len);
