@@ -14,12 +14,12 @@ $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
         $(BUILD)/consumer/rp_consumer_kafka.o \
         $(BUILD)/consumer/rp_consumer_stats.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(BUILD)/consumer/rp_plan.o $(LIBRP)
+        $(BUILD)/consumer/rp_plan.o $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-produce: $(BUILD)/consumer/rp_produce.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(LIBRP)
+        $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
 	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-mock-kafka: $(BUILD)/consumer/rp_mock_kafka.o \

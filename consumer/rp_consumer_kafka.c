@@ -15,6 +15,7 @@
 
 #include "rp_batch.h"
 #include "rp_consumer.h"
+#include "rp_kafka_conf.h"
 
 
 /*
@@ -146,38 +147,6 @@ rp_dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 
-static int rp_conf_apply_x(rd_kafka_conf_t *conf, const rp_consumer_opts_t *o);
-
-
-static int
-rp_conf_apply_x(rd_kafka_conf_t *conf, const rp_consumer_opts_t *o)
-{
-    int     i;
-    char    errstr[512], key[256];
-    size_t  klen;
-    const char  *eq;
-
-    for (i = 0; i < o->nx; i++) {
-        eq = strchr(o->x[i], '=');
-        klen = (size_t) (eq - o->x[i]);
-        if (klen >= sizeof(key)) {
-            fprintf(stderr, "rp-consumer: -X %s: key too long\n", o->x[i]);
-            return -1;
-        }
-        memcpy(key, o->x[i], klen);
-        key[klen] = '\0';
-        if (rd_kafka_conf_set(conf, key, eq + 1, errstr, sizeof(errstr))
-            != RD_KAFKA_CONF_OK)
-        {
-            fprintf(stderr, "rp-consumer: -X %s: %s\n", o->x[i], errstr);
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
 rd_kafka_t *
 rp_kafka_consumer(rp_ctx_t *ctx)
 {
@@ -216,7 +185,7 @@ rp_kafka_consumer(rp_ctx_t *ctx)
         }
     }
 
-    if (rp_conf_apply_x(conf, ctx->o) != 0) {
+    if (rp_kafka_conf_x(conf, ctx->o->x, ctx->o->nx, "rp-consumer") != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -276,7 +245,7 @@ rp_kafka_dlq(rp_ctx_t *ctx)
     /* Security and client settings given with -X apply to both handles;
      * consumer-only properties are ignored by a producer (its warning is
      * below log_level 3, so it stays quiet). */
-    if (rp_conf_apply_x(conf, ctx->o) != 0) {
+    if (rp_kafka_conf_x(conf, ctx->o->x, ctx->o->nx, "rp-consumer") != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

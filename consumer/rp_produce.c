@@ -35,6 +35,7 @@
 #include "rp_batch.h"
 #include "rp_gen.h"
 #include "rp_consumer_opts.h"
+#include "rp_kafka_conf.h"
 
 #define RP_JSON_MAX  1024
 
@@ -754,8 +755,8 @@ rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
 int
 main(int argc, char **argv)
 {
-    int                 i, rc;
-    char                errstr[512], *k;
+    int                 rc;
+    char                errstr[512];
     double              t0;
     rd_kafka_t         *rk;
     rd_kafka_conf_t    *conf;
@@ -781,22 +782,9 @@ main(int argc, char **argv)
         return 1;
     }
 
-    for (i = 0; i < o.nx; i++) {
-        k = strdup(o.x[i]);
-        if (k == NULL) {
-            rd_kafka_conf_destroy(conf);
-            return 1;
-        }
-        *strchr(k, '=') = '\0';
-        if (rd_kafka_conf_set(conf, k, k + strlen(k) + 1, errstr,
-                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
-        {
-            fprintf(stderr, "rp-produce: -X %s: %s\n", o.x[i], errstr);
-            free(k);
-            rd_kafka_conf_destroy(conf);
-            return 1;
-        }
-        free(k);
+    if (rp_kafka_conf_x(conf, o.x, o.nx, "rp-produce") != 0) {
+        rd_kafka_conf_destroy(conf);
+        return 1;
     }
 
     rd_kafka_conf_set_dr_msg_cb(conf, rp_dr_cb);

@@ -35,7 +35,7 @@ rp_features_usage(FILE *f)
 int
 rp_cmd_features(int argc, char **argv)
 {
-    int            c, strict, i, have_cutoff;
+    int            c, rc, strict, i, have_cutoff;
     FILE          *f;
     size_t         r;
     int64_t        cutoff, horizon;
@@ -50,10 +50,7 @@ rp_cmd_features(int argc, char **argv)
         { "horizon", required_argument, NULL, 'H' },
         { "output", required_argument, NULL, 'o' },
         { "strict", no_argument, NULL, 'S' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        RP_OPTS_COMMON
     };
 
     horizon = 30;
@@ -78,18 +75,10 @@ rp_cmd_features(int argc, char **argv)
         case 'S':
             strict = 1;
             break;
-        case 'q':
-            rp_quiet = 1;
-            break;
-        case 'v':
-            rp_verbose = 1;
-            break;
-        case 'h':
-            rp_features_usage(stdout);
-            return 0;
         default:
-            rp_features_usage(stderr);
-            return 2;
+            if ((rc = rp_opt_common(c, rp_features_usage)) >= 0) {
+                return rc;
+            }
         }
     }
 
@@ -198,10 +187,7 @@ rp_cmd_eval(int argc, char **argv)
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
         { "strict", no_argument, NULL, 'S' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        RP_OPTS_COMMON
     };
 
     horizon = 30;
@@ -222,18 +208,10 @@ rp_cmd_eval(int argc, char **argv)
         case 'S':
             strict = 1;
             break;
-        case 'q':
-            rp_quiet = 1;
-            break;
-        case 'v':
-            rp_verbose = 1;
-            break;
-        case 'h':
-            rp_eval_usage(stdout);
-            return 0;
         default:
-            rp_eval_usage(stderr);
-            return 2;
+            if ((rc = rp_opt_common(c, rp_eval_usage)) >= 0) {
+                return rc;
+            }
         }
     }
 

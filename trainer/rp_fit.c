@@ -498,10 +498,7 @@ rp_cmd_fit(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "threads", required_argument, NULL, 'j' },
         { "strict", no_argument, NULL, 'S' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        RP_OPTS_COMMON
     };
 
     memset(&o, 0, sizeof(o));
@@ -561,18 +558,10 @@ rp_cmd_fit(int argc, char **argv)
         case 'S':
             o.strict = 1;
             break;
-        case 'q':
-            rp_quiet = 1;
-            break;
-        case 'v':
-            rp_verbose = 1;
-            break;
-        case 'h':
-            rp_fit_usage(stdout);
-            return 0;
         default:
-            rp_fit_usage(stderr);
-            return 2;
+            if ((rc = rp_opt_common(c, rp_fit_usage)) >= 0) {
+                return rc;
+            }
         }
     }
 

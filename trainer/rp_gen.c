@@ -66,10 +66,7 @@ rp_cmd_generate(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "start", required_argument, NULL, 'S' },
         { "output", required_argument, NULL, 'o' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        RP_OPTS_COMMON
     };
 
     users = RP_GEN_DEFAULT_USERS;
@@ -116,18 +113,10 @@ rp_cmd_generate(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case 'q':
-            rp_quiet = 1;
-            break;
-        case 'v':
-            rp_verbose = 1;
-            break;
-        case 'h':
-            rp_gen_usage(stdout);
-            return 0;
         default:
-            rp_gen_usage(stderr);
-            return 2;
+            if ((rc = rp_opt_common(c, rp_gen_usage)) >= 0) {
+                return rc;
+            }
         }
     }
 

@@ -112,7 +112,7 @@ static int
 rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
 {
-    int  c;
+    int  c, rc;
 
     static const struct option  opts[] = {
         { "redis", required_argument, NULL, 'r' },
@@ -120,10 +120,7 @@ rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
         { "retention", required_argument, NULL, 't' },
         { "batch", required_argument, NULL, 'b' },
         { "strict", no_argument, NULL, 'S' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+        RP_OPTS_COMMON
     };
 
     memset(o, 0, sizeof(*o));
@@ -158,18 +155,11 @@ rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
         case 'S':
             o->strict = 1;
             break;
-        case 'q':
-            rp_quiet = 1;
-            break;
-        case 'v':
-            rp_verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
         default:
-            usage(stderr);
-            return 2;
+            /* --help: 1, so that the caller exits 0 */
+            if ((rc = rp_opt_common(c, usage)) >= 0) {
+                return rc == 0 ? 1 : rc;
+            }
         }
     }
 

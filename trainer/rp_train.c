@@ -215,6 +215,26 @@ rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
 
 
 int
+rp_opt_common(int c, void (*usage)(FILE *f))
+{
+    switch (c) {
+    case 'q':
+        rp_quiet = 1;
+        return -1;
+    case 'v':
+        rp_verbose = 1;
+        return -1;
+    case 'h':
+        usage(stdout);
+        return 0;
+    default:
+        usage(stderr);
+        return 2;
+    }
+}
+
+
+int
 rp_nthreads(void)
 {
     long  n;

@@ -43,6 +43,25 @@ int rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
     int *have_cutoff, int64_t *horizon);
 int rp_nthreads(void);
 
+/*
+ * The options every subcommand takes, at the end of its getopt_long table
+ * (with "qvh" among its short options): -q/--quiet, -v/--verbose,
+ * -h/--help.
+ */
+#define RP_OPTS_COMMON                                                      \
+        { "quiet", no_argument, NULL, 'q' },                                \
+        { "verbose", no_argument, NULL, 'v' },                              \
+        { "help", no_argument, NULL, 'h' },                                 \
+        { NULL, 0, NULL, 0 }
+
+/*
+ * The default branch of a subcommand's option switch: -q and -v set the
+ * global flags and return -1 (go on); -h prints the usage on stdout and
+ * returns 0; anything else prints it on stderr and returns 2. 0 and 2 are
+ * the subcommand's exit status.
+ */
+int rp_opt_common(int c, void (*usage)(FILE *f));
+
 
 /* One event, compact. */
 typedef struct {
