@@ -622,15 +622,27 @@ static int  rp_simd = -1;
 static int  rp_simd_max = 2;       /* rp_model_simd(2) caps it at AVX2 */
 
 
+/* What the CPU has: 0, 1 (AVX2) or 2 (AVX2, AVX-512F and CD). */
+static int
+rp_cpu_simd(void)
+{
+    __builtin_cpu_init();
+
+    if (!__builtin_cpu_supports("avx2")) {
+        return 0;
+    }
+
+    return __builtin_cpu_supports("avx512f")
+           && __builtin_cpu_supports("avx512cd") ? 2 : 1;
+}
+
+
 static void
 rp_simd_detect(void)
 {
-    __builtin_cpu_init();
-    rp_simd = __builtin_cpu_supports("avx2") ? 1 : 0;
-    if (rp_simd && __builtin_cpu_supports("avx512f")
-        && __builtin_cpu_supports("avx512cd") && rp_simd_max > 1)
-    {
-        rp_simd = 2;
+    rp_simd = rp_cpu_simd();
+    if (rp_simd > rp_simd_max) {
+        rp_simd = rp_simd_max;
     }
 }
 
@@ -1129,9 +1141,8 @@ rp_qs_build(rp_model_t *m)
     uint32_t          t, nt = m->hdr->n_trees;
     void             *p;
 
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512cd")) {
-        return 0;
+    if (rp_cpu_simd() < 2) {
+        return 0;                       /* the batch path will not run */
     }
 
     for (t = 0; t < nt; t++) {
