@@ -63,6 +63,7 @@ $(LIBRP): $(CORE_OBJS)
 -include t/t.mk
 -include bench/bench.mk
 -include docker/docker.mk
+-include tests/release.mk
 -include debian/deb.mk
 
 .PHONY: build-all

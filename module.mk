@@ -52,7 +52,11 @@ $(RP_NGX_DIR)/.rp-configured: config $(RP_NGX_LIST) $(RP_NGX_FLAGS) \
 	touch $@
 
 # nginx's Makefile does not know the generated version header: its object
-# is rebuilt every time (one small file)
+# is rebuilt every time (one small file). Variables set on our command line
+# (make CFLAGS=...) must not reach nginx's Makefile, where they would
+# replace its CFLAGS (and -fPIC, the include of the module's flags):
+# they are in RP_CC_OPT already.
+$(RP_NGX_SO): MAKEOVERRIDES :=
 $(RP_NGX_SO): $(RP_NGX_DIR)/.rp-configured $(RP_NGX_DEP) $(wildcard $(RP_GIT_H))
 	rm -f $(RP_NGX_DIR)/objs/addon/src/rp_version.o
 	$(MAKE) -C $(RP_NGX_DIR) -f objs/Makefile modules
