@@ -14,9 +14,17 @@
 #                         hardening flags (into build/hardened/): BIND_NOW,
 #                         RELRO, fortified calls, stack protector (the
 #                         programs are checked in the packages, test-deb)
+#   test-openapi-lint     `redocly lint` of conf/openapi.json: no error, no
+#                         warning
+#   test-docs-browser     tests/docs-browser-test.sh: /docs/ served by
+#                         conf/nginx.conf, in headless chromium
+#   docs-tools            the npm tools of those two (exact versions) into
+#                         build/npm-tools/; puppeteer-core drives Debian's
+#                         chromium, it downloads no browser
 
 RP_TEST_LICENCE ?= 0
-TEST_TARGETS += test-version test-licence-script test-hardening
+TEST_TARGETS += test-version test-licence-script test-hardening \
+                test-openapi-lint test-docs-browser
 ifeq ($(RP_TEST_LICENCE),1)
 TEST_TARGETS += test-licence
 endif
@@ -57,3 +65,29 @@ test-hardening:
 	    $(RP_HARDENED)/ngx_http_rp_module.so > $(BUILD)/hardened.log 2>&1 \
 	    || { tail -30 $(BUILD)/hardened.log; exit 1; }
 	tests/elf-hardening.sh $(RP_HARDENED)/ngx_http_rp_module.so
+
+RP_NPM_TOOLS := $(BUILD)/npm-tools
+REDOCLY_VERSION   ?= 1.34.20
+PUPPETEER_VERSION ?= 22.15.0
+
+.PHONY: docs-tools test-openapi-lint test-docs-browser
+docs-tools: $(RP_NPM_TOOLS)/.installed
+
+$(RP_NPM_TOOLS)/.installed:
+	@mkdir -p $(RP_NPM_TOOLS)
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(RP_NPM_TOOLS) --no-audit \
+	    --no-fund --no-save --loglevel=error @redocly/cli@$(REDOCLY_VERSION) \
+	    puppeteer-core@$(PUPPETEER_VERSION)
+	touch $@
+
+test-openapi-lint: $(RP_NPM_TOOLS)/.installed
+	@$(RP_NPM_TOOLS)/node_modules/.bin/redocly lint --format=stylish \
+	    conf/openapi.json > $(BUILD)/openapi-lint.log 2>&1 \
+	    || { cat $(BUILD)/openapi-lint.log; exit 1; }
+	@if grep -Eq '(error|warning) +[a-z-]+' $(BUILD)/openapi-lint.log; then \
+	    cat $(BUILD)/openapi-lint.log; echo "FAIL - redocly lint warns"; exit 1; fi
+	@echo "ok   - redocly lint: conf/openapi.json has no error and no warning"
+
+test-docs-browser: $(RP_NPM_TOOLS)/.installed $(RP_NGX_SO) $(RP_T_MODEL) \
+        $(BUILD)/rp-train docs-assets
+	tests/docs-browser-test.sh
