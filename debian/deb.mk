@@ -2,10 +2,8 @@
 #
 #   make deb       libnginx-mod-http-rp and rp-tools into build/deb/, built
 #                  by dpkg-buildpackage from a copy of this tree with Debian's
-#                  packages only (scripts/install-deps installs them); the
-#                  nginx_mod build system configures in nginx-dev's source
-#                  directory, so this needs root, as a package build in a
-#                  chroot does
+#                  packages only (scripts/install-deps installs them);
+#                  without the -dbgsym packages (RP_DEB_OPTIONS)
 #   make test-deb  tests/deb-test.sh: the packages' contents and metadata,
 #                  lintian, the ELF hardening of what they ship; as root it
 #                  also installs them, runs nginx -t and one /predict with
@@ -17,6 +15,7 @@ RP_DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
 RP_DEBS        := $(RP_DEB_DIR)/libnginx-mod-http-rp_$(RP_DEB_VERSION)_$(RP_DEB_ARCH).deb \
                   $(RP_DEB_DIR)/rp-tools_$(RP_DEB_VERSION)_$(RP_DEB_ARCH).deb
 RP_DEB_JOBS    ?= 2
+RP_DEB_OPTIONS ?= noddebs
 
 TEST_TARGETS += test-deb
 
@@ -32,12 +31,10 @@ $(RP_DEBS): $(RP_NGX_DEP) $(CORE_SRCS) $(wildcard trainer/*.[ch] consumer/*.[ch]
 	    --exclude='./t/servroot*' --exclude=node_modules . \
 	    | tar -xf - -C $(RP_DEB_DIR)/rp-$(RP_DEB_VERSION)
 	cd $(RP_DEB_DIR)/rp-$(RP_DEB_VERSION) \
-	    && dpkg-buildpackage -b -uc -us -j$(RP_DEB_JOBS) > ../build.log 2>&1 \
+	    && DEB_BUILD_OPTIONS="$(RP_DEB_OPTIONS) $$DEB_BUILD_OPTIONS" \
+	       dpkg-buildpackage -b -uc -us -j$(RP_DEB_JOBS) > ../build.log 2>&1 \
 	    || { tail -40 $(RP_DEB_DIR)/build.log; exit 1; }
 	@ls $(RP_DEBS) > /dev/null
 
-test-deb:
-	@if [ "$$(id -u)" -ne 0 ]; then \
-	    echo "test-deb: skipped: building and installing packages needs root"; \
-	    exit 0; fi; \
-	$(MAKE) --no-print-directory deb && tests/deb-test.sh $(RP_DEBS)
+test-deb: $(RP_DEBS)
+	tests/deb-test.sh $(RP_DEBS)
