@@ -28,16 +28,37 @@ RP_NGX_SRCS := $(filter-out src/rp_gen.c,$(sort $(wildcard src/ngx_http_rp_*.c s
 $(shell mkdir -p $(BUILD); echo '$(RP_NGX_SRCS)' | cmp -s - $(RP_NGX_LIST) \
     || echo '$(RP_NGX_SRCS)' > $(RP_NGX_LIST))
 
-$(RP_NGX_DIR)/.rp-configured: config $(RP_NGX_LIST) $(RP_NGX_DIR)/.rp-copied
-	cd $(RP_NGX_DIR) && bash -c ' \
+# The module gets the same CFLAGS, CPPFLAGS and LDFLAGS as the programs,
+# the way Debian's nginx_mod build system passes dpkg-buildflags: appended
+# to nginx's own flags with --with-cc-opt / --with-ld-opt (and -fPIC). The
+# environment's CFLAGS is kept away from configure, which would otherwise
+# use it instead of nginx's warnings. The flags are kept in a file that
+# changes only when they do, and configure runs again when it changes.
+RP_NGX_FLAGS := $(BUILD)/ngx_http_rp_flags.sh
+RP_NGX_FLAGS_TEXT := RP_CC_OPT='$(strip $(CFLAGS) $(CPPFLAGS)) -fPIC -I$(CURDIR)/$(BUILD)/gen'; RP_LD_OPT='$(strip $(LDFLAGS) -fPIC)'
+$(shell mkdir -p $(BUILD); echo "$(RP_NGX_FLAGS_TEXT)" | cmp -s - $(RP_NGX_FLAGS) \
+    || echo "$(RP_NGX_FLAGS_TEXT)" > $(RP_NGX_FLAGS))
+
+$(RP_NGX_DIR)/.rp-configured: config $(RP_NGX_LIST) $(RP_NGX_FLAGS) \
+        $(RP_NGX_DIR)/.rp-copied
+	cd $(RP_NGX_DIR) && env -u CFLAGS -u CPPFLAGS -u LDFLAGS bash -c ' \
 	    if [ -f ./conf_flags ]; then . ./conf_flags; \
 	    else NGX_CONF_FLAGS=(--with-compat); fi; \
+	    . $(CURDIR)/$(RP_NGX_FLAGS); \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$$RP_CC_OPT" --with-ld-opt="$$RP_LD_OPT" \
 	        --add-dynamic-module=$(CURDIR)' > configure.log 2>&1 \
 	    || { tail -20 $(RP_NGX_DIR)/configure.log; exit 1; }
 	touch $@
 
-$(RP_NGX_SO): $(RP_NGX_DIR)/.rp-configured $(RP_NGX_DEP)
+# nginx's Makefile does not know the generated version header: its object
+# is rebuilt every time (one small file). Variables set on our command line
+# (make CFLAGS=...) must not reach nginx's Makefile, where they would
+# replace its CFLAGS (and -fPIC, the include of the module's flags):
+# they are in RP_CC_OPT already.
+$(RP_NGX_SO): MAKEOVERRIDES :=
+$(RP_NGX_SO): $(RP_NGX_DIR)/.rp-configured $(RP_NGX_DEP) $(wildcard $(RP_GIT_H))
+	rm -f $(RP_NGX_DIR)/objs/addon/src/rp_version.o
 	$(MAKE) -C $(RP_NGX_DIR) -f objs/Makefile modules
 	cp $(RP_NGX_DIR)/objs/ngx_http_rp_module.so $@.tmp
 	mv -f $@.tmp $@

@@ -15,16 +15,16 @@ $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
         $(BUILD)/consumer/rp_consumer_stats.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
         $(BUILD)/consumer/rp_plan.o $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
+	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-produce: $(BUILD)/consumer/rp_produce.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
         $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
+	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-mock-kafka: $(BUILD)/consumer/rp_mock_kafka.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
+	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 # cmocka unit tests: option parsing and batch/commit bookkeeping.
 $(BUILD)/tests/test_consumer_%.o: tests/test_consumer_%.c $(CONSUMER_HDRS)

@@ -40,6 +40,7 @@
 #include "rp_batch.h"
 #include "rp_consumer_opts.h"
 #include "rp_consumer.h"
+#include "rp_version.h"
 
 #define RP_BACKOFF_MIN_MS   100
 #define RP_BACKOFF_MAX_MS   5000
@@ -758,6 +759,10 @@ main(int argc, char **argv)
     rp_ctx_t            ctx;
     rp_consumer_opts_t  o;
     struct sigaction    sa;
+
+    if (rp_version_arg(argc, argv, "rp-consumer")) {
+        return 0;
+    }
 
     rc = rp_consumer_opts_parse(&o, argc, argv, err, sizeof(err));
     if (rc == 1) {

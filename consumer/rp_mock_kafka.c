@@ -26,6 +26,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "rp_consumer_opts.h"
+#include "rp_version.h"
 
 #define RP_MOCK_TOPICS_MAX  32
 
@@ -215,6 +216,10 @@ main(int argc, char **argv)
     rd_kafka_mock_cluster_t  *mc;
     rd_kafka_resp_err_t       err;
     struct sigaction          sa;
+
+    if (rp_version_arg(argc, argv, "rp-mock-kafka")) {
+        return 0;
+    }
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {

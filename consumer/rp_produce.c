@@ -36,6 +36,7 @@
 #include "rp_gen.h"
 #include "rp_consumer_opts.h"
 #include "rp_kafka_conf.h"
+#include "rp_version.h"
 
 #define RP_JSON_MAX  1024
 
@@ -762,6 +763,10 @@ main(int argc, char **argv)
     rd_kafka_conf_t    *conf;
     rp_produce_opts_t   o;
     struct sigaction    sa;
+
+    if (rp_version_arg(argc, argv, "rp-produce")) {
+        return 0;
+    }
 
     if (rp_parse(&o, argc, argv) != 0) {
         fprintf(stderr, "rp-produce: try --help\n");

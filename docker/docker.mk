@@ -8,7 +8,8 @@
 #                      $(BUILD)/swagger-ui/ (not committed; served at /docs)
 #   docker compose up --build   (or docker-compose up --build) runs the stack
 
-SWAGGER_UI_VERSION ?= 5
+# an exact version: a floating one changes the page under the tests
+SWAGGER_UI_VERSION ?= 5.35.0
 RP_SWAGGER_DIR     := $(BUILD)/swagger-ui
 
 TEST_TARGETS += test-deploy

@@ -199,19 +199,8 @@ note "rp-consumer      group rp-consumer (pid $!, log $LOGS/consumer.log)"
 NGINX_PORT=$(scripts/free-port)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 # conf/nginx.conf, the operator's example, pointed at this run's files
-sed -e "s|^load_module .*|load_module $ROOT/build/ngx_http_rp_module.so;|" \
-    -e "s|^\( *\)rp_model /var/lib/rp/model.rpf;|\1rp_model $RUN/model.rpf;|" \
-    -e "s|^\( *\)rp_redis 127.0.0.1:6379;|\1rp_redis 127.0.0.1:$REDIS_PORT;|" \
-    -e "s|^\( *\)listen 8080;|\1listen 127.0.0.1:$NGINX_PORT;|" \
-    -e "s|^worker_processes auto;|worker_processes 2;\npid $RUN/nginx/nginx.pid;|" \
-    -e "s|^http {|http {\n    client_body_temp_path $RUN/nginx/tmp/body;\n    proxy_temp_path $RUN/nginx/tmp/proxy;\n    fastcgi_temp_path $RUN/nginx/tmp/fastcgi;\n    uwsgi_temp_path $RUN/nginx/tmp/uwsgi;\n    scgi_temp_path $RUN/nginx/tmp/scgi;|" \
-    -e "s|alias conf/openapi.json|alias $ROOT/conf/openapi.json|" \
-    -e "s|root \.;|root $ROOT;|" \
-    -e "s|alias build/swagger-ui/|alias $ROOT/build/swagger-ui/|" \
-    conf/nginx.conf > "$RUN/nginx/nginx.conf"
-grep -q "rp_model $RUN/model.rpf" "$RUN/nginx/nginx.conf" \
-    && grep -q "listen 127.0.0.1:$NGINX_PORT" "$RUN/nginx/nginx.conf" \
-    || die "conf/nginx.conf no longer has the lines the demo rewrites"
+scripts/local-nginx-conf "$RUN/nginx" "$RUN/model.rpf" "$REDIS_PORT" "$NGINX_PORT" 2 \
+    || die "cannot write the nginx configuration"
 "$NGINX" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/nginx/logs/error.log" -t \
     > "$LOGS/nginx-t.log" 2>&1 || { cat "$LOGS/nginx-t.log" >&2; die "nginx -t failed"; }
 "$NGINX" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -e "$RUN/nginx/logs/error.log"

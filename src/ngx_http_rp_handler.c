@@ -17,6 +17,7 @@
 
 #include "ngx_http_rp_module.h"
 #include "ngx_http_rp_body.h"
+#include "ngx_http_rp_build.h"
 
 
 static ngx_int_t ngx_http_rp_not_allowed(ngx_http_request_t *r,
@@ -776,7 +777,7 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
 
     len = 1024 + rm->meta.len + 6 * rm->path.len
           + m->hdr->n_features * (6 * RP_FEATURE_NAME_MAX + 3)
-          + 6 * RP_MODEL_VERSION_MAX;
+          + 6 * RP_MODEL_VERSION_MAX + ngx_http_rp_build_json_len();
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -827,6 +828,7 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
         p = ngx_slprintf(p, last, "null");
     }
 
+    p = ngx_http_rp_build_json(p, last);
     p = ngx_slprintf(p, last, "}");
 
     return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);

@@ -106,7 +106,7 @@ p in [0,1]
 [200, 200, 200, 405]
 --- response_body_filters eval: $::Shape
 --- response_body eval
-["mapped,metadata,model_version,path,scorer_tables_bytes\n",
+["build,mapped,metadata,model_version,path,scorer_tables_bytes\n",
  "features,product_id,state,user_id\n",
  "model_loaded,model_version,redis,status\n",
  "detail,error\n"]

@@ -166,9 +166,9 @@ for s, v in svc.items():
         builds[s] = os.path.normpath(os.path.join(ctx if os.path.isabs(ctx) else os.path.join(root, ctx), df))
 check("nginx is built by docker/Dockerfile.nginx",
       builds.get("nginx", "").endswith("docker/Dockerfile.nginx"))
-check("rp-consumer and trainer are built by docker/Dockerfile.tools",
-      builds.get("rp-consumer", "").endswith("docker/Dockerfile.tools")
-      and builds.get("trainer", "").endswith("docker/Dockerfile.tools"))
+check("trainer builds docker/Dockerfile.tools, rp-consumer runs that image",
+      builds.get("trainer", "").endswith("docker/Dockerfile.tools")
+      and image_of("rp-consumer") == image_of("trainer"))
 for s, p in sorted(builds.items()):
     check("the Dockerfile of %s exists" % s, os.path.isfile(p))
 cmd = " ".join(svc.get("rp-consumer", {}).get("command", []) or [])
@@ -176,6 +176,43 @@ check("rp-consumer reads ecommerce-events from kafka:9092 into redis:6379",
       "-b kafka:9092" in cmd and "ecommerce-events" in cmd and "--redis redis:6379" in cmd)
 init = " ".join(svc.get("kafka-init", {}).get("command", []) or [])
 check("kafka-init creates ecommerce-events", "ecommerce-events" in init and "--create" in init)
+
+# images: built once, versioned, never looked for on a registry, no
+# floating tags
+import re
+ver = re.search(r'#define RP_VERSION\s+"([^"]+)"', open(os.path.join(root, "src/rp_version.h")).read()).group(1)
+tools = [t for t in svc if image_of(t).startswith("rp/tools:")]
+tool_builders = [t for t in tools if svc[t].get("build")]
+check("rp/tools is built by one service (%s), not by each of %s" % (", ".join(tool_builders), ", ".join(sorted(tools))),
+      len(tool_builders) == 1)
+for t in sorted(svc):
+    img = image_of(t)
+    if not img.startswith("rp/"):
+        continue
+    check("%s: image %s has the local version tag rp/...:%s" % (t, img, ver), img.endswith(":" + ver))
+    want = "build" if svc[t].get("build") else "never"
+    check("%s: pull_policy %s (it is never pulled from a registry)" % (t, want),
+          svc[t].get("pull_policy") == want)
+for t in sorted(svc):
+    img = image_of(t)
+    if img.startswith("rp/"):
+        continue
+    tag = img.rsplit(":", 1)[1] if ":" in img.split("/")[-1] else "latest"
+    check("%s: image %s has an exact version tag" % (t, img),
+          "@sha256:" in img or re.match(r"^v?\d+\.\d+\.\d+", tag) is not None)
+
+kd = svc.get("kafdrop", {})
+kports = [str(p) if not isinstance(p, dict) else "%s:%s:%s" % (p.get("host_ip", ""), p.get("published"), p.get("target")) for p in kd.get("ports", [])]
+check("kafdrop is published on 127.0.0.1 only (%s)" % ", ".join(kports),
+      kports and all(p.startswith("127.0.0.1:") for p in kports))
+kargs = env("kafdrop").get("CMD_ARGS", "")
+check("kafdrop cannot delete or create topics",
+      "--topic.deleteEnabled=false" in kargs and "--topic.createEnabled=false" in kargs)
+adv = dict(x.split("://", 1) for x in env("kafka").get("KAFKA_ADVERTISED_LISTENERS", "").split(","))
+kafka_ports = [str(p) for p in svc.get("kafka", {}).get("ports", [])]
+ext_host = adv.get("EXTERNAL", ":").rsplit(":", 1)[0]
+check("kafka advertises EXTERNAL on the address it is published on (%s; %s)" % (adv.get("EXTERNAL"), ", ".join(kafka_ports)),
+      kafka_ports and all(p.startswith(ext_host + ":") for p in kafka_ports))
 PYEOF
         cat "$TMP/structure.out"
         p=$(grep -c '^ok   - ' "$TMP/structure.out")
@@ -214,13 +251,14 @@ for df in docker/Dockerfile.*; do
     stages=$(awk 'toupper($1) == "FROM" && toupper($3) == "AS" { print $4 }' "$TMP/df")
     froms_ok=1
     for img in $(awk 'toupper($1) == "FROM" { print $2 }' "$TMP/df"); do
+        # Debian 12 with its point release: debian:12 would float
         case "$img" in
-            debian:12|debian:12-slim|debian:bookworm|debian:bookworm-slim) ;;
+            debian:12.[0-9]|debian:12.[0-9][0-9]|debian:12.[0-9]-slim|debian:12.[0-9][0-9]-slim) ;;
             *) echo "$stages" | grep -qxF "$img" || { froms_ok=0; echo "     FROM $img"; } ;;
         esac
     done
-    [ $froms_ok = 1 ] && ok "$df: FROM Debian 12 or its own stages" \
-        || bad "$df: FROM Debian 12 or its own stages"
+    [ $froms_ok = 1 ] && ok "$df: FROM Debian 12.N (a point release) or its own stages" \
+        || bad "$df: FROM Debian 12.N (a point release) or its own stages"
 
     copies_ok=1 ncopies=0
     awk 'toupper($1) == "COPY" || toupper($1) == "ADD"' "$TMP/df" > "$TMP/copies"
@@ -268,8 +306,28 @@ df_has() { # df_has DOCKERFILE ERE: matches the file with continuations joined
 }
 check "Dockerfile.nginx builds the module the way module.mk does" \
     df_has docker/Dockerfile.nginx 'make [^&]*build/ngx_http_rp_module\.so'
-check "Dockerfile.nginx installs the runtime libraries and the same nginx" \
-    df_has docker/Dockerfile.nginx 'install [^&]*nginx=[^&]*libhiredis0\.14 libcjson1'
+check "Dockerfile.nginx installs nginx and the runtime libraries" \
+    df_has docker/Dockerfile.nginx 'install [^&]* nginx libhiredis0\.14 libcjson1'
+if df_has docker/Dockerfile.nginx 'nginx='; then
+    bad "Dockerfile.nginx pins no nginx version (Debian drops superseded ones)"
+else
+    ok "Dockerfile.nginx pins no nginx version (Debian drops superseded ones)"
+fi
+check "Dockerfile.nginx checks that its nginx loads the module" \
+    df_has docker/Dockerfile.nginx 'COPY --from=module [^ ]*ngx_http_rp_module\.so .* nginx -t'
+if grep -q '^HEALTHCHECK' docker/Dockerfile.nginx docker/Dockerfile.tools; then
+    bad "the images define no health check of their own (docker-compose.yml has the one)"
+else
+    ok "the images define no health check of their own (docker-compose.yml has the one)"
+fi
+for loc in '/features/' '= /metrics'; do
+    if awk -v loc="location $loc {" 'index($0, loc) { on = 1 } on && /deny all;/ { found = 1 } on && /}/ { on = 0 } END { exit !found }' docker/nginx.conf \
+       && awk -v loc="location $loc {" 'index($0, loc) { on = 1 } on && /allow 127\.0\.0\.1;/ { found = 1 } on && /}/ { on = 0 } END { exit !found }' docker/nginx.conf; then
+        ok "docker/nginx.conf: location $loc allows loopback and denies the rest"
+    else
+        bad "docker/nginx.conf: location $loc allows loopback and denies the rest"
+    fi
+done
 check "Dockerfile.tools builds the programs with make" \
     df_has docker/Dockerfile.tools 'make [^&]*build/rp-train build/rp-consumer build/rp-produce'
 check "Dockerfile.tools installs the runtime libraries" \

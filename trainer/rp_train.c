@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "rp_train.h"
+#include "rp_version.h"
 
 
 typedef struct {
@@ -60,6 +61,10 @@ main(int argc, char **argv)
     double              t0;
     struct rusage       ru;
     const rp_subcmd_t  *c;
+
+    if (rp_version_arg(argc, argv, "rp-train")) {
+        return 0;
+    }
 
     if (argc < 2) {
         rp_usage(stderr);

@@ -16,7 +16,7 @@ $(BUILD)/obj/trainer/%.o: trainer/%.c $(TRAIN_HDRS) $(CORE_HDRS)
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/rp-train: $(TRAIN_OBJS) $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(TRAIN_OBJS) $(LIBRP) $(TRAIN_LIBS)
+	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(TRAIN_OBJS) $(LIBRP) $(TRAIN_LIBS)
 
 $(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_metrics.c \
         $(TRAIN_HDRS) $(CORE_HDRS)
