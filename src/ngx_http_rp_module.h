@@ -47,7 +47,7 @@
 #define NGX_HTTP_RP_SRC_CORRUPT       4   /* a stored value did not parse */
 
 #define NGX_HTTP_RP_LAT_BUCKETS       12
-#define NGX_HTTP_RP_STATUSES          11
+#define NGX_HTTP_RP_STATUSES          12
 
 
 /* a model mapped at configuration time; shared by locations with one path */
@@ -75,7 +75,9 @@ typedef struct {
     ngx_connection_t          *conn;
     ngx_uint_t                 state;
     ngx_uint_t                 ever_ready;  /* ready once since start */
-    ngx_uint_t                 setup_pending; /* AUTH/SELECT replies due */
+    ngx_uint_t                 setup_pending; /* AUTH/SELECT/PING replies */
+    ngx_uint_t                 setup_auth;  /* the next setup reply: AUTH */
+    ngx_uint_t                 auth_failed; /* refused since last ready */
     ngx_uint_t                 in_write;    /* inside redisAsyncHandleWrite */
     ngx_msec_t                 backoff;
     ngx_uint_t                 timeouts;   /* in a row */
@@ -148,6 +150,13 @@ typedef struct {
     uint64_t                   start_us;   /* monotonic, for the histogram */
     ngx_uint_t                 want_product;
     ngx_http_rp_body_err_t     berr;
+
+    /* what went wrong with this request's items, logged once at the end */
+    ngx_uint_t                 nfailed;    /* error or missing replies */
+    ngx_uint_t                 ncorrupt;   /* unparsable or wrong type */
+    ngx_str_t                  bad_user;   /* the first such item's user */
+    u_char                     bad_why[96];
+    size_t                     bad_why_len;
 } ngx_http_rp_ctx_t;
 
 
@@ -184,6 +193,9 @@ const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);
 /* ngx_http_rp_handler.c */
 ngx_int_t ngx_http_rp_content_handler(ngx_http_request_t *r);
 void ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx);
+void ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
+    ngx_uint_t source, const char *why, size_t len);
+ngx_uint_t ngx_http_rp_log_allowed(ngx_uint_t *suppressed);
 ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *detail);
 ngx_int_t ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,

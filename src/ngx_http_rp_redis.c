@@ -33,6 +33,9 @@ static void ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
+static ngx_uint_t ngx_http_rp_redis_auth_error(redisReply *reply);
+static void ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc,
+    redisAsyncContext *ac, redisReply *reply);
 static void ngx_http_rp_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_add_read(void *data);
@@ -178,6 +181,10 @@ ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc)
 const char *
 ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc)
 {
+    if (rc->state != NGX_HTTP_RP_REDIS_READY && rc->auth_failed) {
+        return "auth_failed";
+    }
+
     switch (rc->state) {
     case NGX_HTTP_RP_REDIS_READY:
         return "ready";
@@ -251,10 +258,16 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
     /* this one arms write interest: the first write event ends connect */
     redisAsyncSetConnectCallback(ac, ngx_http_rp_redis_on_connect);
 
-    /* queued before any request's command, so they run first; the
-     * connection is ready once they succeeded */
+    /*
+     * Queued before any request's command, so they run first; the
+     * connection is ready once they all succeeded. The PING proves that
+     * the server serves this client: without it a server that requires a
+     * password we do not have would look ready, every command would fail
+     * NOAUTH, and each reconnect would look like a success.
+     */
 
-    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0);
+    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0) + 1;
+    rc->setup_auth = rc->password.len ? 1 : 0;
 
     if (rc->password.len) {
         argv[0] = "AUTH";
@@ -270,6 +283,8 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
         redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc,
                           "SELECT %d", (int) rc->db);
     }
+
+    redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc, "PING");
 
     ngx_add_timer(&rc->connect_ev, rc->connect_timeout);
 }
@@ -364,14 +379,11 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
         ngx_http_rp_metrics_inc(&m->redis_reconnects);
     }
 
-    if (rc->setup_pending == 0) {
-        ngx_http_rp_redis_ready(rc);
-    }
 }
 
 
 /*
- * Connected, and AUTH/SELECT (if any) accepted. Only now does the backoff
+ * Connected, AUTH/SELECT (if any) and PING accepted. Only now does the backoff
  * start over: a server that refuses AUTH is retried at a growing interval
  * (up to NGX_HTTP_RP_BACKOFF_MAX), not every 50 ms with an error line each.
  */
@@ -380,6 +392,7 @@ ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
 {
     rc->state = NGX_HTTP_RP_REDIS_READY;
     rc->ever_ready = 1;
+    rc->auth_failed = 0;
     rc->backoff = 0;
     rc->timeouts = 0;
 }
@@ -407,15 +420,32 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     redisReply           *reply = r;
     ngx_http_rp_redis_t  *rc = privdata;
+    ngx_uint_t            auth;
 
     if (reply == NULL) {
         return;                         /* disconnected meanwhile */
     }
 
+    /* the first setup reply is AUTH's when a password is configured */
+    auth = rc->setup_auth;
+    rc->setup_auth = 0;
+
     if (reply->type == REDIS_REPLY_ERROR) {
+        if (rc->state != NGX_HTTP_RP_REDIS_CONNECTING) {
+            return;                     /* an earlier one failed already */
+        }
+
+        if (auth || ngx_http_rp_redis_auth_error(reply)) {
+            rc->auth_failed = 1;
+        }
+
         ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                      "rp: redis \"%V\": AUTH/SELECT failed: %*s",
+                      "rp: redis \"%V\": connection setup "
+                      "(AUTH/SELECT/PING) failed: %*s",
                       &rc->addr, (size_t) reply->len, reply->str);
+
+        /* no command of a request may go out on this connection */
+        rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
@@ -426,6 +456,56 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
         && rc->state == NGX_HTTP_RP_REDIS_CONNECTING)
     {
         ngx_http_rp_redis_ready(rc);
+    }
+}
+
+
+/* an error reply that means "this client is not allowed" */
+
+static ngx_uint_t
+ngx_http_rp_redis_auth_error(redisReply *reply)
+{
+    static const char  *codes[] = { "NOAUTH", "WRONGPASS", "NOPERM" };
+    ngx_uint_t          i;
+    size_t              n;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        n = ngx_strlen(codes[i]);
+
+        if ((size_t) reply->len >= n
+            && ngx_strncmp(reply->str, codes[i], n) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A ready connection whose commands come back NOAUTH (the server started
+ * to require a password): not ready any more; drop it and reconnect with
+ * the backoff, whose setup PING fails until the password matches.
+ */
+
+static void
+ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
+    redisReply *reply)
+{
+    if (rc->state == NGX_HTTP_RP_REDIS_READY) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": authentication failed: %*s; "
+                      "reconnecting with backoff",
+                      &rc->addr, (size_t) reply->len, reply->str);
+    }
+
+    rc->auth_failed = 1;
+    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+
+    if (!(ac->c.flags & REDIS_DISCONNECTING)) {
+        /* waits for the replies still due, then onDisconnect */
+        redisAsyncDisconnect(ac);
     }
 }
 
@@ -576,6 +656,13 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     if (reply != NULL) {
         w->redis->timeouts = 0;
+
+        if (reply->type == REDIS_REPLY_ERROR
+            && ngx_http_rp_redis_auth_error(reply))
+        {
+            /* about the connection, whether or not a request waits */
+            ngx_http_rp_redis_refused(w->redis, ac, reply);
+        }
     }
 
     if (ctx == NULL || ngx_http_rp_redis_exiting) {
@@ -591,29 +678,59 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     it = &ctx->items[i];
     m = ngx_http_rp_metrics();
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-
-        if (reply == NULL) {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\": no reply (connection lost)",
-                          &w->redis->addr);
-
-        } else if (reply->type == REDIS_REPLY_ERROR) {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\" error: %*s",
-                          &w->redis->addr, (size_t) reply->len, reply->str);
-
-        } else {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\": unexpected reply type %d",
-                          &w->redis->addr, reply->type);
-        }
+    if (reply == NULL) {
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                "no reply (connection lost)",
+                                sizeof("no reply (connection lost)") - 1);
 
         if (m) {
             ngx_http_rp_metrics_inc(&m->redis_errors);
         }
 
-        it->source = NGX_HTTP_RP_SRC_FAILED;
+        goto next;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+
+        /*
+         * WRONGTYPE is about this user's key (rp:{USER} is not a hash):
+         * corrupt data for this user, not an outage. Every other error
+         * (LOADING, BUSY, NOAUTH, ...) is about the server.
+         */
+
+        if ((size_t) reply->len >= sizeof("WRONGTYPE") - 1
+            && ngx_strncmp(reply->str, "WRONGTYPE",
+                           sizeof("WRONGTYPE") - 1) == 0)
+        {
+            ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
+                                    reply->str, (size_t) reply->len);
+
+            if (m) {
+                ngx_http_rp_metrics_inc(&m->store_corrupt);
+            }
+
+            goto next;
+        }
+
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                reply->str, (size_t) reply->len);
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->redis_errors);
+        }
+
+        goto next;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                "unexpected reply type",
+                                sizeof("unexpected reply type") - 1);
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->redis_errors);
+        }
+
         goto next;
     }
 
@@ -640,15 +757,13 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (rp_store_parse_read(vals, n, &it->u, &it->p, &found, err, sizeof(err))
         != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                      "rp: corrupted store value for user \"%V\": %s; "
-                      "using default features", &it->user, err);
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
+                                err, ngx_strlen(err));
 
         if (m) {
             ngx_http_rp_metrics_inc(&m->store_corrupt);
         }
 
-        it->source = NGX_HTTP_RP_SRC_CORRUPT;
         goto next;
     }
 

@@ -4,6 +4,14 @@
 use Test::Nginx::Socket 'no_plan';
 use IO::Socket::INET;
 
+# the POST endpoints want "Content-Type: application/json" (415 otherwise);
+# a block that sets its own headers says what it sends
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("more_headers", "Content-Type: application/json")
+        unless defined $block->more_headers;
+});
+
 $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
 
 # a port nobody listens on
@@ -130,7 +138,7 @@ POST /predict
 --- response_body_like chomp
 "features_source":"default"
 --- error_log
-rp: corrupted store value for user "u_corrupt"
+1 of 1 items got default features: 0 Redis errors or lost replies, 1 corrupted store values; first: user "u_corrupt"
 
 
 
