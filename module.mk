@@ -51,3 +51,9 @@ BENCH_TARGETS += bench-module
 .PHONY: bench-module
 bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 	scripts/with-redis bench/bench-module.sh
+
+# the timeout policy under a burst of 100-item batches, with and without
+# Redis stalls: bench/timeout-burst.sh writes bench/timeout-burst.md
+.PHONY: bench-timeout-burst
+bench-timeout-burst: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
+	scripts/with-redis bench/timeout-burst.sh
