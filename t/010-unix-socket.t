@@ -75,6 +75,7 @@ POST /predict
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis unix:$TEST_NGINX_REDIS_SOCK;
+    rp_redis_timeout 2s;   # the first request waits for connect and PING
 --- config
     location = / { rp_health; }
     location = /predict { rp_predict; }
