@@ -418,7 +418,7 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
 
-    rc = ngx_http_rp_redis_read(ctx, rlcf->redis);
+    rc = ngx_http_rp_redis_read(ctx, rlcf->redis, rlcf->redis_timeout);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

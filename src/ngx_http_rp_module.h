@@ -80,9 +80,14 @@ typedef struct {
     ngx_uint_t                 auth_failed; /* refused since last ready */
     ngx_uint_t                 in_write;    /* inside redisAsyncHandleWrite */
     ngx_msec_t                 backoff;
-    ngx_uint_t                 timeouts;   /* in a row */
+    ngx_uint_t                 timeouts;   /* requests, no reply between */
+    ngx_uint_t                 inflight;   /* commands without a reply */
+    ngx_msec_t                 waiting_since; /* last reply, or first
+                                                 command after none */
     ngx_event_t                reconnect_ev;
     ngx_event_t                connect_ev;
+    ngx_http_rp_waiter_t      *qhead;      /* waiters with commands out, */
+    ngx_http_rp_waiter_t      *qtail;      /* in the order Redis answers */
     ngx_http_rp_waiter_t      *free;       /* free list of waiters */
     ngx_uint_t                 nfree;
     ngx_log_t                 *log;
@@ -172,6 +177,8 @@ struct ngx_http_rp_waiter_s {
     ngx_http_rp_redis_t       *redis;
     ngx_uint_t                 pending;
     ngx_uint_t                 next;       /* index of the next reply */
+    ngx_msec_t                 sent;       /* when its commands were queued */
+    ngx_http_rp_waiter_t      *qnext;      /* the next in the reply order */
     ngx_http_rp_waiter_t      *link;
 };
 
@@ -185,7 +192,7 @@ ngx_int_t ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 void ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle);
 void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc);
 ngx_int_t ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx,
-    ngx_http_rp_redis_t *rc);
+    ngx_http_rp_redis_t *rc, ngx_msec_t timeout);
 void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc);
 void ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w);
 const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);

@@ -17,6 +17,8 @@
 #define NGX_HTTP_RP_BACKOFF_MIN       50
 #define NGX_HTTP_RP_BACKOFF_MAX       5000
 #define NGX_HTTP_RP_SICK_TIMEOUTS     16
+#define NGX_HTTP_RP_SILENCE           1000
+#define NGX_HTTP_RP_SETUP_TIMEOUT     1000
 #define NGX_HTTP_RP_FREE_WAITERS      1024
 
 
@@ -34,6 +36,8 @@ static void ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r,
 static void ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static ngx_uint_t ngx_http_rp_redis_auth_error(redisReply *reply);
+static void ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc);
 static void ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc,
     redisAsyncContext *ac, redisReply *reply);
 static void ngx_http_rp_redis_read_handler(ngx_event_t *ev);
@@ -43,6 +47,7 @@ static void ngx_http_rp_redis_del_read(void *data);
 static void ngx_http_rp_redis_add_write(void *data);
 static void ngx_http_rp_redis_del_write(void *data);
 static void ngx_http_rp_redis_cleanup(void *data);
+static void ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w);
 static void ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w);
 
 
@@ -286,6 +291,9 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
 
     redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc, "PING");
 
+    rc->inflight = rc->setup_pending;
+    rc->waiting_since = ngx_current_msec;
+
     ngx_add_timer(&rc->connect_ev, rc->connect_timeout);
 }
 
@@ -334,18 +342,24 @@ ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev)
 static void
 ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
 {
+    redisAsyncContext    *ac;
     ngx_http_rp_redis_t  *rc = ev->data;
 
     ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                  "rp: redis \"%V\": connect timed out", &rc->addr);
+                  "rp: redis \"%V\": %s timed out", &rc->addr,
+                  rc->ac && (rc->ac->c.flags & REDIS_CONNECTED)
+                  ? "connection setup (AUTH/SELECT/PING)" : "connect");
 
     if (rc->ac) {
-        /* not connected yet: no onDisconnect, so reschedule here */
-        redisAsyncFree(rc->ac);
+        /* a connected context calls onDisconnect, which reschedules */
+        ac = rc->ac;
         rc->ac = NULL;
+        redisAsyncFree(ac);
     }
 
-    ngx_http_rp_redis_schedule(rc);
+    if (!rc->reconnect_ev.timer_set) {
+        ngx_http_rp_redis_schedule(rc);
+    }
 }
 
 
@@ -379,6 +393,10 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
         ngx_http_rp_metrics_inc(&m->redis_reconnects);
     }
 
+    /* the setup replies are bounded too: a server that accepts and never
+     * answers must not leave the connection "connecting" for ever */
+    ngx_add_timer(&rc->connect_ev, ngx_max(rc->connect_timeout,
+                                           NGX_HTTP_RP_SETUP_TIMEOUT));
 }
 
 
@@ -394,7 +412,10 @@ ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
     rc->ever_ready = 1;
     rc->auth_failed = 0;
     rc->backoff = 0;
-    rc->timeouts = 0;
+
+    if (rc->connect_ev.timer_set) {
+        ngx_del_timer(&rc->connect_ev);
+    }
 }
 
 
@@ -425,6 +446,8 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (reply == NULL) {
         return;                         /* disconnected meanwhile */
     }
+
+    ngx_http_rp_redis_progress(rc);
 
     /* the first setup reply is AUTH's when a password is configured */
     auth = rc->setup_auth;
@@ -524,9 +547,11 @@ ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
  */
 
 ngx_int_t
-ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc,
+    ngx_msec_t timeout)
 {
-    ngx_uint_t             i;
+    ngx_uint_t             i, suppressed;
+    ngx_msec_t             age;
     rp_store_cmd_t         cmd;
     ngx_http_rp_item_t    *it;
     ngx_http_rp_waiter_t  *w;
@@ -539,6 +564,34 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
         && (rc->state != NGX_HTTP_RP_REDIS_CONNECTING || rc->ever_ready))
     {
         return NGX_DECLINED;
+    }
+
+    /*
+     * Replies come in order: when the oldest commands out have waited a
+     * whole timeout already, these would wait longer still and time out
+     * too. Sending them anyway only lengthens the queue (a timed-out
+     * request's commands stay in it), so under a burst Redis would spend
+     * its time on answers nobody waits for. Shed instead: default features
+     * now, until the queue has drained below the timeout.
+     */
+
+    if (rc->qhead != NULL) {
+        age = ngx_current_msec - rc->qhead->sent;
+
+        if (age >= timeout) {
+            if (ngx_http_rp_log_allowed(&suppressed)) {
+                ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log,
+                              0, "rp: redis \"%V\": the oldest commands "
+                              "out wait for %Mms, over rp_redis_timeout: "
+                              "default features without asking "
+                              "(%ui similar lines suppressed before)",
+                              &rc->addr, age, suppressed);
+            }
+
+            ngx_http_rp_redis_check(rc);
+
+            return NGX_DECLINED;
+        }
     }
 
     if (rc->free) {
@@ -579,6 +632,10 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
             break;
         }
 
+        if (rc->inflight++ == 0) {
+            rc->waiting_since = ngx_current_msec;
+        }
+
         w->pending++;
     }
 
@@ -588,6 +645,18 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
     }
 
     /* items past the last queued one keep SRC_PENDING: they fall back */
+
+    w->sent = ngx_current_msec;
+    w->qnext = NULL;
+
+    if (rc->qtail) {
+        rc->qtail->qnext = w;
+
+    } else {
+        rc->qhead = w;
+    }
+
+    rc->qtail = w;
 
     ctx->waiter = w;
 
@@ -614,15 +683,48 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
         ngx_http_rp_metrics_inc(&m->redis_timeouts);
     }
 
-    /* many timeouts in a row and no reply: the connection is sick */
+    rc->timeouts++;
 
-    if (++rc->timeouts < NGX_HTTP_RP_SICK_TIMEOUTS || rc->ac == NULL) {
+    ngx_http_rp_redis_check(rc);
+}
+
+
+/*
+ * Re-opens a connection that is sick: NGX_HTTP_RP_SICK_TIMEOUTS requests
+ * timed out in a row with no reply at all between them, or commands have
+ * waited NGX_HTTP_RP_SILENCE ms without any reply. Closing is also the
+ * only way to cancel the commands already sent: under an overload Redis
+ * would otherwise spend its time answering requests that timed out
+ * (bench/timeout-burst.md measures both policies). Called when a request
+ * times out and when one is shed, so a connection that went silent is
+ * re-opened even when no request waits on it any more.
+ */
+
+static void
+ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc)
+{
+    ngx_msec_t  silent;
+
+    if (rc->ac == NULL) {
         return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                  "rp: redis \"%V\": %ui timeouts in a row, reconnecting",
-                  &rc->addr, rc->timeouts);
+    silent = ngx_current_msec - rc->waiting_since;
+
+    if (rc->timeouts >= NGX_HTTP_RP_SICK_TIMEOUTS) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": %ui requests timed out in a row, "
+                      "reconnecting", &rc->addr, rc->timeouts);
+
+    } else if (rc->inflight && silent >= NGX_HTTP_RP_SILENCE) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": no reply for %Mms with %ui "
+                      "commands waiting, reconnecting",
+                      &rc->addr, silent, rc->inflight);
+
+    } else {
+        return;
+    }
 
     rc->timeouts = 0;
 
@@ -635,6 +737,20 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
     {
         ngx_http_rp_redis_schedule(rc);
     }
+}
+
+
+/* a reply came: the connection is alive */
+
+static void
+ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc)
+{
+    if (rc->inflight) {
+        rc->inflight--;
+    }
+
+    rc->waiting_since = ngx_current_msec;
+    rc->timeouts = 0;
 }
 
 
@@ -655,7 +771,7 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     i = w->next++;
 
     if (reply != NULL) {
-        w->redis->timeouts = 0;
+        ngx_http_rp_redis_progress(w->redis);
 
         if (reply->type == REDIS_REPLY_ERROR
             && ngx_http_rp_redis_auth_error(reply))
@@ -663,6 +779,10 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
             /* about the connection, whether or not a request waits */
             ngx_http_rp_redis_refused(w->redis, ac, reply);
         }
+    }
+
+    if (w->next == w->pending) {
+        ngx_http_rp_waiter_dequeue(w);
     }
 
     if (ctx == NULL || ngx_http_rp_redis_exiting) {
@@ -781,6 +901,36 @@ next:
     ngx_http_rp_waiter_put(w);
 
     ngx_http_rp_items_ready(ctx);
+}
+
+
+/* all of w's replies are in: it leaves the reply order (at its head) */
+
+static void
+ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w)
+{
+    ngx_http_rp_redis_t   *rc = w->redis;
+    ngx_http_rp_waiter_t  *p;
+
+    if (rc->qhead == w) {
+        rc->qhead = w->qnext;
+
+    } else {
+        for (p = rc->qhead; p && p->qnext != w; p = p->qnext) { /* void */ }
+
+        if (p == NULL) {
+            return;
+        }
+
+        p->qnext = w->qnext;
+    }
+
+    if (rc->qtail == w) {
+        for (p = rc->qhead; p && p->qnext; p = p->qnext) { /* void */ }
+        rc->qtail = p;
+    }
+
+    w->qnext = NULL;
 }
 
 
@@ -945,5 +1095,6 @@ ngx_http_rp_redis_cleanup(void *data)
     ngx_free_connection(c);
 
     rc->conn = NULL;
+    rc->inflight = 0;
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 }
