@@ -53,7 +53,8 @@ bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 	scripts/with-redis bench/bench-module.sh
 
 # the timeout policy under a burst of 100-item batches, with and without
-# Redis stalls: bench/timeout-burst.sh writes bench/timeout-burst.md
-.PHONY: bench-timeout-burst
-bench-timeout-burst: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
-	scripts/with-redis bench/timeout-burst.sh
+# Redis stalls: bench/burst-policy.sh writes bench/burst-policy-run.md
+# (bench/burst-policy.md compares the policies)
+.PHONY: bench-burst-policy
+bench-burst-policy: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
+	scripts/with-redis bench/burst-policy.sh

@@ -695,7 +695,7 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
  * waited NGX_HTTP_RP_SILENCE ms without any reply. Closing is also the
  * only way to cancel the commands already sent: under an overload Redis
  * would otherwise spend its time answering requests that timed out
- * (bench/timeout-burst.md measures both policies). Called when a request
+ * (bench/burst-policy.md measures both policies). Called when a request
  * times out and when one is shed, so a connection that went silent is
  * re-opened even when no request waits on it any more.
  */
