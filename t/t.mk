@@ -9,6 +9,8 @@
 #   test-nginx-redis-restart  tests/redis-restart.sh (about 2 s)
 #   test-fuzz-request         libFuzzer on the request-body parser
 #   test-nginx-valgrind       the suites under valgrind, no errors, no leaks
+#   test-nginx-asan           the suites against the module built with ASan
+#                             and UBSan (scripts/nginx-asan)
 #
 #   build/t/model.rpf     tests/mkmodel: 3 trees with known leaves (test-v1)
 #   build/t/model-v2.rpf  the same trees, version test-v2 (reload tests)
@@ -87,7 +89,8 @@ test-fuzz-request: $(RP_FUZZ_REQ)
 	@grep -E 'number_of_executed_units|new_units_added' \
 	    $(BUILD)/fuzz/fuzz_request.log
 
-# the same suites with every nginx under valgrind (about 70 s): any error
+# the same suites with every nginx under valgrind (243 s measured on this
+# shared 2-core machine at load 3): any error
 # or definite leak fails its block. nginx's own leaks (pcre2 compile
 # context, environ copy) are suppressed in t/lib/Test/Nginx/nginx-core.supp.
 TEST_TARGETS += test-nginx-valgrind
