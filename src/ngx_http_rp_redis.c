@@ -773,10 +773,17 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (reply != NULL) {
         ngx_http_rp_redis_progress(w->redis);
 
+        /*
+         * NOAUTH is about the connection, whether or not a request waits.
+         * NOPERM (an ACL that denies HMGET) is not: the setup PING would
+         * pass again and every reconnect would fail the same way; it is a
+         * Redis error like any other.
+         */
+
         if (reply->type == REDIS_REPLY_ERROR
-            && ngx_http_rp_redis_auth_error(reply))
+            && (size_t) reply->len >= sizeof("NOAUTH") - 1
+            && ngx_strncmp(reply->str, "NOAUTH", sizeof("NOAUTH") - 1) == 0)
         {
-            /* about the connection, whether or not a request waits */
             ngx_http_rp_redis_refused(w->redis, ac, reply);
         }
     }
