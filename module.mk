@@ -72,3 +72,10 @@ BENCH_TARGETS += bench-module
 .PHONY: bench-module
 bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 	scripts/with-redis bench/bench-module.sh
+
+# the timeout policy under a burst of 100-item batches, with and without
+# Redis stalls: bench/burst-policy.sh writes bench/burst-policy-run.md
+# (bench/burst-policy.md compares the policies)
+.PHONY: bench-burst-policy
+bench-burst-policy: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
+	scripts/with-redis bench/burst-policy.sh

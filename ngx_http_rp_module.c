@@ -22,6 +22,7 @@ static void *ngx_http_rp_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_rp_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_rp_json_413(ngx_conf_t *cf);
 static char *ngx_http_rp_model(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_rp_redis(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -354,6 +355,13 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    if ((conf->endpoint == NGX_HTTP_RP_EP_PREDICT
+         || conf->endpoint == NGX_HTTP_RP_EP_BATCH)
+        && ngx_http_rp_json_413(cf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->endpoint == NGX_HTTP_RP_EP_PREDICT
         || conf->endpoint == NGX_HTTP_RP_EP_BATCH
         || conf->endpoint == NGX_HTTP_RP_EP_FEATURES)
@@ -417,6 +425,79 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->redis = rc;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A body over client_max_body_size is refused by nginx itself, sometimes
+ * before the handler reads a byte (a Content-Length too large) and
+ * sometimes while the body streams in (chunked), with its HTML page. The
+ * body readers' locations get "error_page 413 =413 $uri": the request
+ * comes back to the same location as a GET with err_status 413, and the
+ * handler answers JSON. An error_page 413 of the configuration wins.
+ */
+
+static ngx_int_t
+ngx_http_rp_json_413(ngx_conf_t *cf)
+{
+    ngx_uint_t                         i, n;
+    ngx_array_t                       *pages;
+    ngx_http_err_page_t               *ep, *err;
+    ngx_http_core_loc_conf_t          *clcf;
+    ngx_http_compile_complex_value_t   ccv;
+
+    static ngx_str_t  uri = ngx_string("$uri");
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    n = clcf->error_pages ? clcf->error_pages->nelts : 0;
+    ep = n ? clcf->error_pages->elts : NULL;
+
+    for (i = 0; i < n; i++) {
+        if (ep[i].status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            return NGX_OK;
+        }
+    }
+
+    /* a copy: the array may be the enclosing level's, shared */
+
+    pages = ngx_array_create(cf->pool, n + 1, sizeof(ngx_http_err_page_t));
+    if (pages == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        err = ngx_array_push(pages);
+        if (err == NULL) {
+            return NGX_ERROR;
+        }
+
+        *err = ep[i];
+    }
+
+    err = ngx_array_push(pages);
+    if (err == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(err, sizeof(ngx_http_err_page_t));
+
+    err->status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    err->overwrite = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &uri;
+    ccv.complex_value = &err->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    clcf->error_pages = pages;
+
+    return NGX_OK;
 }
 
 

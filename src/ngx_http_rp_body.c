@@ -5,6 +5,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rp_event.h"
@@ -13,6 +14,10 @@
 
 static cJSON *ngx_http_rp_body_fail(ngx_http_rp_body_err_t *err, int status,
     const char *error, const char *detail);
+static int ngx_http_rp_body_controls(const char *p, const char *end,
+    ngx_http_rp_body_err_t *err);
+static const char *ngx_http_rp_body_dup_key(const cJSON *obj);
+static int ngx_http_rp_body_key_cmp(const void *a, const void *b);
 
 
 static cJSON *
@@ -24,6 +29,64 @@ ngx_http_rp_body_fail(ngx_http_rp_body_err_t *err, int status,
     snprintf(err->detail, sizeof(err->detail), "%s", detail);
 
     return NULL;
+}
+
+
+static int
+ngx_http_rp_hex(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+           || (c >= 'A' && c <= 'F');
+}
+
+
+/* 0, or -1 with err filled: a control character in a string of [p, end) */
+
+static int
+ngx_http_rp_body_controls(const char *p, const char *end,
+    ngx_http_rp_body_err_t *err)
+{
+    int                   in_string;
+    const unsigned char  *s;
+
+    in_string = 0;
+
+    for (s = (const unsigned char *) p; s < (const unsigned char *) end; s++)
+    {
+        if (!in_string) {
+            in_string = (*s == '"');
+            continue;
+        }
+
+        if (*s == '"') {
+            in_string = 0;
+            continue;
+        }
+
+        if (*s < 0x20) {
+            ngx_http_rp_body_fail(err, 400, "bad_json",
+                                  "raw control character in a JSON string");
+            return -1;
+        }
+
+        if (*s != '\\' || s + 1 >= (const unsigned char *) end) {
+            continue;
+        }
+
+        s++;    /* the escaped character */
+
+        if (*s == 'u' && (const unsigned char *) end - s >= 5
+            && s[1] == '0' && s[2] == '0' && (s[3] == '0' || s[3] == '1')
+            && ngx_http_rp_hex(s[4]))
+        {
+            ngx_http_rp_body_fail(err, 400, "bad_request",
+                                  "strings must not contain control "
+                                  "characters (\\u0000 to \\u001f)");
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -59,26 +122,17 @@ ngx_http_rp_body_parse(const char *body, size_t len, int batch,
     }
 
     /*
-     * cJSON decodes \u0000 into a NUL that would silently cut a string:
-     * "a\u0000b" must not become the id "a". Backslashes occur only in
-     * strings of a valid document, so a lexical scan is exact.
+     * JSON allows no raw byte below 0x20 in a string, yet cJSON accepts
+     * them; and it decodes \u0000 into a NUL that would cut a string short
+     * ("a\u0000b" must not become the id "a"). Ids and keys are taken
+     * with strlen, so every control character, raw or escaped, in any
+     * string (key or value) is refused. In a valid document quotes and
+     * backslashes delimit strings exactly, so a lexical scan is exact.
      */
 
-    for (p = body; p + 1 < end; p++) {
-        if (*p != '\\') {
-            continue;
-        }
-
-        if (p[1] == 'u' && end - p >= 6
-            && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0')
-        {
-            cJSON_Delete(root);
-            return ngx_http_rp_body_fail(err, 400, "bad_request",
-                                         "strings must not contain "
-                                         "\\u0000");
-        }
-
-        p++;    /* the escaped character */
+    if (ngx_http_rp_body_controls(body, end, err) != 0) {
+        cJSON_Delete(root);
+        return NULL;
     }
 
     if (!batch) {
@@ -120,13 +174,86 @@ ngx_http_rp_body_parse(const char *body, size_t len, int batch,
 }
 
 
+static int
+ngx_http_rp_body_key_cmp(const void *a, const void *b)
+{
+    const cJSON  *x = *(const cJSON * const *) a;
+    const cJSON  *y = *(const cJSON * const *) b;
+
+    return strcmp(x->string, y->string);
+}
+
+
+/*
+ * The duplicated key of obj, or NULL. Parsers disagree on which of two
+ * equal keys wins (cJSON's lookup takes the first, Python's json the
+ * last), so a request with one is refused rather than read either way.
+ * Keys hold no NUL (refused before), so strcmp compares them whole.
+ */
+
+static const char *
+ngx_http_rp_body_dup_key(const cJSON *obj)
+{
+    size_t         n, i, j;
+    const cJSON   *c, **keys;
+    const char    *dup;
+
+    n = 0;
+    for (c = obj->child; c; c = c->next) {
+        n++;
+    }
+
+    if (n < 2) {
+        return NULL;
+    }
+
+    dup = NULL;
+    keys = malloc(n * sizeof(cJSON *));
+
+    if (keys == NULL) {
+        /* no memory for the sort: compare every pair instead */
+
+        for (c = obj->child; c && dup == NULL; c = c->next) {
+            const cJSON  *d;
+
+            for (d = c->next; d; d = d->next) {
+                if (strcmp(c->string, d->string) == 0) {
+                    dup = c->string;
+                    break;
+                }
+            }
+        }
+
+        return dup;
+    }
+
+    i = 0;
+    for (c = obj->child; c; c = c->next) {
+        keys[i++] = c;
+    }
+
+    qsort(keys, n, sizeof(cJSON *), ngx_http_rp_body_key_cmp);
+
+    for (j = 1; j < n; j++) {
+        if (strcmp(keys[j - 1]->string, keys[j]->string) == 0) {
+            dup = keys[j]->string;
+            break;
+        }
+    }
+
+    free(keys);
+
+    return dup;
+}
+
+
 int
 ngx_http_rp_body_item(const cJSON *obj, size_t index, int batch,
     ngx_http_rp_body_item_t *it, ngx_http_rp_body_err_t *err)
 {
     int          k, off;
     size_t       len;
-    const char  *name, *problem;
+    const char  *name, *problem, *dup;
     cJSON       *v;
 
     static const char  *names[] = { "user_id", "product_id" };
@@ -141,6 +268,23 @@ ngx_http_rp_body_item(const cJSON *obj, size_t index, int batch,
     if (!cJSON_IsObject(obj)) {
         snprintf(err->detail + off, sizeof(err->detail) - off, "%s",
                  batch ? "not a JSON object" : "body must be a JSON object");
+        return -1;
+    }
+
+    dup = ngx_http_rp_body_dup_key(obj);
+
+    if (dup != NULL) {
+        len = strlen(dup);
+
+        if (len <= 32 && rp_id_valid(dup, len)) {
+            snprintf(err->detail + off, sizeof(err->detail) - off,
+                     "duplicate key \"%s\"", dup);
+
+        } else {
+            snprintf(err->detail + off, sizeof(err->detail) - off,
+                     "duplicate key");
+        }
+
         return -1;
     }
 

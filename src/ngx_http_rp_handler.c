@@ -22,6 +22,7 @@
 
 static ngx_int_t ngx_http_rp_not_allowed(ngx_http_request_t *r,
     const char *allow);
+static ngx_uint_t ngx_http_rp_is_json(ngx_http_request_t *r);
 static ngx_http_rp_ctx_t *ngx_http_rp_create_ctx(ngx_http_request_t *r,
     ngx_uint_t endpoint);
 static void ngx_http_rp_ctx_cleanup(void *data);
@@ -35,10 +36,12 @@ static ngx_int_t ngx_http_rp_start_lookup(ngx_http_request_t *r,
 static void ngx_http_rp_timeout_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_rp_respond(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
+static void ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_predict(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_features(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
+static ngx_uint_t ngx_http_rp_escapes_valid(u_char *p, size_t len);
 static ngx_int_t ngx_http_rp_features_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_model_info(ngx_http_request_t *r);
@@ -63,8 +66,31 @@ ngx_http_rp_content_handler(ngx_http_request_t *r)
     case NGX_HTTP_RP_EP_PREDICT:
     case NGX_HTTP_RP_EP_BATCH:
 
+        if (r->error_page && r->err_status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        {
+            /* back here through the error page the module installs */
+            return ngx_http_rp_send_error(r,
+                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                          "body_too_large",
+                                          "request body exceeds "
+                                          "client_max_body_size");
+        }
+
         if (r->method != NGX_HTTP_POST) {
             return ngx_http_rp_not_allowed(r, "POST");
+        }
+
+        if (!ngx_http_rp_is_json(r)) {
+            rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            return ngx_http_rp_send_error(r,
+                                          NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                          "unsupported_media_type",
+                                          "Content-Type must be "
+                                          "application/json");
         }
 
         ctx = ngx_http_rp_create_ctx(r, rlcf->endpoint);
@@ -135,6 +161,52 @@ ngx_http_rp_not_allowed(ngx_http_request_t *r, const char *allow)
 
     return ngx_http_rp_send_error(r, NGX_HTTP_NOT_ALLOWED,
                                   "method_not_allowed", allow);
+}
+
+
+/*
+ * The body must be declared JSON: "application/json", any case, with
+ * optional parameters ("; charset=utf-8"). Anything else, or no type, is
+ * refused: a text/plain POST is a CORS "simple request" that a browser
+ * sends cross-site without a preflight.
+ */
+
+static ngx_uint_t
+ngx_http_rp_is_json(ngx_http_request_t *r)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    p = r->headers_in.content_type->value.data;
+    last = p + r->headers_in.content_type->value.len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    n = sizeof("application/json") - 1;
+
+    if ((size_t) (last - p) < n
+        || ngx_strncasecmp(p, (u_char *) "application/json", n) != 0)
+    {
+        return 0;
+    }
+
+    for (p += n; p < last; p++) {
+        if (*p == ';') {
+            return 1;
+        }
+
+        if (*p != ' ' && *p != '\t') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -271,9 +343,14 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* a chunked body ends with an empty buffer whose pos is NULL:
+         * memcpy from NULL is undefined even for 0 bytes */
+
         p = body;
         for (cl = rb->bufs; cl; cl = cl->next) {
-            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+            if (cl->buf->last != cl->buf->pos) {
+                p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+            }
         }
     }
 
@@ -342,7 +419,7 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
 
-    rc = ngx_http_rp_redis_read(ctx, rlcf->redis);
+    rc = ngx_http_rp_redis_read(ctx, rlcf->redis, rlcf->redis_timeout);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -365,6 +442,7 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 static void
 ngx_http_rp_timeout_handler(ngx_event_t *ev)
 {
+    ngx_uint_t               suppressed;
     ngx_http_rp_ctx_t       *ctx = ev->data;
     ngx_http_rp_redis_t     *rc;
     ngx_http_rp_loc_conf_t  *rlcf;
@@ -372,14 +450,101 @@ ngx_http_rp_timeout_handler(ngx_event_t *ev)
     rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
     rc = rlcf->redis;
 
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "rp: redis \"%V\" did not answer within %Mms",
-                  &rc->addr, rlcf->redis_timeout);
+    if (ngx_http_rp_log_allowed(&suppressed)) {
+        ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                      "rp: redis \"%V\" did not answer within %Mms "
+                      "(%ui similar lines suppressed)",
+                      &rc->addr, rlcf->redis_timeout, suppressed);
+    }
 
     ngx_http_rp_items_ready(ctx);
 
     /* after the request is done: this may reset the connection */
     ngx_http_rp_redis_timed_out(rc);
+}
+
+
+/*
+ * Per worker, at most NGX_HTTP_RP_LOG_BURST lines a second about failed
+ * items or timeouts; the next line allowed says how many were dropped.
+ * A Redis in trouble fails every request, and a line per request (let
+ * alone per batch item) would flood the log while saying nothing new.
+ */
+
+#define NGX_HTTP_RP_LOG_BURST  10
+
+ngx_uint_t
+ngx_http_rp_log_allowed(ngx_uint_t *suppressed)
+{
+    time_t             now;
+    static time_t      second;
+    static ngx_uint_t  lines, dropped;
+
+    now = ngx_time();
+
+    if (now != second) {
+        second = now;
+        lines = 0;
+    }
+
+    if (lines >= NGX_HTTP_RP_LOG_BURST) {
+        dropped++;
+        return 0;
+    }
+
+    lines++;
+    *suppressed = dropped;
+    dropped = 0;
+
+    return 1;
+}
+
+
+/* an item that gets default features; the request logs them at the end */
+
+void
+ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
+    ngx_uint_t source, const char *why, size_t len)
+{
+    it->source = source;
+
+    if (source == NGX_HTTP_RP_SRC_CORRUPT) {
+        ctx->ncorrupt++;
+
+    } else {
+        ctx->nfailed++;
+    }
+
+    if (ctx->bad_user.data == NULL) {
+        ctx->bad_user = it->user;
+        ctx->bad_why_len = ngx_min(len, sizeof(ctx->bad_why));
+        ngx_memcpy(ctx->bad_why, why, ctx->bad_why_len);
+    }
+}
+
+
+static void
+ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx)
+{
+    ngx_uint_t               suppressed;
+    ngx_http_rp_loc_conf_t  *rlcf;
+
+    if (ctx->nfailed + ctx->ncorrupt == 0
+        || !ngx_http_rp_log_allowed(&suppressed))
+    {
+        return;
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
+
+    ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                  "rp: redis \"%V\": %ui of %ui items got default "
+                  "features: %ui Redis errors or lost replies, %ui corrupted "
+                  "store values; first: user \"%V\": %*s "
+                  "(%ui similar lines suppressed before)",
+                  &rlcf->redis->addr, ctx->nfailed + ctx->ncorrupt,
+                  ctx->nitems, ctx->nfailed, ctx->ncorrupt, &ctx->bad_user,
+                  ctx->bad_why_len, ctx->bad_why, suppressed);
 }
 
 
@@ -403,6 +568,8 @@ ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
         ngx_http_rp_waiter_detach(ctx->waiter);
         ctx->waiter = NULL;
     }
+
+    ngx_http_rp_log_items(ctx);
 
     rc = ngx_http_rp_respond(r, ctx);
 
@@ -484,10 +651,13 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
         } else {
             rp_features_compute(NULL, NULL, (int64_t) tv.tv_sec, it->f);
 
-            if (mt) {
-                ngx_http_rp_metrics_inc(it->source == NGX_HTTP_RP_SRC_UNKNOWN
-                                        ? &mt->unknown_users
-                                        : &mt->fallbacks);
+            /* corrupt items are counted as store_corrupt already */
+
+            if (mt && it->source == NGX_HTTP_RP_SRC_UNKNOWN) {
+                ngx_http_rp_metrics_inc(&mt->unknown_users);
+
+            } else if (mt && it->source == NGX_HTTP_RP_SRC_FAILED) {
+                ngx_http_rp_metrics_inc(&mt->fallbacks);
             }
         }
 
@@ -544,6 +714,29 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     ctx->done = 1;
 
     return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+/* every '%' is followed by two hex digits */
+
+static ngx_uint_t
+ngx_http_rp_escapes_valid(u_char *p, size_t len)
+{
+    u_char  *last;
+
+    for (last = p + len; p < last; p++) {
+        if (*p != '%') {
+            continue;
+        }
+
+        if (last - p < 3 || !isxdigit(p[1]) || !isxdigit(p[2])) {
+            return 0;
+        }
+
+        p += 2;
+    }
+
+    return 1;
 }
 
 
@@ -606,6 +799,16 @@ ngx_http_rp_features_request(ngx_http_request_t *r)
     it->user = id;
 
     if (ngx_http_arg(r, (u_char *) "product_id", 10, &arg) == NGX_OK) {
+
+        /* ngx_unescape_uri copies "%zz" as is: refuse it, not guess */
+
+        if (!ngx_http_rp_escapes_valid(arg.data, arg.len)) {
+            return ngx_http_rp_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                          "bad_request",
+                                          "malformed percent escape in "
+                                          "the product_id argument");
+        }
+
         dst = ngx_pnalloc(r->pool, arg.len);
         if (dst == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

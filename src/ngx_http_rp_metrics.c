@@ -27,7 +27,7 @@ static const char  *ngx_http_rp_endpoints[NGX_HTTP_RP_EP_N] = {
 };
 
 static ngx_uint_t  ngx_http_rp_statuses[NGX_HTTP_RP_STATUSES - 1] = {
-    200, 400, 404, 405, 413, 499, 500, 502, 503, 504
+    200, 400, 404, 405, 413, 415, 499, 500, 502, 503, 504
 };
 
 /* upper bounds in microseconds; the last bucket is +Inf */
@@ -215,7 +215,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     len = 4096 + NGX_HTTP_RP_EP_N * (NGX_HTTP_RP_STATUSES
                                      + NGX_HTTP_RP_LAT_BUCKETS + 2) * 128
           + rmcf->models.nelts * (6 * RP_MODEL_VERSION_MAX + 128)
-          + rmcf->redis.nelts * 256;
+          + rmcf->redis.nelts * 512;
 
     rmp = rmcf->models.elts;
     for (i = 0; i < rmcf->models.nelts; i++) {
@@ -224,7 +224,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     rcp = rmcf->redis.elts;
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        len += 6 * rcp[i]->addr.len;
+        len += 2 * 6 * rcp[i]->addr.len;
     }
 
     body = ngx_pnalloc(r->pool, len);
@@ -341,6 +341,20 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
                                        rcp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
                          rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
+    }
+
+    p = ngx_slprintf(p, last,
+                     "# HELP rp_redis_auth_failed Redis refused this worker "
+                     "(AUTH, or NOAUTH) since its last ready connection.\n"
+                     "# TYPE rp_redis_auth_failed gauge\n");
+
+    for (i = 0; i < rmcf->redis.nelts; i++) {
+        p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
+        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
+                                       rcp[i]->addr.len);
+        p = ngx_slprintf(p, last, "\"} %d\n",
+                         rcp[i]->state != NGX_HTTP_RP_REDIS_READY
+                         && rcp[i]->auth_failed);
     }
 
     return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);

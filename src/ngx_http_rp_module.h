@@ -47,7 +47,7 @@
 #define NGX_HTTP_RP_SRC_CORRUPT       4   /* a stored value did not parse */
 
 #define NGX_HTTP_RP_LAT_BUCKETS       12
-#define NGX_HTTP_RP_STATUSES          11
+#define NGX_HTTP_RP_STATUSES          12
 
 
 /* a model mapped at configuration time; shared by locations with one path */
@@ -75,12 +75,19 @@ typedef struct {
     ngx_connection_t          *conn;
     ngx_uint_t                 state;
     ngx_uint_t                 ever_ready;  /* ready once since start */
-    ngx_uint_t                 setup_pending; /* AUTH/SELECT replies due */
+    ngx_uint_t                 setup_pending; /* AUTH/SELECT/PING replies */
+    ngx_uint_t                 setup_auth;  /* the next setup reply: AUTH */
+    ngx_uint_t                 auth_failed; /* refused since last ready */
     ngx_uint_t                 in_write;    /* inside redisAsyncHandleWrite */
     ngx_msec_t                 backoff;
-    ngx_uint_t                 timeouts;   /* in a row */
+    ngx_uint_t                 timeouts;   /* requests, no reply between */
+    ngx_uint_t                 inflight;   /* commands without a reply */
+    ngx_msec_t                 waiting_since; /* last reply, or first
+                                                 command after none */
     ngx_event_t                reconnect_ev;
     ngx_event_t                connect_ev;
+    ngx_http_rp_waiter_t      *qhead;      /* waiters with commands out, */
+    ngx_http_rp_waiter_t      *qtail;      /* in the order Redis answers */
     ngx_http_rp_waiter_t      *free;       /* free list of waiters */
     ngx_uint_t                 nfree;
     ngx_log_t                 *log;
@@ -148,6 +155,13 @@ typedef struct {
     uint64_t                   start_us;   /* monotonic, for the histogram */
     ngx_uint_t                 want_product;
     ngx_http_rp_body_err_t     berr;
+
+    /* what went wrong with this request's items, logged once at the end */
+    ngx_uint_t                 nfailed;    /* error or missing replies */
+    ngx_uint_t                 ncorrupt;   /* unparsable or wrong type */
+    ngx_str_t                  bad_user;   /* the first such item's user */
+    u_char                     bad_why[96];
+    size_t                     bad_why_len;
 } ngx_http_rp_ctx_t;
 
 
@@ -163,6 +177,8 @@ struct ngx_http_rp_waiter_s {
     ngx_http_rp_redis_t       *redis;
     ngx_uint_t                 pending;
     ngx_uint_t                 next;       /* index of the next reply */
+    ngx_msec_t                 sent;       /* when its commands were queued */
+    ngx_http_rp_waiter_t      *qnext;      /* the next in the reply order */
     ngx_http_rp_waiter_t      *link;
 };
 
@@ -176,7 +192,7 @@ ngx_int_t ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
 void ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle);
 void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc);
 ngx_int_t ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx,
-    ngx_http_rp_redis_t *rc);
+    ngx_http_rp_redis_t *rc, ngx_msec_t timeout);
 void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc);
 void ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w);
 const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);
@@ -184,6 +200,9 @@ const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);
 /* ngx_http_rp_handler.c */
 ngx_int_t ngx_http_rp_content_handler(ngx_http_request_t *r);
 void ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx);
+void ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
+    ngx_uint_t source, const char *why, size_t len);
+ngx_uint_t ngx_http_rp_log_allowed(ngx_uint_t *suppressed);
 ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *detail);
 ngx_int_t ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,

@@ -17,6 +17,8 @@
 #define NGX_HTTP_RP_BACKOFF_MIN       50
 #define NGX_HTTP_RP_BACKOFF_MAX       5000
 #define NGX_HTTP_RP_SICK_TIMEOUTS     16
+#define NGX_HTTP_RP_SILENCE           1000
+#define NGX_HTTP_RP_SETUP_TIMEOUT     1000
 #define NGX_HTTP_RP_FREE_WAITERS      1024
 
 
@@ -33,6 +35,11 @@ static void ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
+static ngx_uint_t ngx_http_rp_redis_auth_error(redisReply *reply);
+static void ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc,
+    redisAsyncContext *ac, redisReply *reply);
 static void ngx_http_rp_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_add_read(void *data);
@@ -40,6 +47,7 @@ static void ngx_http_rp_redis_del_read(void *data);
 static void ngx_http_rp_redis_add_write(void *data);
 static void ngx_http_rp_redis_del_write(void *data);
 static void ngx_http_rp_redis_cleanup(void *data);
+static void ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w);
 static void ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w);
 
 
@@ -178,6 +186,10 @@ ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc)
 const char *
 ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc)
 {
+    if (rc->state != NGX_HTTP_RP_REDIS_READY && rc->auth_failed) {
+        return "auth_failed";
+    }
+
     switch (rc->state) {
     case NGX_HTTP_RP_REDIS_READY:
         return "ready";
@@ -251,10 +263,16 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
     /* this one arms write interest: the first write event ends connect */
     redisAsyncSetConnectCallback(ac, ngx_http_rp_redis_on_connect);
 
-    /* queued before any request's command, so they run first; the
-     * connection is ready once they succeeded */
+    /*
+     * Queued before any request's command, so they run first; the
+     * connection is ready once they all succeeded. The PING proves that
+     * the server serves this client: without it a server that requires a
+     * password we do not have would look ready, every command would fail
+     * NOAUTH, and each reconnect would look like a success.
+     */
 
-    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0);
+    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0) + 1;
+    rc->setup_auth = rc->password.len ? 1 : 0;
 
     if (rc->password.len) {
         argv[0] = "AUTH";
@@ -270,6 +288,11 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
         redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc,
                           "SELECT %d", (int) rc->db);
     }
+
+    redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc, "PING");
+
+    rc->inflight = rc->setup_pending;
+    rc->waiting_since = ngx_current_msec;
 
     ngx_add_timer(&rc->connect_ev, rc->connect_timeout);
 }
@@ -319,18 +342,24 @@ ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev)
 static void
 ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
 {
+    redisAsyncContext    *ac;
     ngx_http_rp_redis_t  *rc = ev->data;
 
     ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                  "rp: redis \"%V\": connect timed out", &rc->addr);
+                  "rp: redis \"%V\": %s timed out", &rc->addr,
+                  rc->ac && (rc->ac->c.flags & REDIS_CONNECTED)
+                  ? "connection setup (AUTH/SELECT/PING)" : "connect");
 
     if (rc->ac) {
-        /* not connected yet: no onDisconnect, so reschedule here */
-        redisAsyncFree(rc->ac);
+        /* a connected context calls onDisconnect, which reschedules */
+        ac = rc->ac;
         rc->ac = NULL;
+        redisAsyncFree(ac);
     }
 
-    ngx_http_rp_redis_schedule(rc);
+    if (!rc->reconnect_ev.timer_set) {
+        ngx_http_rp_redis_schedule(rc);
+    }
 }
 
 
@@ -364,14 +393,15 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
         ngx_http_rp_metrics_inc(&m->redis_reconnects);
     }
 
-    if (rc->setup_pending == 0) {
-        ngx_http_rp_redis_ready(rc);
-    }
+    /* the setup replies are bounded too: a server that accepts and never
+     * answers must not leave the connection "connecting" for ever */
+    ngx_add_timer(&rc->connect_ev, ngx_max(rc->connect_timeout,
+                                           NGX_HTTP_RP_SETUP_TIMEOUT));
 }
 
 
 /*
- * Connected, and AUTH/SELECT (if any) accepted. Only now does the backoff
+ * Connected, AUTH/SELECT (if any) and PING accepted. Only now does the backoff
  * start over: a server that refuses AUTH is retried at a growing interval
  * (up to NGX_HTTP_RP_BACKOFF_MAX), not every 50 ms with an error line each.
  */
@@ -380,8 +410,12 @@ ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
 {
     rc->state = NGX_HTTP_RP_REDIS_READY;
     rc->ever_ready = 1;
+    rc->auth_failed = 0;
     rc->backoff = 0;
-    rc->timeouts = 0;
+
+    if (rc->connect_ev.timer_set) {
+        ngx_del_timer(&rc->connect_ev);
+    }
 }
 
 
@@ -407,15 +441,34 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     redisReply           *reply = r;
     ngx_http_rp_redis_t  *rc = privdata;
+    ngx_uint_t            auth;
 
     if (reply == NULL) {
         return;                         /* disconnected meanwhile */
     }
 
+    ngx_http_rp_redis_progress(rc);
+
+    /* the first setup reply is AUTH's when a password is configured */
+    auth = rc->setup_auth;
+    rc->setup_auth = 0;
+
     if (reply->type == REDIS_REPLY_ERROR) {
+        if (rc->state != NGX_HTTP_RP_REDIS_CONNECTING) {
+            return;                     /* an earlier one failed already */
+        }
+
+        if (auth || ngx_http_rp_redis_auth_error(reply)) {
+            rc->auth_failed = 1;
+        }
+
         ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                      "rp: redis \"%V\": AUTH/SELECT failed: %*s",
+                      "rp: redis \"%V\": connection setup "
+                      "(AUTH/SELECT/PING) failed: %*s",
                       &rc->addr, (size_t) reply->len, reply->str);
+
+        /* no command of a request may go out on this connection */
+        rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
@@ -426,6 +479,56 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
         && rc->state == NGX_HTTP_RP_REDIS_CONNECTING)
     {
         ngx_http_rp_redis_ready(rc);
+    }
+}
+
+
+/* an error reply that means "this client is not allowed" */
+
+static ngx_uint_t
+ngx_http_rp_redis_auth_error(redisReply *reply)
+{
+    static const char  *codes[] = { "NOAUTH", "WRONGPASS", "NOPERM" };
+    ngx_uint_t          i;
+    size_t              n;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        n = ngx_strlen(codes[i]);
+
+        if ((size_t) reply->len >= n
+            && ngx_strncmp(reply->str, codes[i], n) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A ready connection whose commands come back NOAUTH (the server started
+ * to require a password): not ready any more; drop it and reconnect with
+ * the backoff, whose setup PING fails until the password matches.
+ */
+
+static void
+ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
+    redisReply *reply)
+{
+    if (rc->state == NGX_HTTP_RP_REDIS_READY) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": authentication failed: %*s; "
+                      "reconnecting with backoff",
+                      &rc->addr, (size_t) reply->len, reply->str);
+    }
+
+    rc->auth_failed = 1;
+    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+
+    if (!(ac->c.flags & REDIS_DISCONNECTING)) {
+        /* waits for the replies still due, then onDisconnect */
+        redisAsyncDisconnect(ac);
     }
 }
 
@@ -444,9 +547,11 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
  */
 
 ngx_int_t
-ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc,
+    ngx_msec_t timeout)
 {
-    ngx_uint_t             i;
+    ngx_uint_t             i, suppressed;
+    ngx_msec_t             age;
     rp_store_cmd_t         cmd;
     ngx_http_rp_item_t    *it;
     ngx_http_rp_waiter_t  *w;
@@ -459,6 +564,34 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
         && (rc->state != NGX_HTTP_RP_REDIS_CONNECTING || rc->ever_ready))
     {
         return NGX_DECLINED;
+    }
+
+    /*
+     * Replies come in order: when the oldest commands out have waited a
+     * whole timeout already, these would wait longer still and time out
+     * too. Sending them anyway only lengthens the queue (a timed-out
+     * request's commands stay in it), so under a burst Redis would spend
+     * its time on answers nobody waits for. Shed instead: default features
+     * now, until the queue has drained below the timeout.
+     */
+
+    if (rc->qhead != NULL) {
+        age = ngx_current_msec - rc->qhead->sent;
+
+        if (age >= timeout) {
+            if (ngx_http_rp_log_allowed(&suppressed)) {
+                ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log,
+                              0, "rp: redis \"%V\": the oldest commands "
+                              "out wait for %Mms, over rp_redis_timeout: "
+                              "default features without asking "
+                              "(%ui similar lines suppressed before)",
+                              &rc->addr, age, suppressed);
+            }
+
+            ngx_http_rp_redis_check(rc);
+
+            return NGX_DECLINED;
+        }
     }
 
     if (rc->free) {
@@ -499,6 +632,10 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
             break;
         }
 
+        if (rc->inflight++ == 0) {
+            rc->waiting_since = ngx_current_msec;
+        }
+
         w->pending++;
     }
 
@@ -508,6 +645,18 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc)
     }
 
     /* items past the last queued one keep SRC_PENDING: they fall back */
+
+    w->sent = ngx_current_msec;
+    w->qnext = NULL;
+
+    if (rc->qtail) {
+        rc->qtail->qnext = w;
+
+    } else {
+        rc->qhead = w;
+    }
+
+    rc->qtail = w;
 
     ctx->waiter = w;
 
@@ -534,15 +683,48 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
         ngx_http_rp_metrics_inc(&m->redis_timeouts);
     }
 
-    /* many timeouts in a row and no reply: the connection is sick */
+    rc->timeouts++;
 
-    if (++rc->timeouts < NGX_HTTP_RP_SICK_TIMEOUTS || rc->ac == NULL) {
+    ngx_http_rp_redis_check(rc);
+}
+
+
+/*
+ * Re-opens a connection that is sick: NGX_HTTP_RP_SICK_TIMEOUTS requests
+ * timed out in a row with no reply at all between them, or commands have
+ * waited NGX_HTTP_RP_SILENCE ms without any reply. Closing is also the
+ * only way to cancel the commands already sent: under an overload Redis
+ * would otherwise spend its time answering requests that timed out
+ * (bench/burst-policy.md measures both policies). Called when a request
+ * times out and when one is shed, so a connection that went silent is
+ * re-opened even when no request waits on it any more.
+ */
+
+static void
+ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc)
+{
+    ngx_msec_t  silent;
+
+    if (rc->ac == NULL) {
         return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                  "rp: redis \"%V\": %ui timeouts in a row, reconnecting",
-                  &rc->addr, rc->timeouts);
+    silent = ngx_current_msec - rc->waiting_since;
+
+    if (rc->timeouts >= NGX_HTTP_RP_SICK_TIMEOUTS) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": %ui requests timed out in a row, "
+                      "reconnecting", &rc->addr, rc->timeouts);
+
+    } else if (rc->inflight && silent >= NGX_HTTP_RP_SILENCE) {
+        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+                      "rp: redis \"%V\": no reply for %Mms with %ui "
+                      "commands waiting, reconnecting",
+                      &rc->addr, silent, rc->inflight);
+
+    } else {
+        return;
+    }
 
     rc->timeouts = 0;
 
@@ -555,6 +737,20 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
     {
         ngx_http_rp_redis_schedule(rc);
     }
+}
+
+
+/* a reply came: the connection is alive */
+
+static void
+ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc)
+{
+    if (rc->inflight) {
+        rc->inflight--;
+    }
+
+    rc->waiting_since = ngx_current_msec;
+    rc->timeouts = 0;
 }
 
 
@@ -575,7 +771,25 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     i = w->next++;
 
     if (reply != NULL) {
-        w->redis->timeouts = 0;
+        ngx_http_rp_redis_progress(w->redis);
+
+        /*
+         * NOAUTH is about the connection, whether or not a request waits.
+         * NOPERM (an ACL that denies HMGET) is not: the setup PING would
+         * pass again and every reconnect would fail the same way; it is a
+         * Redis error like any other.
+         */
+
+        if (reply->type == REDIS_REPLY_ERROR
+            && (size_t) reply->len >= sizeof("NOAUTH") - 1
+            && ngx_strncmp(reply->str, "NOAUTH", sizeof("NOAUTH") - 1) == 0)
+        {
+            ngx_http_rp_redis_refused(w->redis, ac, reply);
+        }
+    }
+
+    if (w->next == w->pending) {
+        ngx_http_rp_waiter_dequeue(w);
     }
 
     if (ctx == NULL || ngx_http_rp_redis_exiting) {
@@ -591,29 +805,59 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     it = &ctx->items[i];
     m = ngx_http_rp_metrics();
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-
-        if (reply == NULL) {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\": no reply (connection lost)",
-                          &w->redis->addr);
-
-        } else if (reply->type == REDIS_REPLY_ERROR) {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\" error: %*s",
-                          &w->redis->addr, (size_t) reply->len, reply->str);
-
-        } else {
-            ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                          "rp: redis \"%V\": unexpected reply type %d",
-                          &w->redis->addr, reply->type);
-        }
+    if (reply == NULL) {
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                "no reply (connection lost)",
+                                sizeof("no reply (connection lost)") - 1);
 
         if (m) {
             ngx_http_rp_metrics_inc(&m->redis_errors);
         }
 
-        it->source = NGX_HTTP_RP_SRC_FAILED;
+        goto next;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+
+        /*
+         * WRONGTYPE is about this user's key (rp:{USER} is not a hash):
+         * corrupt data for this user, not an outage. Every other error
+         * (LOADING, BUSY, NOAUTH, ...) is about the server.
+         */
+
+        if ((size_t) reply->len >= sizeof("WRONGTYPE") - 1
+            && ngx_strncmp(reply->str, "WRONGTYPE",
+                           sizeof("WRONGTYPE") - 1) == 0)
+        {
+            ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
+                                    reply->str, (size_t) reply->len);
+
+            if (m) {
+                ngx_http_rp_metrics_inc(&m->store_corrupt);
+            }
+
+            goto next;
+        }
+
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                reply->str, (size_t) reply->len);
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->redis_errors);
+        }
+
+        goto next;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
+                                "unexpected reply type",
+                                sizeof("unexpected reply type") - 1);
+
+        if (m) {
+            ngx_http_rp_metrics_inc(&m->redis_errors);
+        }
+
         goto next;
     }
 
@@ -640,15 +884,13 @@ ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (rp_store_parse_read(vals, n, &it->u, &it->p, &found, err, sizeof(err))
         != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                      "rp: corrupted store value for user \"%V\": %s; "
-                      "using default features", &it->user, err);
+        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
+                                err, ngx_strlen(err));
 
         if (m) {
             ngx_http_rp_metrics_inc(&m->store_corrupt);
         }
 
-        it->source = NGX_HTTP_RP_SRC_CORRUPT;
         goto next;
     }
 
@@ -666,6 +908,36 @@ next:
     ngx_http_rp_waiter_put(w);
 
     ngx_http_rp_items_ready(ctx);
+}
+
+
+/* all of w's replies are in: it leaves the reply order (at its head) */
+
+static void
+ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w)
+{
+    ngx_http_rp_redis_t   *rc = w->redis;
+    ngx_http_rp_waiter_t  *p;
+
+    if (rc->qhead == w) {
+        rc->qhead = w->qnext;
+
+    } else {
+        for (p = rc->qhead; p && p->qnext != w; p = p->qnext) { /* void */ }
+
+        if (p == NULL) {
+            return;
+        }
+
+        p->qnext = w->qnext;
+    }
+
+    if (rc->qtail == w) {
+        for (p = rc->qhead; p && p->qnext; p = p->qnext) { /* void */ }
+        rc->qtail = p;
+    }
+
+    w->qnext = NULL;
 }
 
 
@@ -830,5 +1102,6 @@ ngx_http_rp_redis_cleanup(void *data)
     ngx_free_connection(c);
 
     rc->conn = NULL;
+    rc->inflight = 0;
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 }

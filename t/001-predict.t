@@ -5,6 +5,14 @@
 
 use Test::Nginx::Socket 'no_plan';
 
+# the POST endpoints want "Content-Type: application/json" (415 otherwise);
+# a block that sets its own headers says what it sends
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("more_headers", "Content-Type: application/json")
+        unless defined $block->more_headers;
+});
+
 repeat_each(2);
 
 $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
@@ -120,6 +128,7 @@ POST /v2
     location = /predict { rp_predict; }
 --- more_headers
 Transfer-Encoding: chunked
+Content-Type: application/json
 --- request eval
 "POST /predict\n" . "5\r\n{\"use\r\n" . "32\r\nr_id\":\"u_loyal\",\"product_id\":\"p1\"}                \r\n" . "0\r\n\r\n"
 --- error_code: 200

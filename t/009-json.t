@@ -4,6 +4,14 @@
 use Test::Nginx::Socket 'no_plan';
 use JSON::PP ();
 
+# the POST endpoints want "Content-Type: application/json" (415 otherwise);
+# a block that sets its own headers says what it sends
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("more_headers", "Content-Type: application/json")
+        unless defined $block->more_headers;
+});
+
 $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
 
 our $HttpConfig = <<'_EOC_';

@@ -6,6 +6,14 @@ use Test::Nginx::Socket 'no_plan';
 use File::Temp ();
 use IO::Socket::INET;
 
+# the POST endpoints want "Content-Type: application/json" (415 otherwise);
+# a block that sets its own headers says what it sends
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("more_headers", "Content-Type: application/json")
+        unless defined $block->more_headers;
+});
+
 our $Dir = File::Temp::tempdir("rp-unix.XXXXXX", TMPDIR => 1, CLEANUP => 1);
 
 my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -67,6 +75,7 @@ POST /predict
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis unix:$TEST_NGINX_REDIS_SOCK;
+    rp_redis_timeout 2s;   # the first request waits for connect and PING
 --- config
     location = / { rp_health; }
     location = /predict { rp_predict; }

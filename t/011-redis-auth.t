@@ -12,6 +12,14 @@
 
 use Test::Nginx::Socket 'no_plan';
 
+# the POST endpoints want "Content-Type: application/json" (415 otherwise);
+# a block that sets its own headers says what it sends
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("more_headers", "Content-Type: application/json")
+        unless defined $block->more_headers;
+});
+
 $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
 
 run_tests();
@@ -34,7 +42,7 @@ POST /predict
 "features_source":"(default|store)"
 --- wait: 0.5
 --- error_log
-AUTH/SELECT failed
+connection setup (AUTH/SELECT/PING) failed
 --- timeout: 2
 
 
@@ -52,6 +60,6 @@ GET /t
 alive
 --- wait: 1.5
 --- grep_error_log eval
-qr/AUTH\/SELECT failed/
+qr/setup \(AUTH\/SELECT\/PING\) failed/
 --- grep_error_log_out eval
-qr/^(AUTH\/SELECT failed\n){1,7}$/
+qr/^(setup \(AUTH\/SELECT\/PING\) failed\n){1,7}$/

@@ -470,7 +470,7 @@ else
         until get "$B/" >/dev/null && grep -q '"redis":"ready"' "$TMP/body"; do
             i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
         done
-        r=$(get -XPOST "$B/predict" \
+        r=$(get -XPOST -H "Content-Type: application/json" "$B/predict" \
             -d "{\"user_id\":\"$USER_ID\",\"product_id\":\"$PRODUCT_ID\"}")
         [ "${r%% *}" = 200 ] && grep -q '"features_source":"store"' "$TMP/body" \
             && ok "POST /predict for a backfilled user: 200 with stored features" \
@@ -482,13 +482,13 @@ else
         matches UserFeatures "GET /features/ID"
     fi
 
-    r=$(get -XPOST "$B/predict" -d '{"user_id":"nobody-at-all","product_id":"p1"}')
+    r=$(get -XPOST -H "Content-Type: application/json" "$B/predict" -d '{"user_id":"nobody-at-all","product_id":"p1"}')
     [ "${r%% *}" = 200 ] && grep -q '"features_source":"default"' "$TMP/body" \
         && ok "POST /predict for an unknown user: 200 with default features" \
         || bad "POST /predict for an unknown user: 200 with default features ($r)"
     matches Prediction "POST /predict (default features)"
 
-    r=$(get -XPOST "$B/predict/batch" \
+    r=$(get -XPOST -H "Content-Type: application/json" "$B/predict/batch" \
         -d "[{\"user_id\":\"${USER_ID:-u1}\",\"product_id\":\"${PRODUCT_ID:-p1}\"},{\"user_id\":\"u2\",\"product_id\":\"p2\"}]")
     [ "${r%% *}" = 200 ] && grep -q '"count":2' "$TMP/body" \
         && ok "POST /predict/batch: 200 with 2 predictions" \
@@ -535,7 +535,7 @@ else
     fi
 
     head -c 1100000 /dev/zero | tr '\0' x > "$TMP/big"
-    r=$(get -XPOST "$B/predict" --data-binary "@$TMP/big")
+    r=$(get -XPOST -H "Content-Type: application/json" "$B/predict" --data-binary "@$TMP/big")
     [ "${r%% *}" = 413 ] && grep -q '"error":"body_too_large"' "$TMP/body" \
         && ok "a body over client_max_body_size gets a JSON 413" \
         || bad "a body over client_max_body_size gets a JSON 413 ($r)"

@@ -2,7 +2,7 @@
 # openapi-test.sh: checks conf/openapi.json with core Perl (JSON::PP).
 #   - it is valid JSON and OpenAPI 3.0, every $ref resolves;
 #   - it has every endpoint of DESIGN.md "HTTP API" with its method, the
-#     error statuses (400/405/413/503 on the POST endpoints), the JSON error
+#     error statuses (400/405/413/415/503 on the POST endpoints), the JSON error
 #     shape {error, detail}, metrics as text/plain;
 #   - the Features schema names exactly the 14 features, the same as the
 #     core library's table (src/rp_features.c) when it is there;
@@ -107,7 +107,7 @@ sub json_schema_of {
     return $s->{q($ref)} // "";
 }
 for my $p ("/predict", "/predict/batch") {
-    for my $c (400, 405, 413, 503) {
+    for my $c (400, 405, 413, 415, 503) {
         check("POST $p documents $c with the Error schema",
               (json_schema_of(resp($p, "post", $c)) // "") eq "#/components/schemas/Error");
     }

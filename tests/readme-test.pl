@@ -78,13 +78,13 @@ my $core = join '', map { slurp($_) } glob('src/rp_*.h');
 my %dirs = map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+)[ ;`]/g);
 for my $d (sort keys %dirs) {
     next if $core =~ /\b\Q$d\E\s*\(/;          # a core function, not a directive
-    next if $d =~ /_total$|_seconds|^rp_model_info$|^rp_redis_up$/ && $module !~ /ngx_string\("$d"\)/;
+    next if $d =~ /_total$|_seconds|^rp_model_info$|^rp_redis_up$|^rp_redis_auth_failed$/ && $module !~ /ngx_string\("$d"\)/;
     check(scalar($module =~ /ngx_string\("$d"\)/), "directive $d exists");
 }
 for my $v (sort { $a cmp $b } keys %{{ map { $_ => 1 } ($readme =~ /\$(rp_[a-z_]+)/g) }}) {
     check(scalar($module =~ /ngx_string\("$v"\)/), "variable \$$v exists");
 }
-for my $m (sort keys %{{ map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+(?:_total|_seconds|_up|_info))[`{]/g) }}) {
+for my $m (sort keys %{{ map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+(?:_total|_seconds|_up|_info|_auth_failed))[`{]/g) }}) {
     check(scalar($module =~ /\Q$m\E/), "metric $m exists");
 }
 

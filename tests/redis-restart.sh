@@ -45,6 +45,7 @@ trap cleanup EXIT INT TERM
 
 predict() {   # prints "CODE SOURCE"
     curl -s -o "$dir/body" -w '%{http_code}' -X POST \
+        -H 'Content-Type: application/json' \
         -d '{"user_id":"u_loyal","product_id":"p1"}' \
         "http://127.0.0.1:$port/predict"
     printf ' %s\n' "$(sed -n 's/.*"features_source":"\([a-z]*\)".*/\1/p' \
