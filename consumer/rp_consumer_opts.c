@@ -98,7 +98,8 @@ rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
  * Matches argv[*i] against a short and a long name. For options taking a
  * value, accepts "--name VALUE", "--name=VALUE" and "-x VALUE". Returns 1
  * on a match (with *val set and *i advanced past a separate value), 0 when
- * it is another option, -1 when the value is missing.
+ * it is another option (or a flag given "=VALUE"), -1 when the value is
+ * missing.
  */
 static int
 rp_opt_match(int argc, char **argv, int *i, const char *sname,
@@ -112,7 +113,7 @@ rp_opt_match(int argc, char **argv, int *i, const char *sname,
         if (strncmp(a, lname, llen) == 0) {
             if (a[llen] == '=') {
                 if (val == NULL) {
-                    return -1;
+                    return 0;          /* a flag takes no value: unknown */
                 }
                 *val = a + llen + 1;
                 return 1;

@@ -72,6 +72,7 @@ static uint64_t               rp_delivered;
 static uint64_t               rp_failed;
 static FILE                  *rp_csv;
 static rp_hist_t              rp_dr_lat;     /* produce call -> acked, ms */
+static rd_kafka_resp_err_t    rp_send_err;   /* rp_send's last refusal */
 
 static const char rp_produce_usage[] =
 "usage: rp-produce -b BROKERS [-t TOPIC] [-X key=value]... MODE [options]\n"
@@ -169,10 +170,19 @@ rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 
+/* The options that take a value (each is handled in rp_parse). */
+static const char *const rp_value_opts[] = {
+    "-b", "--brokers", "-t", "--topic", "--from", "--csv-out", "--user",
+    "--product", "--type", "--amount", "--timestamp", "--event-id", "--key",
+    "--events", "--seed", "--users", "--products", "--days", "--duration",
+    "--flush-timeout", "--wait-timeout", "--rate", "-X", NULL
+};
+
+
 static int
 rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 {
-    int           i;
+    int           i, k;
     int64_t       v;
     const char   *a, *val;
 
@@ -210,6 +220,15 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
             continue;
         }
 
+        for (k = 0; rp_value_opts[k] != NULL; k++) {
+            if (strcmp(a, rp_value_opts[k]) == 0) {
+                break;
+            }
+        }
+        if (rp_value_opts[k] == NULL) {
+            fprintf(stderr, "rp-produce: unknown option \"%s\"\n", a);
+            return -1;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "rp-produce: option \"%s\" needs a value\n", a);
             return -1;
@@ -326,7 +345,11 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 }
 
 
-/* Produces one message; waits for queue room. 0 / -1. */
+/*
+ * Produces one message; waits for queue room. A message librdkafka refuses
+ * (too large, unknown topic...) counts as failed, like a failed delivery,
+ * so the summary's count is true. 0 / -1.
+ */
 static int
 rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
     const char *val, size_t vlen)
@@ -351,8 +374,8 @@ rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
             return 0;
         }
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            fprintf(stderr, "rp-produce: produce to \"%s\" failed: %s\n",
-                    topic, rd_kafka_err2str(err));
+            rp_failed++;
+            rp_send_err = err;
             return -1;
         }
         rd_kafka_poll(rk, 50);   /* serve delivery reports, make room */
@@ -381,7 +404,13 @@ rp_send_event(rd_kafka_t *rk, const char *topic, const rp_event_t *ev)
         }
     }
 
-    return rp_send(rk, topic, ev->user_id, ev->user_id_len, json, n);
+    if (rp_send(rk, topic, ev->user_id, ev->user_id_len, json, n) != 0) {
+        fprintf(stderr, "rp-produce: event %s not sent to \"%s\": %s\n",
+                ev->event_id, topic, rd_kafka_err2str(rp_send_err));
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -727,14 +756,22 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
 }
 
 
+/*
+ * raw is test input, hostile on purpose: a line librdkafka refuses (too
+ * large for message.max.bytes, say) is reported with its number and
+ * counted as failed, and the next lines are still sent.
+ */
 static int
 rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
 {
-    char     *line = NULL;
-    size_t    cap = 0, len;
-    ssize_t   n;
+    char      *line = NULL;
+    size_t     cap = 0, len;
+    ssize_t    n;
+    uint64_t   lineno = 0;
+    int        rc = 0;
 
     while (rp_run && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
         len = (size_t) n;
         if (len > 0 && line[len - 1] == '\n') {
             line[--len] = '\0';
@@ -742,13 +779,15 @@ rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
         if (rp_send(rk, o->topic, o->key, o->key ? strlen(o->key) : 0,
                     line, len) != 0)
         {
-            free(line);
-            return -1;
+            fprintf(stderr, "rp-produce: line %llu (%zu bytes) not sent to "
+                    "\"%s\": %s\n", (unsigned long long) lineno, len,
+                    o->topic, rd_kafka_err2str(rp_send_err));
+            rc = -1;
         }
     }
 
     free(line);
-    return 0;
+    return rc;
 }
 
 

@@ -156,6 +156,7 @@ done
 # --- the broker --------------------------------------------------------------
 "$bin/rp-mock-kafka" --partitions 3 --topic t0 --topic t1 --topic t2 --topic t3 \
     --topic t4 --topic t4.dlq --topic t5 --topic t6 --topic t6.dlq --topic t7 \
+    --topic t9 \
     > "$tmp/mock.out" 2> "$tmp/mock.err" &
 mock_pid=$!
 if ! wait_for 10 test -s "$tmp/mock.out"; then
@@ -534,6 +535,59 @@ if [ "$rc" -eq 0 ] && [ "${applied:-0}" -eq "$N" ] \
     ok "-e: all $N applied, committed, exit 0 at the end of the partitions"
 else
     not_ok "-e (exit $rc, applied ${applied:-?} of $N)" "$tmp/c8.log"
+fi
+
+# --- 9. rp-produce raw reports every refused line; unknown options -------------
+# A line over librdkafka's message.max.bytes (1,000,000 by default) is
+# refused when produced: each one is reported with its line number and
+# counted, the other lines are still sent, and the exit status is 1.
+{
+    echo '{"first":1}'
+    head -c 1100000 /dev/zero | tr '\0' 'x'
+    echo
+    echo '{"third":3}'
+    head -c 1200000 /dev/zero | tr '\0' 'y'
+    echo
+} > "$tmp/large.txt"
+"$bin/rp-produce" -b "$BROKER" -t t9 raw < "$tmp/large.txt" 2> "$tmp/p9.log"
+rc=$?
+sent=$(kcat -b "$BROKER" -C -t t9 -e -q -f '%s\n' 2> "$tmp/kcat9.err" | tr '\n' ' ')
+if [ "$rc" -eq 1 ] \
+        && grep -q 'line 2 (1100000 bytes) not sent to "t9": .*too large' "$tmp/p9.log" \
+        && grep -q 'line 4 (1200000 bytes) not sent to "t9": .*too large' "$tmp/p9.log" \
+        && grep -q "2 delivered, 2 failed" "$tmp/p9.log" \
+        && [ "$sent" = '{"first":1} {"third":3} ' ]; then
+    ok "rp-produce raw: each oversized line reported and counted (2 failed), the rest sent, exit 1"
+else
+    not_ok "rp-produce raw with oversized lines (exit $rc, sent \"$sent\")" "$tmp/p9.log"
+fi
+
+# Every program says "unknown option" for an option it does not know,
+# wherever it stands, and "needs a value" only for a known one.
+cli_ok=1
+cli() {    # WANT PROGRAM ARGS...: exit 2 and WANT on stderr
+    want=$1
+    shift
+    timeout 20 "$@" > "$tmp/cli.out" 2> "$tmp/cli.err"
+    crc=$?
+    if [ "$crc" -ne 2 ] || ! grep -q "$want" "$tmp/cli.err"; then
+        echo "# $*: exit $crc, stderr: $(head -n 1 "$tmp/cli.err")"
+        cli_ok=0
+    fi
+}
+cli 'unknown option "--bogus"' "$bin/rp-produce" -b "$BROKER" batch --events 1 --bogus
+cli 'unknown option "--bogus"' "$bin/rp-produce" -b "$BROKER" --bogus raw
+cli 'option "--events" needs a value' "$bin/rp-produce" -b "$BROKER" batch --events
+cli 'unknown option "--bogus"' "$bin/rp-consumer" -b "$BROKER" --redis "127.0.0.1:$RP" --bogus
+cli 'unknown option "--quiet=1"' "$bin/rp-consumer" -b "$BROKER" --redis "127.0.0.1:$RP" --quiet=1
+cli 'option "--db" needs a value' "$bin/rp-consumer" -b "$BROKER" --redis "127.0.0.1:$RP" --db
+cli 'unknown option "--bogus"' "$bin/rp-mock-kafka" --bogus
+cli 'unknown option "--bogus"' "$bin/rp-mock-kafka" --port 1 --bogus
+cli 'option "--port" needs a value' "$bin/rp-mock-kafka" --port
+if [ "$cli_ok" -eq 1 ]; then
+    ok "rp-produce, rp-consumer, rp-mock-kafka: unknown options are unknown, missing values are missing"
+else
+    not_ok "option errors"
 fi
 
 echo "$passed passed, $failed failed"

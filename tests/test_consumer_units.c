@@ -158,6 +158,12 @@ test_opts_errors(void **state)
     char  *empty_t[] = { "x", "-b", "k", "--redis", "h:1", "-t", "" };
     char  *bad_pc[] = { "x", "-b", "k", "--redis", "h:1",
                         "--events-per-call", "33" };
+    char  *unk_last[] = { "x", "-b", "k", "--redis", "h:1", "--bogus" };
+    char  *flag_val[] = { "x", "-b", "k", "--redis", "h:1", "--quiet=1" };
+    char  *bad_mf[] = { "x", "-b", "k", "--redis", "h:1", "--max-future",
+                        "-1" };
+    char  *bad_at[] = { "x", "-b", "k", "--redis", "h:1", "--assign-timeout",
+                        "0" };
 
     (void) state;
     expect_bad(ARGC(no_b), no_b, "-b");
@@ -173,6 +179,10 @@ test_opts_errors(void **state)
     expect_bad(ARGC(pre), pre, "--redisx");
     expect_bad(ARGC(empty_t), empty_t, "empty");
     expect_bad(ARGC(bad_pc), bad_pc, "--events-per-call");
+    expect_bad(ARGC(unk_last), unk_last, "unknown option \"--bogus\"");
+    expect_bad(ARGC(flag_val), flag_val, "unknown option \"--quiet=1\"");
+    expect_bad(ARGC(bad_mf), bad_mf, "--max-future");
+    expect_bad(ARGC(bad_at), bad_at, "--assign-timeout");
 }
 
 
