@@ -202,6 +202,14 @@ rp_kafka_consumer(rp_ctx_t *ctx)
         { "auto.offset.reset", "earliest" },
         { "enable.partition.eof", "false" },
         { "log_level", "4" },
+        /* How long a broker may hold a fetch that finds no new data. A
+         * Kafka broker answers as soon as data arrives, whatever this is;
+         * librdkafka's mock cluster (rp-mock-kafka) holds every fetch for
+         * the whole wait, so librdkafka's default of 500 ms made that the
+         * delay of every event (bench/freshness-results.md). 20 ms costs
+         * at most 50 empty fetches a second per broker when idle. -X
+         * fetch.wait.max.ms=... overrides it. */
+        { "fetch.wait.max.ms", "20" },
     };
 
     conf = rd_kafka_conf_new();

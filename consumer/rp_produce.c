@@ -120,6 +120,7 @@ static int rp_send(rd_kafka_t *rk, const char *topic, const char *key,
 static int rp_send_event(rd_kafka_t *rk, const char *topic,
     const rp_event_t *ev);
 static double rp_now(void);
+static void rp_wait_until(rd_kafka_t *rk, double due);
 
 
 static void
@@ -414,6 +415,22 @@ rp_send_event(rd_kafka_t *rk, const char *topic, const rp_event_t *ev)
 }
 
 
+/*
+ * Paced modes: waits until the monotonic time due, serving delivery reports
+ * meanwhile (a plain sleep left them queued until the next event, so at
+ * 1 event/s every delivery looked a second late).
+ */
+static void
+rp_wait_until(rd_kafka_t *rk, double due)
+{
+    double  left;
+
+    while ((left = due - rp_now()) > 0.0005 && rp_run) {
+        rd_kafka_poll(rk, left < 0.001 ? 1 : (int) (left * 1000));
+    }
+}
+
+
 /* 64 random bits for this run's event ids: /dev/urandom, else the clock. */
 static uint64_t
 rp_run_nonce(void)
@@ -454,7 +471,7 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
     int               rc, empty;
     char              err[RP_ERR_MAX];
     uint64_t          i, nonce, period;
-    double            start, due, now;
+    double            start, due;
     rp_gen_t         *gen;
     rp_event_t        ev;
     rp_gen_params_t   gp;
@@ -489,11 +506,7 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
             if (o->duration && due - start >= (double) o->duration) {
                 break;
             }
-            now = rp_now();
-            if (due > now + 0.0005) {
-                rd_kafka_poll(rk, 0);
-                usleep((useconds_t) ((due - now) * 1e6));
-            }
+            rp_wait_until(rk, due);
         }
 
         while ((rc = rp_gen_next(gen, &ev)) == 0) {
@@ -695,7 +708,7 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
     uint64_t     lineno = 0, sent = 0;
     rp_event_t   ev;
     int          rc = 0;
-    double       start = rp_now(), due, now;
+    double       start = rp_now(), due;
 
     f = strcmp(o->from, "-") == 0 ? stdin : fopen(o->from, "r");
     if (f == NULL) {
@@ -730,11 +743,7 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
         }
         if (o->rate > 0) {
             due = start + (double) sent / o->rate;
-            now = rp_now();
-            if (due > now + 0.0005) {
-                rd_kafka_poll(rk, 0);
-                usleep((useconds_t) ((due - now) * 1e6));
-            }
+            rp_wait_until(rk, due);
         }
         if (rp_send_event(rk, o->topic, &ev) != 0) {
             rc = -1;
