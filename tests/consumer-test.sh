@@ -540,7 +540,8 @@ fi
 # --- 9. rp-produce raw reports every refused line; unknown options -------------
 # A line over librdkafka's message.max.bytes (1,000,000 by default) is
 # refused when produced: each one is reported with its line number and
-# counted, the other lines are still sent, and the exit status is 1.
+# counted, the other lines are still sent (one key: one partition, so
+# they read back in order), and the exit status is 1.
 {
     echo '{"first":1}'
     head -c 1100000 /dev/zero | tr '\0' 'x'
@@ -549,7 +550,7 @@ fi
     head -c 1200000 /dev/zero | tr '\0' 'y'
     echo
 } > "$tmp/large.txt"
-"$bin/rp-produce" -b "$BROKER" -t t9 raw < "$tmp/large.txt" 2> "$tmp/p9.log"
+"$bin/rp-produce" -b "$BROKER" -t t9 --key k9 raw < "$tmp/large.txt" 2> "$tmp/p9.log"
 rc=$?
 sent=$(kcat -b "$BROKER" -C -t t9 -e -q -f '%s\n' 2> "$tmp/kcat9.err" | tr '\n' ' ')
 if [ "$rc" -eq 1 ] \
