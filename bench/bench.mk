@@ -29,3 +29,11 @@ BENCH_TARGETS += bench-store-layout
 bench-store-layout:
 	bench/store-layout.sh > bench/store-layout.md
 	cat bench/store-layout.md
+
+# produce -> visible in Redis at 1 to 10,000 events/s, against librdkafka's
+# default fetch wait as the reference (about 4 minutes).
+BENCH_TARGETS += bench-freshness
+.PHONY: bench-freshness
+bench-freshness: $(BUILD)/rp-consumer $(BUILD)/rp-produce $(BUILD)/rp-mock-kafka
+	bench/bench-freshness.sh
+	cat bench/freshness-results.md

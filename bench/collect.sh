@@ -23,7 +23,7 @@ out=$here/bench/RESULTS.md
     echo "| part | figure | goal | measured | reference (same run) | ratio |"
     echo "|---|---|---|---|---|---|"
     awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$tsv"
-    for part in score-results module-results consumer-results train-results store-layout; do
+    for part in score-results module-results consumer-results freshness-results train-results store-layout; do
         f=$here/bench/$part.md
         [ -f "$f" ] || continue
         echo

@@ -68,6 +68,7 @@ static int rp_fail(rp_ctx_t *ctx);
 static int rp_dead_letter(rp_ctx_t *ctx);
 static int rp_process(rp_ctx_t *ctx);
 static int rp_recover(rp_ctx_t *ctx);
+static int rp_batch_job_done(rp_ctx_t *ctx);
 
 
 static void
@@ -231,14 +232,22 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
             break;
         }
 
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* every message of the partition before it was polled */
+            if (m->partition >= 0 && m->partition < RP_PARTS_MAX
+                && ctx->part[m->partition] == RP_PART_BEHIND)
+            {
+                ctx->part[m->partition] = RP_PART_END;
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                fprintf(stderr, "rp-consumer: %s\n",
-                        rd_kafka_message_errstr(m));
-                if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-                    ctx->fatal = 1;
-                    rp_consumer_run = 0;
-                }
+            fprintf(stderr, "rp-consumer: %s\n", rd_kafka_message_errstr(m));
+            if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+                ctx->fatal = 1;
+                rp_consumer_run = 0;
             }
             rd_kafka_message_destroy(m);
             continue;
@@ -246,6 +255,11 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
 
         if (rp_batch_live(b) == 0) {
             *t0 = rp_now();
+        }
+        if (m->partition >= 0 && m->partition < RP_PARTS_MAX
+            && ctx->part[m->partition] == RP_PART_END)
+        {
+            ctx->part[m->partition] = RP_PART_BEHIND;
         }
 
         if (rp_batch_add(b, m->partition, m->offset, m) != 0) {
@@ -307,7 +321,8 @@ static int
 rp_plan(rp_ctx_t *ctx, rp_plan_t *p, const rp_batch_t *b)
 {
     return rp_plan_make(p, b, rp_msg_payload, ctx->sha, ctx->o->retention,
-                        (size_t) ctx->o->per_call);
+                        (size_t) ctx->o->per_call, (int64_t) time(NULL),
+                        ctx->o->max_future);
 }
 
 
@@ -553,6 +568,7 @@ rp_dead_letter(rp_ctx_t *ctx)
     rp_event_t            ev;
     rd_kafka_message_t   *m;
     rd_kafka_resp_err_t   e;
+    const rp_plan_t      *p = &ctx->plan[ctx->cur];
 
     for (i = 0; i < ctx->batch.n; i++) {
         bm = &ctx->batch.msgs[i];
@@ -561,11 +577,9 @@ rp_dead_letter(rp_ctx_t *ctx)
         }
         m = bm->msg;
 
-        if (m->payload == NULL || m->len == 0) {
-            snprintf(err, sizeof(err), "empty message");
-
-        } else if (rp_event_from_json(m->payload, m->len, &ev, err,
-                                      sizeof(err)) == 0)
+        /* the reason, by the same rules at the same clock as the plan */
+        if (rp_plan_event(m->payload, m->len, &ev, p->now, p->max_future, err,
+                          sizeof(err)) == 0)
         {
             snprintf(err, sizeof(err), "refused by the store");
         }
@@ -751,6 +765,69 @@ rp_recover(rp_ctx_t *ctx)
 }
 
 
+/*
+ * -e and --exit-on-idle, checked when nothing is in hand (everything
+ * polled so far is applied and committed). Done (1) once caught up (at
+ * the end of every assigned partition) for --exit-on-idle seconds, or at
+ * once with -e; a change of assignment or a message starts over. Without
+ * an assignment it waits, at most --assign-timeout seconds (-1). 0: go on.
+ */
+static int
+rp_batch_job_done(rp_ctx_t *ctx)
+{
+    double  now = rp_now();
+
+    if (ctx->assigned <= 0) {
+        ctx->caught_up_since = 0;
+        if (ctx->unassigned_since == 0) {
+            ctx->unassigned_since = now;
+        }
+        if (now - ctx->unassigned_since >= ctx->o->assign_timeout) {
+            fprintf(stderr, "rp-consumer: no partition of \"%s\" assigned "
+                    "within %ds (--assign-timeout): group \"%s\" %s; "
+                    "exiting with status 1\n", ctx->o->topic,
+                    ctx->o->assign_timeout, ctx->o->group,
+                    ctx->ever_assigned ? "took the partitions back"
+                                       : "never gave this member any");
+            return -1;
+        }
+        return 0;
+    }
+
+    ctx->unassigned_since = 0;
+
+    if (ctx->paused || !rp_caught_up(ctx)) {
+        ctx->caught_up_since = 0;
+        return 0;
+    }
+
+    /* a message or a rebalance since: caught up again only from now */
+    if (ctx->caught_up_since == 0
+        || ctx->last_activity > ctx->caught_up_since)
+    {
+        ctx->caught_up_since = now;
+    }
+
+    if (ctx->o->exit_at_end) {
+        if (!ctx->o->quiet) {
+            fprintf(stderr, "rp-consumer: at the end of %d partition(s), "
+                    "exiting\n", ctx->assigned);
+        }
+        return 1;
+    }
+
+    if (now - ctx->caught_up_since >= ctx->o->exit_on_idle) {
+        if (!ctx->o->quiet) {
+            fprintf(stderr, "rp-consumer: caught up on %d partition(s) for "
+                    "%ds, exiting\n", ctx->assigned, ctx->o->exit_on_idle);
+        }
+        return 1;
+    }
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -847,15 +924,11 @@ main(int argc, char **argv)
 
             if (rp_batch_live(&ctx.batch) == 0) {
                 rp_batch_applied(&ctx.batch);   /* releases dropped ones */
-                /* Idle counts from the last message or rebalance; a member
-                 * still waiting for its first assignment gets 10 s more. */
-                if (o.exit_on_idle
-                    && rp_now() - ctx.last_activity
-                       >= o.exit_on_idle + (ctx.ever_assigned ? 0 : 10))
+                if ((o.exit_at_end || o.exit_on_idle)
+                    && (rc = rp_batch_job_done(&ctx)) != 0)
                 {
-                    if (!o.quiet) {
-                        fprintf(stderr, "rp-consumer: idle for %ds, "
-                                "exiting\n", o.exit_on_idle);
+                    if (rc < 0) {
+                        status = 1;
                     }
                     break;
                 }

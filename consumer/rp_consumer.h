@@ -24,6 +24,10 @@
 
 #define RP_PARTS_MAX        1024    /* partitions in one commit */
 
+#define RP_PART_NONE        0       /* not assigned */
+#define RP_PART_BEHIND      1       /* assigned, end not reached */
+#define RP_PART_END         2       /* assigned, at the high watermark */
+
 typedef struct {
     rp_consumer_opts_t  *o;
     rd_kafka_t          *rk;
@@ -49,6 +53,12 @@ typedef struct {
     int                  assigned;
     int                  ever_assigned;
     double               last_activity;
+
+    /* Per partition of the topic: RP_PART_* (end-of-partition events,
+     * enable.partition.eof, say when a partition is caught up). */
+    uint8_t              part[RP_PARTS_MAX];
+    double               caught_up_since;   /* 0 = not caught up */
+    double               unassigned_since;  /* 0 = has an assignment */
 
     /* Totals. */
     uint64_t             consumed;
@@ -108,6 +118,9 @@ void rp_commit(rp_ctx_t *ctx, int32_t only_partition);
 
 /* Pauses (1) or resumes (0) the whole assignment. */
 void rp_pause(rp_ctx_t *ctx, int pause);
+
+/* 1 when assigned and at the end of every assigned partition. */
+int rp_caught_up(const rp_ctx_t *ctx);
 
 /* Messages behind the high watermarks of the assignment, -1 if unknown. */
 int64_t rp_lag(rp_ctx_t *ctx);

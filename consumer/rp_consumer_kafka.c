@@ -18,6 +18,44 @@
 #include "rp_kafka_conf.h"
 
 
+static void
+rp_part_mark(rp_ctx_t *ctx, const rd_kafka_topic_partition_list_t *parts,
+    uint8_t state)
+{
+    int  i;
+
+    for (i = 0; i < parts->cnt; i++) {
+        if (parts->elems[i].partition >= 0
+            && parts->elems[i].partition < RP_PARTS_MAX
+            && strcmp(parts->elems[i].topic, ctx->o->topic) == 0)
+        {
+            ctx->part[parts->elems[i].partition] = state;
+        }
+    }
+}
+
+
+int
+rp_caught_up(const rp_ctx_t *ctx)
+{
+    int  i, n = 0;
+
+    if (ctx->assigned <= 0) {
+        return 0;
+    }
+
+    for (i = 0; i < RP_PARTS_MAX; i++) {
+        if (ctx->part[i] == RP_PART_BEHIND) {
+            return 0;
+        }
+        n += ctx->part[i] == RP_PART_END;
+    }
+
+    /* a partition beyond RP_PARTS_MAX is never known to be at its end */
+    return n == ctx->assigned;
+}
+
+
 /*
  * Called from rd_kafka_consumer_poll(). On revoke the messages in hand of
  * the revoked partitions are dropped (the next owner gets them again from
@@ -52,6 +90,7 @@ rp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         ctx->assigned += parts->cnt;
         ctx->ever_assigned = 1;
+        rp_part_mark(ctx, parts, RP_PART_BEHIND);
         if (ctx->paused) {
             /* Redis is down: new partitions wait like the others. */
             rd_kafka_pause_partitions(rk, parts);
@@ -90,6 +129,7 @@ rp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (ctx->assigned < 0) {
             ctx->assigned = 0;
         }
+        rp_part_mark(ctx, parts, RP_PART_NONE);
         if (!ctx->o->quiet || lost) {
             fprintf(stderr, "rp-consumer: %s %d partition(s), %zu message(s) "
                     "in hand dropped (redelivered later)\n",
@@ -102,6 +142,7 @@ rp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 rd_kafka_err2str(err));
         rd_kafka_assign(rk, NULL);
         ctx->assigned = 0;
+        memset(ctx->part, RP_PART_NONE, sizeof(ctx->part));
         break;
     }
 }
@@ -161,6 +202,14 @@ rp_kafka_consumer(rp_ctx_t *ctx)
         { "auto.offset.reset", "earliest" },
         { "enable.partition.eof", "false" },
         { "log_level", "4" },
+        /* How long a broker may hold a fetch that finds no new data. A
+         * Kafka broker answers as soon as data arrives, whatever this is;
+         * librdkafka's mock cluster (rp-mock-kafka) holds every fetch for
+         * the whole wait, so librdkafka's default of 500 ms made that the
+         * delay of every event (bench/freshness-results.md). 20 ms costs
+         * at most 50 empty fetches a second per broker when idle. -X
+         * fetch.wait.max.ms=... overrides it. */
+        { "fetch.wait.max.ms", "20" },
     };
 
     conf = rd_kafka_conf_new();
@@ -186,6 +235,17 @@ rp_kafka_consumer(rp_ctx_t *ctx)
     }
 
     if (rp_kafka_conf_x(conf, ctx->o->x, ctx->o->nx, "rp-consumer") != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+
+    /* -e and --exit-on-idle need to know when a partition's end is
+     * reached, whatever -X said. */
+    if ((ctx->o->exit_at_end || ctx->o->exit_on_idle)
+        && rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                             sizeof(errstr)) != RD_KAFKA_CONF_OK)
+    {
+        fprintf(stderr, "rp-consumer: enable.partition.eof: %s\n", errstr);
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp_event.h"
 #include "rp_store.h"
 #include "rp_consumer_opts.h"
 
@@ -29,7 +30,13 @@ const char rp_consumer_usage[] =
 "      --events-per-call N  a user's events in one update script call\n"
 "                           (1-32, default 32; 1: one call per event)\n"
 "  -X key=value             librdkafka property (repeatable)\n"
-"      --exit-on-idle S     commit and exit 0 after S s without messages\n"
+"      --max-future S       events stamped more than S s ahead of this\n"
+"                           clock go to the DLQ (default 86400)\n"
+"  -e, --exit-at-end        commit and exit 0 once at the end of every\n"
+"                           assigned partition (caught up)\n"
+"      --exit-on-idle S     commit and exit 0 once caught up for S s\n"
+"      --assign-timeout S   with -e or --exit-on-idle: exit 1 after S s\n"
+"                           without an assignment (default 120)\n"
 "      --stats-interval S   stats line every S seconds (default 5, 0 off)\n"
 "      --metrics-file PATH  Prometheus text file, rewritten atomically\n"
 "  -q, --quiet              no stats lines\n"
@@ -91,7 +98,8 @@ rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
  * Matches argv[*i] against a short and a long name. For options taking a
  * value, accepts "--name VALUE", "--name=VALUE" and "-x VALUE". Returns 1
  * on a match (with *val set and *i advanced past a separate value), 0 when
- * it is another option, -1 when the value is missing.
+ * it is another option (or a flag given "=VALUE"), -1 when the value is
+ * missing.
  */
 static int
 rp_opt_match(int argc, char **argv, int *i, const char *sname,
@@ -105,7 +113,7 @@ rp_opt_match(int argc, char **argv, int *i, const char *sname,
         if (strncmp(a, lname, llen) == 0) {
             if (a[llen] == '=') {
                 if (val == NULL) {
-                    return -1;
+                    return 0;          /* a flag takes no value: unknown */
                 }
                 *val = a + llen + 1;
                 return 1;
@@ -156,6 +164,8 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     o->batch = 1000;
     o->per_call = RP_STORE_GROUP_MAX;
     o->stats_interval = 5;
+    o->max_future = RP_MAX_FUTURE_DEF;
+    o->assign_timeout = RP_ASSIGN_TIMEOUT_DEF;
 
     oi = 0;
     for (i = 1; i < argc; i++) {
@@ -259,6 +269,25 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
             if (rc < 0) goto missing;
             if (rp_parse_int(val, 1, 86400 * 365, &v) != 0) goto bad;
             o->exit_on_idle = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, "-e", "--exit-at-end",
+                                      NULL)))
+        {
+            o->exit_at_end = 1;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--assign-timeout", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, 86400 * 365, &v) != 0) goto bad;
+            o->assign_timeout = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--max-future",
+                                      &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 0, RP_TIME_MAX, &v) != 0) goto bad;
+            o->max_future = v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
                                       "--stats-interval", &val)))

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 #define RP_CONSUMER_X_MAX  64
+#define RP_ASSIGN_TIMEOUT_DEF  120  /* --assign-timeout: beyond librdkafka's
+                                       default session timeout (45 s), which
+                                       a killed member's eviction waits for */
 
 typedef struct {
     const char  *brokers;           /* -b, required */
@@ -24,6 +27,9 @@ typedef struct {
     int          batch;             /* --batch N, default 1000 */
     int          per_call;          /* --events-per-call N, default 32 */
     int          exit_on_idle;      /* --exit-on-idle SECONDS, 0 = never */
+    int          exit_at_end;       /* -e, --exit-at-end */
+    int          assign_timeout;    /* --assign-timeout SECONDS */
+    int64_t      max_future;        /* --max-future SECONDS */
     int          stats_interval;    /* --stats-interval SECONDS, 0 = off */
     const char  *metrics_file;      /* --metrics-file PATH */
     int          quiet;             /* -q */

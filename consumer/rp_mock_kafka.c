@@ -226,9 +226,17 @@ main(int argc, char **argv)
             fputs(rp_mock_usage, stdout);
             return 0;
         }
+        if (strcmp(argv[i], "--port") != 0
+            && strcmp(argv[i], "--partitions") != 0
+            && strcmp(argv[i], "--topic") != 0)
+        {
+            fprintf(stderr, "rp-mock-kafka: unknown option \"%s\"\n%s",
+                    argv[i], rp_mock_usage);
+            return 2;
+        }
         if (i + 1 >= argc) {
-            fprintf(stderr, "rp-mock-kafka: unknown option or missing value "
-                    "\"%s\"\n%s", argv[i], rp_mock_usage);
+            fprintf(stderr, "rp-mock-kafka: option \"%s\" needs a value\n%s",
+                    argv[i], rp_mock_usage);
             return 2;
         }
         if (strcmp(argv[i], "--port") == 0) {

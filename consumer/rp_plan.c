@@ -96,8 +96,33 @@ rp_plan_encode(rp_plan_t *p, const rp_store_update_t *c)
 
 
 int
+rp_plan_event(const char *s, size_t len, rp_event_t *ev, int64_t now,
+    int64_t max_future, char *err, size_t errlen)
+{
+    if (s == NULL || len == 0) {
+        snprintf(err, errlen, "empty message");
+        return -1;
+    }
+
+    if (rp_event_from_json(s, len, ev, err, errlen) != 0
+        || rp_event_time_check(ev->ts, now, max_future, err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    if (rp_store_event_valid(ev) != 0) {
+        snprintf(err, errlen, "refused by the store");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
 rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
-    const char *sha, int64_t ttl, size_t per_call)
+    const char *sha, int64_t ttl, size_t per_call, int64_t now,
+    int64_t max_future)
 {
     size_t             i, k;
     size_t             len;
@@ -107,6 +132,8 @@ rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
     rp_plan_msg_t     *pm;
 
     p->made = 0;
+    p->now = now;
+    p->max_future = max_future;
 
     if (rp_plan_reserve(p, b->n) != 0) {
         return -1;
@@ -128,9 +155,8 @@ rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
         }
 
         s = payload(bm->msg, &len);
-        if (rp_event_from_json(s ? s : "", s ? len : 0, &p->evs[p->nev], err,
-                               sizeof(err)) != 0
-            || rp_store_event_valid(&p->evs[p->nev]) != 0)
+        if (rp_plan_event(s, len, &p->evs[p->nev], now, max_future, err,
+                          sizeof(err)) != 0)
         {
             continue;
         }

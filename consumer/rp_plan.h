@@ -66,17 +66,29 @@ typedef struct {
     size_t                nmsgs;
     size_t                msgcap;
     int                   made;
+    int64_t               now;      /* the clock it was made at, seconds */
+    int64_t               max_future;
 
     rp_store_update_t     cmd;      /* scratch: one command */
 } rp_plan_t;
 
 /*
- * Makes the plan of batch b: parses each pending message (invalid ones get
- * no event), plans the commands and encodes them with sha (EVALSHA). 0, or
- * -1 when out of memory (then the plan is not made).
+ * One message as an event the store takes: the JSON parser's rules, the
+ * time rule (rp_event_time_check: at most max_future seconds after now)
+ * and the store's own (rp_store_event_valid). 0 / -1 with the reason.
+ */
+int rp_plan_event(const char *s, size_t len, rp_event_t *ev, int64_t now,
+    int64_t max_future, char *err, size_t errlen);
+
+/*
+ * Makes the plan of batch b: parses each pending message with
+ * rp_plan_event at the clock now (invalid ones get no event), plans the
+ * commands and encodes them with sha (EVALSHA). 0, or -1 when out of
+ * memory (then the plan is not made).
  */
 int rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
-    const char *sha, int64_t ttl, size_t per_call);
+    const char *sha, int64_t ttl, size_t per_call, int64_t now,
+    int64_t max_future);
 
 /* 1 when p was made for b as b is now (same messages, none dropped since). */
 int rp_plan_fits(const rp_plan_t *p, const rp_batch_t *b);

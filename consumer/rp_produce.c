@@ -73,6 +73,7 @@ static uint64_t               rp_delivered;
 static uint64_t               rp_failed;
 static FILE                  *rp_csv;
 static rp_hist_t              rp_dr_lat;     /* produce call -> acked, ms */
+static rd_kafka_resp_err_t    rp_send_err;   /* rp_send's last refusal */
 
 static const char rp_produce_usage[] =
 "usage: rp-produce -b BROKERS [-t TOPIC] [-X key=value]... MODE [options]\n"
@@ -120,6 +121,7 @@ static int rp_send(rd_kafka_t *rk, const char *topic, const char *key,
 static int rp_send_event(rd_kafka_t *rk, const char *topic,
     const rp_event_t *ev);
 static double rp_now(void);
+static void rp_wait_until(rd_kafka_t *rk, double due);
 
 
 static void
@@ -170,10 +172,19 @@ rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 
+/* The options that take a value (each is handled in rp_parse). */
+static const char *const rp_value_opts[] = {
+    "-b", "--brokers", "-t", "--topic", "--from", "--csv-out", "--user",
+    "--product", "--type", "--amount", "--timestamp", "--event-id", "--key",
+    "--events", "--seed", "--users", "--products", "--days", "--duration",
+    "--flush-timeout", "--wait-timeout", "--rate", "-X", NULL
+};
+
+
 static int
 rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 {
-    int           i;
+    int           i, k;
     int64_t       v;
     const char   *a, *val;
 
@@ -211,6 +222,15 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
             continue;
         }
 
+        for (k = 0; rp_value_opts[k] != NULL; k++) {
+            if (strcmp(a, rp_value_opts[k]) == 0) {
+                break;
+            }
+        }
+        if (rp_value_opts[k] == NULL) {
+            fprintf(stderr, "rp-produce: unknown option \"%s\"\n", a);
+            return -1;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "rp-produce: option \"%s\" needs a value\n", a);
             return -1;
@@ -327,7 +347,11 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 }
 
 
-/* Produces one message; waits for queue room. 0 / -1. */
+/*
+ * Produces one message; waits for queue room. A message librdkafka refuses
+ * (too large, unknown topic...) counts as failed, like a failed delivery,
+ * so the summary's count is true. 0 / -1.
+ */
 static int
 rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
     const char *val, size_t vlen)
@@ -352,8 +376,8 @@ rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
             return 0;
         }
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            fprintf(stderr, "rp-produce: produce to \"%s\" failed: %s\n",
-                    topic, rd_kafka_err2str(err));
+            rp_failed++;
+            rp_send_err = err;
             return -1;
         }
         rd_kafka_poll(rk, 50);   /* serve delivery reports, make room */
@@ -382,7 +406,29 @@ rp_send_event(rd_kafka_t *rk, const char *topic, const rp_event_t *ev)
         }
     }
 
-    return rp_send(rk, topic, ev->user_id, ev->user_id_len, json, n);
+    if (rp_send(rk, topic, ev->user_id, ev->user_id_len, json, n) != 0) {
+        fprintf(stderr, "rp-produce: event %s not sent to \"%s\": %s\n",
+                ev->event_id, topic, rd_kafka_err2str(rp_send_err));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Paced modes: waits until the monotonic time due, serving delivery reports
+ * meanwhile (a plain sleep left them queued until the next event, so at
+ * 1 event/s every delivery looked a second late).
+ */
+static void
+rp_wait_until(rd_kafka_t *rk, double due)
+{
+    double  left;
+
+    while ((left = due - rp_now()) > 0.0005 && rp_run) {
+        rd_kafka_poll(rk, left < 0.001 ? 1 : (int) (left * 1000));
+    }
 }
 
 
@@ -426,7 +472,7 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
     int               rc, empty;
     char              err[RP_ERR_MAX];
     uint64_t          i, nonce, period;
-    double            start, due, now;
+    double            start, due;
     rp_gen_t         *gen;
     rp_event_t        ev;
     rp_gen_params_t   gp;
@@ -461,11 +507,7 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
             if (o->duration && due - start >= (double) o->duration) {
                 break;
             }
-            now = rp_now();
-            if (due > now + 0.0005) {
-                rd_kafka_poll(rk, 0);
-                usleep((useconds_t) ((due - now) * 1e6));
-            }
+            rp_wait_until(rk, due);
         }
 
         while ((rc = rp_gen_next(gen, &ev)) == 0) {
@@ -667,7 +709,7 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
     uint64_t     lineno = 0, sent = 0;
     rp_event_t   ev;
     int          rc = 0;
-    double       start = rp_now(), due, now;
+    double       start = rp_now(), due;
 
     f = strcmp(o->from, "-") == 0 ? stdin : fopen(o->from, "r");
     if (f == NULL) {
@@ -702,11 +744,7 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
         }
         if (o->rate > 0) {
             due = start + (double) sent / o->rate;
-            now = rp_now();
-            if (due > now + 0.0005) {
-                rd_kafka_poll(rk, 0);
-                usleep((useconds_t) ((due - now) * 1e6));
-            }
+            rp_wait_until(rk, due);
         }
         if (rp_send_event(rk, o->topic, &ev) != 0) {
             rc = -1;
@@ -728,14 +766,22 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
 }
 
 
+/*
+ * raw is test input, hostile on purpose: a line librdkafka refuses (too
+ * large for message.max.bytes, say) is reported with its number and
+ * counted as failed, and the next lines are still sent.
+ */
 static int
 rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
 {
-    char     *line = NULL;
-    size_t    cap = 0, len;
-    ssize_t   n;
+    char      *line = NULL;
+    size_t     cap = 0, len;
+    ssize_t    n;
+    uint64_t   lineno = 0;
+    int        rc = 0;
 
     while (rp_run && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
         len = (size_t) n;
         if (len > 0 && line[len - 1] == '\n') {
             line[--len] = '\0';
@@ -743,13 +789,15 @@ rp_mode_raw(rd_kafka_t *rk, const rp_produce_opts_t *o)
         if (rp_send(rk, o->topic, o->key, o->key ? strlen(o->key) : 0,
                     line, len) != 0)
         {
-            free(line);
-            return -1;
+            fprintf(stderr, "rp-produce: line %llu (%zu bytes) not sent to "
+                    "\"%s\": %s\n", (unsigned long long) lineno, len,
+                    o->topic, rd_kafka_err2str(rp_send_err));
+            rc = -1;
         }
     }
 
     free(line);
-    return 0;
+    return rc;
 }
 
 

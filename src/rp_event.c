@@ -581,6 +581,65 @@ rp_event_to_csv(const rp_event_t *ev, char *buf, size_t size)
 }
 
 
+/*
+ * Refuses what cJSON would take but JSON does not, or what a C string
+ * cannot hold: a raw byte below 0x20 inside a string (cJSON copies it),
+ * the escape \u0000 (cJSON decodes it to a NUL that ends the string early,
+ * in values and in keys alike), and control bytes other than JSON's
+ * whitespace between tokens (cJSON skips every byte up to 0x20). 0 / -1.
+ */
+static int
+rp_json_check_bytes(const char *buf, size_t len, char *err, size_t errlen)
+{
+    size_t         i;
+    int            in_str = 0;
+    unsigned char  c;
+    char           msg[80];
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) buf[i];
+
+        if (!in_str) {
+            if (c == '"') {
+                in_str = 1;
+            } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n'
+                       && c != '\r')
+            {
+                snprintf(msg, sizeof(msg), "control byte 0x%02x at offset %zu",
+                         c, i);
+                rp_seterr(err, errlen, "%s", msg);
+                return -1;
+            }
+            continue;
+        }
+
+        if (c < 0x20) {
+            snprintf(msg, sizeof(msg), "control byte 0x%02x inside a string "
+                     "at offset %zu", c, i);
+            rp_seterr(err, errlen, "%s", msg);
+            return -1;
+        }
+
+        if (c == '"') {
+            in_str = 0;
+
+        } else if (c == '\\' && i + 1 < len) {
+            if (buf[i + 1] == 'u' && i + 6 <= len
+                && memcmp(buf + i + 2, "0000", 4) == 0)
+            {
+                snprintf(msg, sizeof(msg), "\\u0000 inside a string at "
+                         "offset %zu", i);
+                rp_seterr(err, errlen, "%s", msg);
+                return -1;
+            }
+            i++;                       /* the escaped byte is not a quote */
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 rp_json_id(cJSON *root, const char *key, char *dst, size_t *dlen, char *err,
     size_t errlen)
@@ -608,6 +667,10 @@ rp_event_from_json(const char *buf, size_t len, rp_event_t *ev, char *err,
     cJSON       *root, *it;
     const char  *end = NULL;
     int          rc = -1;
+
+    if (rp_json_check_bytes(buf, len, err, errlen) != 0) {
+        return -1;
+    }
 
     root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 
@@ -785,4 +848,30 @@ rp_event_to_json(const rp_event_t *ev, char *buf, size_t size)
     *p = '\0';
 
     return (size_t) (p - buf);
+}
+
+
+int
+rp_event_time_check(int64_t ts, int64_t now, int64_t max_future, char *err,
+    size_t errlen)
+{
+    char  t[32], n[32], msg[RP_ERR_MAX];
+
+    if (ts - now <= max_future) {
+        return 0;
+    }
+
+    if (err != NULL && errlen > 0) {
+        if (rp_time_format(ts, t, sizeof(t)) == 0) {
+            snprintf(t, sizeof(t), "%lld", (long long) ts);
+        }
+        if (rp_time_format(now, n, sizeof(n)) == 0) {
+            snprintf(n, sizeof(n), "%lld", (long long) now);
+        }
+        snprintf(msg, sizeof(msg), "timestamp %s is more than %lld s ahead "
+                 "of the clock (%s)", t, (long long) max_future, n);
+        rp_seterr(err, errlen, "%s", msg);
+    }
+
+    return -1;
 }

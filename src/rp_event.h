@@ -20,6 +20,7 @@
 #define RP_CSV_HEADER    "event_id,user_id,product_id,event_type,amount,timestamp"
 #define RP_TIME_MAX      253402300799LL  /* 9999-12-31T23:59:59Z */
 #define RP_ERR_MAX       160          /* room for any error message of this library */
+#define RP_MAX_FUTURE_DEF  86400      /* default clock skew allowed, seconds */
 
 typedef enum {
     RP_EVENT_VIEW = 0,
@@ -88,11 +89,26 @@ int rp_event_from_csv(char *line, size_t len, rp_event_t *ev,
 /* Writes one CSV row with a trailing '\n'; returns its length or 0 if size is short. */
 size_t rp_event_to_csv(const rp_event_t *ev, char *buf, size_t size);
 
-/* Parses a JSON object (exactly one value, trailing whitespace allowed). 0 / -1. */
+/*
+ * Parses a JSON object (exactly one value, trailing whitespace allowed).
+ * A control byte (below 0x20) inside a string, raw or as the escape
+ * \u0000, refuses the whole message: JSON forbids the raw bytes, and a NUL
+ * would silently cut a C string (an id, a key) short. 0 / -1.
+ */
 int rp_event_from_json(const char *buf, size_t len, rp_event_t *ev,
     char *err, size_t errlen);
 
 /* Writes a compact JSON object (no newline); returns its length or 0 if short. */
 size_t rp_event_to_json(const rp_event_t *ev, char *buf, size_t size);
+
+/*
+ * The rule on event times against the reader's clock, shared by every
+ * program that takes in events: an event stamped more than max_future
+ * seconds after now is refused (a clock far ahead would otherwise hold a
+ * user's last purchase in the future for ever). now and max_future are
+ * seconds; max_future >= 0. 0 when accepted; -1 with the reason in err.
+ */
+int rp_event_time_check(int64_t ts, int64_t now, int64_t max_future,
+    char *err, size_t errlen);
 
 #endif /* RP_EVENT_H */

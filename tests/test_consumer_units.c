@@ -58,6 +58,9 @@ test_opts_defaults(void **state)
     assert_int_equal(o.batch, 1000);
     assert_int_equal(o.per_call, RP_STORE_GROUP_MAX);
     assert_int_equal(o.exit_on_idle, 0);
+    assert_int_equal(o.exit_at_end, 0);
+    assert_int_equal(o.assign_timeout, RP_ASSIGN_TIMEOUT_DEF);
+    assert_int_equal(o.max_future, 86400);
     assert_int_equal(o.nx, 0);
     assert_int_equal(o.quiet, 0);
 }
@@ -74,7 +77,8 @@ test_opts_all(void **state)
         "--events-per-call", "1", "-X", "session.timeout.ms=6000", "-X", "client.id=x=y",
         "--exit-on-idle", "5", "--stats-interval", "0",
         "--metrics-file", "m.prom", "--redis-timeout", "250", "-q",
-        "--test-commit-delay", "10" };
+        "--test-commit-delay", "10", "-e", "--assign-timeout", "30",
+        "--max-future=0" };
 
     (void) state;
     assert_int_equal(rp_consumer_opts_parse(&o, ARGC(argv), argv, err,
@@ -98,6 +102,9 @@ test_opts_all(void **state)
     assert_int_equal(o.redis_timeout_ms, 250);
     assert_int_equal(o.quiet, 1);
     assert_int_equal(o.commit_delay_ms, 10);
+    assert_int_equal(o.exit_at_end, 1);
+    assert_int_equal(o.assign_timeout, 30);
+    assert_int_equal(o.max_future, 0);
 }
 
 
@@ -151,6 +158,12 @@ test_opts_errors(void **state)
     char  *empty_t[] = { "x", "-b", "k", "--redis", "h:1", "-t", "" };
     char  *bad_pc[] = { "x", "-b", "k", "--redis", "h:1",
                         "--events-per-call", "33" };
+    char  *unk_last[] = { "x", "-b", "k", "--redis", "h:1", "--bogus" };
+    char  *flag_val[] = { "x", "-b", "k", "--redis", "h:1", "--quiet=1" };
+    char  *bad_mf[] = { "x", "-b", "k", "--redis", "h:1", "--max-future",
+                        "-1" };
+    char  *bad_at[] = { "x", "-b", "k", "--redis", "h:1", "--assign-timeout",
+                        "0" };
 
     (void) state;
     expect_bad(ARGC(no_b), no_b, "-b");
@@ -166,6 +179,10 @@ test_opts_errors(void **state)
     expect_bad(ARGC(pre), pre, "--redisx");
     expect_bad(ARGC(empty_t), empty_t, "empty");
     expect_bad(ARGC(bad_pc), bad_pc, "--events-per-call");
+    expect_bad(ARGC(unk_last), unk_last, "unknown option \"--bogus\"");
+    expect_bad(ARGC(flag_val), flag_val, "unknown option \"--quiet=1\"");
+    expect_bad(ARGC(bad_mf), bad_mf, "--max-future");
+    expect_bad(ARGC(bad_at), bad_at, "--assign-timeout");
 }
 
 
@@ -466,7 +483,8 @@ test_plan(void **state)
         assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
     }
 
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 2), 0);
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 2, 1700000000,
+                                  RP_MAX_FUTURE_DEF), 0);
     assert_int_equal(pl.nev, 6);
     /* u1 has 3 events: 2 commands of at most 2; u2 one, u3 one */
     assert_int_equal(pl.ncmd, 4);
@@ -530,13 +548,63 @@ test_plan(void **state)
 
     /* an empty batch: no commands */
     rp_batch_discard(&nb);
-    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, sha, 60, 32), 0);
+    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, sha, 60, 32, 1700000000,
+                                  RP_MAX_FUTURE_DEF), 0);
     assert_int_equal(pl.ncmd, 0);
     assert_int_equal(pl.resplen, 0);
 
     rp_plan_free(&pl);
     rp_batch_free(&b);
     rp_batch_free(&nb);
+}
+
+
+/* Messages stamped beyond the skew get no event, and the reason says why. */
+static void
+test_plan_future(void **state)
+{
+    static rp_plan_t   pl;
+    rp_batch_t         b;
+    rp_event_t         ev;
+    char               sha[41], err[RP_ERR_MAX];
+    int64_t            now = 1700000000;
+    static char        msgs[3][200];
+    int64_t            ts[3] = { 1700000000 + 86400, 1700000000 + 86401,
+                                 253402300799LL };
+    size_t             i;
+
+    (void) state;
+    rp_store_script_sha(sha);
+    assert_int_equal(rp_batch_init(&b, 4, NULL), 0);
+
+    for (i = 0; i < 3; i++) {
+        sprintf(msgs[i], "{\"event_id\":\"f%zu\",\"user_id\":\"u\","
+                "\"product_id\":\"p\",\"event_type\":\"purchase\","
+                "\"amount\":1,\"timestamp\":%lld}", i, (long long) ts[i]);
+        assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
+    }
+
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+                                  RP_MAX_FUTURE_DEF), 0);
+    assert_int_equal(pl.nev, 1);
+    assert_int_equal(pl.msgs[0].event, 0);
+    assert_int_equal(pl.msgs[1].event, -1);
+    assert_int_equal(pl.msgs[2].event, -1);
+
+    assert_int_equal(rp_plan_event(msgs[2], strlen(msgs[2]), &ev, now,
+                                   RP_MAX_FUTURE_DEF, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "timestamp 9999-12-31T23:59:59Z is more than "
+                            "86400 s ahead of the clock"));
+    assert_int_equal(rp_plan_event("", 0, &ev, now, 0, err, sizeof(err)), -1);
+    assert_string_equal(err, "empty message");
+
+    /* a larger skew takes them all */
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+                                  RP_TIME_MAX), 0);
+    assert_int_equal(pl.nev, 3);
+
+    rp_plan_free(&pl);
+    rp_batch_free(&b);
 }
 
 
@@ -556,6 +624,7 @@ main(void)
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_hist),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_plan_future),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

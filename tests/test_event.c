@@ -258,6 +258,112 @@ test_json_event(void **state)
 }
 
 
+/* Parses a JSON message of n bytes (it may hold NUL bytes). */
+static int
+json_n(const char *s, size_t n, rp_event_t *ev, char *err)
+{
+    return rp_event_from_json(s, n, ev, err, RP_ERR_MAX);
+}
+
+
+/*
+ * A NUL or another control byte inside any string, raw or escaped as
+ * \u0000, refuses the message: with strlen the ids "kt_dup\u0000A" and
+ * "kt_dup\u0000B" were one id, and "user_id\u0000x" was the key user_id.
+ */
+static void
+test_json_control_bytes(void **state)
+{
+    rp_event_t   ev;
+    char         err[RP_ERR_MAX];
+
+#define EV_HEAD  "{\"event_id\":\"e1\",\"product_id\":\"p\"," \
+                 "\"event_type\":\"view\",\"amount\":1,\"timestamp\":1,"
+
+    static const char esc_id[] = EV_HEAD "\"user_id\":\"kt_user\\u0000evil\"}";
+    static const char esc_key[] = EV_HEAD "\"user_id\\u0000x\":\"u1\","
+                                  "\"user_id\":\"u2\"}";
+    static const char esc_type[] = "{\"event_id\":\"e1\",\"user_id\":\"u\","
+        "\"product_id\":\"p\",\"event_type\":\"view\\u0000x\","
+        "\"amount\":1,\"timestamp\":1}";
+    static const char raw_id[] = EV_HEAD "\"user_id\":\"kt_user\0zz\"}";
+    static const char raw_ctl[] = EV_HEAD "\"user_id\":\"kt\x01user\"}";
+    static const char raw_out[] = EV_HEAD "\"user_id\":\"u\"}\x00";
+    static const char ok_esc[] = EV_HEAD "\"user_id\":\"a\\\\u0000\"}";
+
+    (void) state;
+
+    assert_int_equal(json_n(esc_id, sizeof(esc_id) - 1, &ev, err), -1);
+    assert_non_null(strstr(err, "\\u0000 inside a string"));
+    assert_int_equal(json_n(esc_key, sizeof(esc_key) - 1, &ev, err), -1);
+    assert_non_null(strstr(err, "\\u0000"));
+    assert_int_equal(json_n(esc_type, sizeof(esc_type) - 1, &ev, err), -1);
+    assert_int_equal(json_n(raw_id, sizeof(raw_id) - 1, &ev, err), -1);
+    assert_non_null(strstr(err, "control byte 0x00 inside a string"));
+    assert_int_equal(json_n(raw_ctl, sizeof(raw_ctl) - 1, &ev, err), -1);
+    assert_non_null(strstr(err, "control byte 0x01"));
+    assert_int_equal(json_n(raw_out, sizeof(raw_out) - 1, &ev, err), -1);
+    assert_non_null(strstr(err, "control byte 0x00 at offset"));
+
+    /* an escaped backslash followed by "u0000" is text, not a NUL */
+    assert_int_equal(json_n(ok_esc, sizeof(ok_esc) - 1, &ev, err), 0);
+    assert_string_equal(ev.user_id, "a\\u0000");
+    assert_int_equal(ev.user_id_len, 7);
+#undef EV_HEAD
+}
+
+
+/* CSV fields carry their lengths: a NUL inside one is a bad row. */
+static void
+test_csv_control_bytes(void **state)
+{
+    rp_event_t   ev;
+    char         err[RP_ERR_MAX];
+    char         id[] = "e1,kt_user\0evil,p,view,3,2024-03-01";
+    char         ts[] = "e1,u,p,view,3,2024-03-01\0x";
+    char         ty[] = "e1,u,p,view\0x,3,2024-03-01";
+
+    (void) state;
+
+    assert_int_equal(rp_event_from_csv(id, sizeof(id) - 1, &ev, err,
+                                       sizeof(err)), -1);
+    assert_non_null(strstr(err, "user_id has a non-printable character"));
+    assert_int_equal(rp_event_from_csv(ts, sizeof(ts) - 1, &ev, err,
+                                       sizeof(err)), -1);
+    assert_non_null(strstr(err, "timestamp"));
+    assert_int_equal(rp_event_from_csv(ty, sizeof(ty) - 1, &ev, err,
+                                       sizeof(err)), -1);
+    assert_non_null(strstr(err, "event_type"));
+}
+
+
+static void
+test_time_check(void **state)
+{
+    char     err[RP_ERR_MAX];
+    int64_t  now = 1700000000;
+
+    (void) state;
+
+    assert_int_equal(rp_event_time_check(now, now, RP_MAX_FUTURE_DEF, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(rp_event_time_check(now - 86400 * 365, now,
+                                         RP_MAX_FUTURE_DEF, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(rp_event_time_check(now + 86400, now, 86400, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(rp_event_time_check(now + 86401, now, 86400, err,
+                                         sizeof(err)), -1);
+    assert_string_equal(err, "timestamp 2023-11-15T22:13:21Z is more than "
+                        "86400 s ahead of the clock (2023-11-14T22:13:20Z)");
+    assert_int_equal(rp_event_time_check(RP_TIME_MAX, now, 86400, NULL, 0),
+                     -1);
+    assert_int_equal(rp_event_time_check(now + 1, now, 0, err, sizeof(err)),
+                     -1);
+    assert_int_equal(rp_event_time_check(now, now, 0, err, sizeof(err)), 0);
+}
+
+
 int
 main(void)
 {
@@ -270,6 +376,9 @@ main(void)
         cmocka_unit_test(test_csv_split),
         cmocka_unit_test(test_csv_event),
         cmocka_unit_test(test_json_event),
+        cmocka_unit_test(test_json_control_bytes),
+        cmocka_unit_test(test_csv_control_bytes),
+        cmocka_unit_test(test_time_check),
     };
 
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);

@@ -199,6 +199,52 @@ grep -q "too short" "$T/err" && ok "too-short reason" || nok "too-short reason"
 [ ! -e "$T/s.rpf" ] && ok "no model written when refused" || nok "model written when refused"
 check_fails "fit wants a .rpf path" "$RP" fit "$T/ev.csv" -o "$T/model.bin"
 
+
+# --- rows from the future, NUL bytes, unknown options ---------------------
+# Rows stamped beyond the clock skew (default 1 day) are bad rows: one
+# far-future purchase would hold a user's last purchase in the future.
+# A NUL inside a field is a bad row too (fields carry their lengths).
+soon=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+later=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)
+{
+    head -50 "$T/ev.csv"
+    echo "fut_1,user_f,prod_f,purchase,5.00,9999-12-31T23:59:59Z"
+    echo "fut_2,user_f,prod_f,purchase,5.00,$later"
+    echo "fut_3,user_f,prod_f,purchase,5.00,$soon"
+    printf 'nul_1,user_f\000x,prod_f,view,1.00,2025-01-02T00:00:00Z\n'
+} >"$T/future.csv"
+for c in features eval fit; do
+    case $c in
+        features) set -- features "$T/future.csv" --cutoff 2025-03-01 -o "$T/mf.csv" ;;
+        eval) set -- eval "$T/model.rpf" "$T/future.csv" --cutoff 2025-02-01 ;;
+        fit) set -- fit "$T/future.csv" -o "$T/nomodel.rpf" --trees 2 ;;
+    esac
+    "$RP" "$@" >"$T/out" 2>"$T/err"
+    if grep -q "line 51: timestamp 9999-12-31T23:59:59Z is more than 86400 s ahead of the clock" "$T/err" \
+            && grep -q "line 52: timestamp $later is more than 86400 s ahead" "$T/err" \
+            && ! grep -q "line 53:" "$T/err" \
+            && grep -q "line 54: user_id has a non-printable character" "$T/err" \
+            && grep -q "3 bad rows" "$T/err"; then
+        ok "$c: rows beyond --max-future (default 1 day) and a NUL in an id are bad rows"
+    else
+        nok "$c: future rows"; sed 's/^/#   /' "$T/err" | head -8
+    fi
+done
+check "features --max-future 604800 takes the 3-day row" "$RP" features "$T/future.csv" --cutoff 2025-03-01 --max-future 604800 -o "$T/mf.csv"
+grep -q "line 52:" "$T/err" && nok "--max-future 604800 still refuses line 52" || ok "--max-future widens the skew"
+"$RP" features "$T/future.csv" --cutoff 2025-03-01 --max-future 0 -o "$T/mf.csv" 2>"$T/err"
+grep -q "line 53: timestamp $soon is more than 0 s ahead" "$T/err" && ok "--max-future 0 refuses 2 hours ahead" || { nok "--max-future 0"; sed 's/^/#   /' "$T/err" | head -5; }
+check_fails "a bad --max-future is refused" "$RP" features "$T/future.csv" --cutoff 2025-03-01 --max-future -1 -o "$T/mf.csv"
+grep -q 'bad --max-future "-1"' "$T/err" && ok "--max-future names the bad value" || nok "--max-future message"
+for c in generate features fit eval inspect materialize verify; do
+    "$RP" "$c" --bogus >"$T/out" 2>"$T/err"
+    if [ $? -eq 2 ] && grep -q "unrecognized option '--bogus'" "$T/err"; then
+        ok "$c --bogus: unrecognized option, exit 2"
+    else
+        nok "$c --bogus"; sed 's/^/#   /' "$T/err" | head -3
+    fi
+done
+
 # --- materialize and verify against redis ----------------------------------
 if [ -z "$PORT" ]; then
     nok "RP_TEST_REDIS_PORT not set (run through scripts/with-redis)"
@@ -242,6 +288,14 @@ else
     grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && ok "all applied once ($(sed -n 's/.*\(NOSCRIPT[^)]*\).*/\1/p' "$T/err"))" || { nok "summary under SCRIPT FLUSH"; cat "$T/err"; }
     check "verify after SCRIPT FLUSH run" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
     check_fails "materialize to a closed port fails" "$RP" materialize -q "$T/small.csv" --redis 127.0.0.1:1
+    $R flushall >/dev/null
+    "$RP" materialize "$T/future.csv" --redis 127.0.0.1:$PORT >"$T/out" 2>"$T/err"
+    if grep -q "line 51: timestamp 9999-12-31T23:59:59Z is more than 86400 s ahead" "$T/err" \
+            && [ "$($R hget 'rp:{user_f}' pn)" = 1 ]; then
+        ok "materialize skips rows beyond --max-future (only the in-skew purchase applied)"
+    else
+        nok "materialize future rows (pn $($R hget 'rp:{user_f}' pn))"; sed 's/^/#   /' "$T/err" | head -5
+    fi
 fi
 
 echo "$pass passed, $fail failed"

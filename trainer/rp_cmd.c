@@ -24,7 +24,7 @@ rp_features_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train features EVENTS.csv --cutoff ISO8601 [--horizon DAYS]"
-        "\n                         [--strict] [-q] -o MATRIX.csv\n"
+        "\n                         [--strict] [--max-future S] [-q] -o MATRIX.csv\n"
         "  one row per (user, product) bought at or before the cutoff:\n"
         "  user_id,product_id, the %d features (state at the cutoff), label\n"
         "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n",
@@ -50,6 +50,7 @@ rp_cmd_features(int argc, char **argv)
         { "horizon", required_argument, NULL, 'H' },
         { "output", required_argument, NULL, 'o' },
         { "strict", no_argument, NULL, 'S' },
+        RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 
@@ -165,7 +166,7 @@ rp_eval_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
-        "                     [--horizon DAYS] [--strict] [-q]\n"
+        "                     [--horizon DAYS] [--strict] [--max-future S] [-q]\n"
         "  scores the samples at the cutoff (default: last event - horizon)\n"
         "  with our scorer and prints one JSON object of metrics on stdout\n");
 }
@@ -187,6 +188,7 @@ rp_cmd_eval(int argc, char **argv)
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
         { "strict", no_argument, NULL, 'S' },
+        RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rp_train.h"
 
@@ -36,6 +37,7 @@ rp_csv_each(const char *path, int strict, rp_csv_row_pt cb, void *ctx,
     char        *line;
     size_t       cap, lineno, nbad, len;
     ssize_t      n;
+    int64_t      now;
     rp_event_t   ev;
     char         err[RP_ERR_MAX];
 
@@ -47,6 +49,8 @@ rp_csv_each(const char *path, int strict, rp_csv_row_pt cb, void *ctx,
 
     setvbuf(f, NULL, _IOFBF, 1 << 20);
 
+    /* one clock for the whole file: the time rule of every reader */
+    now = (int64_t) time(NULL);
     line = NULL;
     cap = 0;
     lineno = 0;
@@ -94,7 +98,10 @@ rp_csv_each(const char *path, int strict, rp_csv_row_pt cb, void *ctx,
             continue;
         }
 
-        if (rp_event_from_csv(line, len, &ev, err, sizeof(err)) != 0) {
+        if (rp_event_from_csv(line, len, &ev, err, sizeof(err)) != 0
+            || rp_event_time_check(ev.ts, now, rp_max_future, err,
+                                   sizeof(err)) != 0)
+        {
             nbad++;
 
             if (strict) {

@@ -81,8 +81,8 @@ rp_fit_usage(FILE *f)
     fprintf(f,
         "usage: rp-train fit EVENTS.csv -o MODEL.rpf [--cutoff ISO8601]\n"
         "         [--horizon DAYS] [--trees N] [--depth N] [--boost]\n"
-        "         [--windows K] [--seed N] [--threads N] [--strict] [-q] [-v]"
-        "\n"
+        "         [--windows K] [--seed N] [--threads N] [--strict]\n"
+        "         [--max-future S] [-q] [-v]\n"
         "  trains at --cutoff T1 (default: last event - 2 x horizon),\n"
         "  stacking"
         " K windows T1, T1 - H, ...; tests at T2 = T1 + H; writes MODEL.rpf\n"
@@ -498,6 +498,7 @@ rp_cmd_fit(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "threads", required_argument, NULL, 'j' },
         { "strict", no_argument, NULL, 'S' },
+        RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 

@@ -120,6 +120,7 @@ rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
         { "retention", required_argument, NULL, 't' },
         { "batch", required_argument, NULL, 'b' },
         { "strict", no_argument, NULL, 'S' },
+        RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 
@@ -179,7 +180,8 @@ rp_materialize_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train materialize EVENTS.csv --redis HOST:PORT [--db N]\n"
-        "         [--retention SECONDS] [--batch N] [--strict] [-q]\n"
+        "         [--retention SECONDS] [--batch N] [--strict] [--max-future S]\n"
+        "         [-q]\n"
         "  replays the events into the feature store with the consumer's\n"
         "  update script (EVALSHA, pipelined in batches, default 1000);\n"
         "  replays of applied event ids change nothing. Retention default\n"
@@ -271,7 +273,7 @@ rp_verify_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train verify EVENTS.csv --redis HOST:PORT [--db N]"
-        " [--batch N] [-q]\n"
+        " [--batch N] [--max-future S] [-q]\n"
         "  reads every (user, product) of the file back from the store\n"
         "  (HMGET, as the module does) and compares the raw state and the\n"
         "  %d features with those computed offline from the whole file;\n"

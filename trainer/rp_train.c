@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static void rp_usage(FILE *f);
 
 
 int  rp_quiet;
+int64_t  rp_max_future = RP_MAX_FUTURE_DEF;
 int  rp_verbose;
 
 static const rp_subcmd_t  rp_subcmds[] = {
@@ -228,6 +230,12 @@ rp_opt_common(int c, void (*usage)(FILE *f))
         return -1;
     case 'v':
         rp_verbose = 1;
+        return -1;
+    case 'F':
+        if (rp_parse_i64(optarg, 0, RP_TIME_MAX, &rp_max_future) != 0) {
+            rp_err("bad --max-future \"%s\" (seconds, 0 or more)", optarg);
+            return 2;
+        }
         return -1;
     case 'h':
         usage(stdout);

@@ -26,6 +26,11 @@
 extern int  rp_quiet;
 extern int  rp_verbose;
 
+/* --max-future of the commands that read events: rows stamped more than
+ * this many seconds after the trainer's clock are bad rows
+ * (rp_event_time_check); RP_MAX_FUTURE_DEF by default. */
+extern int64_t  rp_max_future;
+
 void rp_log(const char *fmt, ...);           /* progress, silenced by -q */
 void rp_err(const char *fmt, ...);           /* always printed, "rp-train: " */
 void *rp_xalloc(size_t n);                   /* calloc or die */
@@ -48,6 +53,11 @@ int rp_nthreads(void);
  * (with "qvh" among its short options): -q/--quiet, -v/--verbose,
  * -h/--help.
  */
+/* The option of the commands that read events, before RP_OPTS_COMMON;
+ * rp_opt_common handles it. */
+#define RP_OPT_MAX_FUTURE                                                   \
+        { "max-future", required_argument, NULL, 'F' },
+
 #define RP_OPTS_COMMON                                                      \
         { "quiet", no_argument, NULL, 'q' },                                \
         { "verbose", no_argument, NULL, 'v' },                              \
