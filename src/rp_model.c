@@ -1818,5 +1818,5 @@ rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
 const char *
 rp_confidence(double p)
 {
-    return p < 0.3 ? "low" : (p < 0.7 ? "medium" : "high");
+    return p < RP_CONF_MEDIUM ? "low" : (p < RP_CONF_HIGH ? "medium" : "high");
 }

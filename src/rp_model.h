@@ -161,6 +161,8 @@ void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
 void rp_model_simd(int on);
 
 /* Confidence bucket: "low" (< 0.3), "medium" (< 0.7), "high". */
+#define RP_CONF_MEDIUM  0.3
+#define RP_CONF_HIGH    0.7
 const char *rp_confidence(double p);
 
 #endif /* RP_MODEL_H */

@@ -27,6 +27,9 @@ check_fails() { # the command must exit non-zero
 json_num() { # json_num KEY FILE: a top-level-ish numeric value
     sed -n "s/.*\"$1\":[ \t]*\([-0-9.eE+]*\).*/\1/p" "$2" | head -1
 }
+json_get() { # json_get PERL-PATH FILE: e.g. json_get '{ece}' eval.json
+    perl -MJSON::PP -e 'local $/; my $j = JSON::PP->new->decode(<STDIN>); my $v = eval "\$j->$ARGV[0]"; print defined $v ? $v : ""' "$1" <"$2"
+}
 hashof() { sha256sum "$1" | cut -d' ' -f1; }
 
 [ -x "$RP" ] || { echo "trainer-test: $RP not built" >&2; exit 1; }
@@ -154,27 +157,86 @@ grep -q "bad header" "$T/err" && ok "header error is explicit" || nok "header er
 check_fails "a missing file is an error" "$RP" features "$T/nonexistent.csv" --cutoff 2026-01-01 -o "$T/x.csv"
 
 # --- fit, eval, inspect ----------------------------------------------------
-check "fit (random forest)" "$RP" fit "$T/ev.csv" -o "$T/model.rpf"
+check "fit (defaults: boosting chosen on the earlier window)" "$RP" fit "$T/ev.csv" -o "$T/model.rpf"
 cp "$T/err" "$T/fit.err"
 if [ -s "$T/model.rpf" ] && [ -s "$T/model.json" ]; then ok "model.rpf and model.json written"; else nok "model files"; fi
 grep -q "auc" "$T/fit.err" && grep -q "parity" "$T/fit.err" && ok "fit reports parity and test metrics" || nok "fit report"
 pd=$(json_num parity_max_abs_diff "$T/model.json")
 if [ -n "$pd" ] && awk -v d="$pd" 'BEGIN { exit !(d <= 1e-6) }'; then
     ok "parity in model.json ($pd)"; else nok "parity in model.json: '$pd'"; fi
-for k in version trained_at parameters data metrics feature_names train_rows test_rows train_cutoff test_cutoff; do
+for k in version trained_at parameters data metrics feature_names train_rows test_rows train_cutoff test_cutoff selection candidates valid_cutoff calibration ece reliability bands; do
     grep -q "\"$k\"" "$T/model.json" || { nok "model.json lacks $k"; continue; }
     ok "model.json has $k"
 done
 
 check "eval" "$RP" eval -q "$T/model.rpf" "$T/ev.csv"
 cp "$T/out" "$T/eval.json"
-for k in auc pr_auc logloss accuracy brier positive_rate rows; do
+for k in auc pr_auc logloss accuracy brier ece positive_rate mean_predicted rows; do
     v=$(json_num $k "$T/eval.json")
     [ -n "$v" ] && ok "eval has $k ($v)" || nok "eval lacks $k"
 done
 if [ "$(wc -l <"$T/eval.json")" -eq 1 ]; then ok "eval prints one line"; else nok "eval output lines"; fi
 auc=$(json_num auc "$T/eval.json")
 if awk -v a="$auc" 'BEGIN { exit !(a > 0.6) }'; then ok "test AUC $auc > 0.6"; else nok "test AUC $auc"; fi
+
+# calibrated by default: the mean prediction is near the observed rate and
+# the expected calibration error is small (balanced class weights made
+# both several times too high)
+ece=$(json_get '{ece}' "$T/eval.json")
+mp=$(json_get '{mean_predicted}' "$T/eval.json"); pr=$(json_get '{positive_rate}' "$T/eval.json")
+if awk -v e="$ece" -v m="$mp" -v r="$pr" 'BEGIN { exit !(e < 0.06 && m < 1.3 * r && m > 0.7 * r) }'; then
+    ok "calibrated: ece $ece, mean prediction $mp for a rate of $pr"
+else
+    nok "not calibrated: ece $ece, mean prediction $mp for a rate of $pr"
+fi
+
+# the reliability table and the bands add up to the rows, and agree with
+# an independent count of the rows (the mean of the bins' rates weighted
+# by their rows is the positive rate)
+if perl -MJSON::PP -e '
+    local $/; my $j = JSON::PP->new->decode(<STDIN>);
+    my ($n, $pos, $nb, $lo) = (0, 0, 0, 0);
+    die "bins\n" unless @{$j->{reliability}} == 10;
+    for my $b (@{$j->{reliability}}) {
+        die "range\n" unless abs($b->{range}[0] - $lo) < 1e-9;
+        $lo = $b->{range}[1];
+        $n += $b->{count};
+        $pos += $b->{count} * $b->{observed_rate} if $b->{count};
+        die "mean outside its bin\n" if $b->{count} && ($b->{mean_predicted} < $b->{range}[0] - 1e-9 || $b->{mean_predicted} > $b->{range}[1] + 1e-9);
+    }
+    $nb += $j->{bands}{$_}{count} for qw(low medium high);
+    die "rows $n / $nb vs $j->{rows}\n" unless $n == $j->{rows} && $nb == $j->{rows};
+    die "rate\n" unless abs($pos / $n - $j->{positive_rate}) < 1e-9;
+    die "band edges\n" unless $j->{bands}{medium}{range}[0] == 0.3 && $j->{bands}{high}{range}[0] == 0.7;
+' <"$T/eval.json" 2>"$T/err"; then
+    ok "reliability table and bands add up"
+else
+    nok "reliability table: $(cat "$T/err")"
+fi
+if perl -MJSON::PP -e 'local $/; my $j = JSON::PP->new->decode(<STDIN>);
+        exit !(ref $j->{metrics}{test}{reliability} eq "ARRAY" && defined $j->{metrics}{test}{ece}
+               && $j->{parameters}{class_weight} eq "none"
+               && @{$j->{selection}{candidates}} == 4)' <"$T/model.json"; then
+    ok "model.json: test reliability, ece, no class weights, 4 candidates"
+else
+    nok "model.json calibration fields"
+fi
+
+# --plot draws three PNGs; without gnuplot the error says what to install
+if command -v gnuplot >/dev/null; then
+    check "eval --plot" "$RP" eval -q "$T/model.rpf" "$T/ev.csv" --plot "$T/plots"
+    for f in roc pr reliability; do
+        if [ "$(head -c 8 "$T/plots/$f.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+            ok "$f.png is a PNG"; else nok "$f.png missing or not a PNG"; fi
+    done
+    n=$(grep -vc '^#' "$T/plots/reliability.dat")
+    [ "$n" -ge 3 ] && ok "reliability.dat has $n bins" || nok "reliability.dat bins: $n"
+else
+    nok "gnuplot not installed (scripts/install-deps installs gnuplot-nox)"
+fi
+mkdir -p "$T/nopath"
+check_fails "eval --plot without gnuplot fails" env PATH="$T/nopath" "$RP" eval -q "$T/model.rpf" "$T/ev.csv" --plot "$T/plots2"
+grep -q "gnuplot-nox" "$T/err" && ok "missing gnuplot: the error names the package" || nok "missing gnuplot message: $(cat "$T/err")"
 
 check "inspect a good model" "$RP" inspect "$T/model.rpf"
 grep -q "trees" "$T/out" && grep -q "checksum" "$T/out" && ok "inspect output" || nok "inspect output"
@@ -190,8 +252,27 @@ printf '\377' | dd of="$T/flip.rpf" bs=1 seek=$((size - 100)) conv=notrunc 2>/de
 check_fails "inspect refuses a bit-flipped model" "$RP" inspect "$T/flip.rpf"
 check_fails "eval refuses a bit-flipped model" "$RP" eval "$T/flip.rpf" "$T/ev.csv"
 
-check "fit --boost --windows 2" "$RP" fit -q "$T/ev.csv" -o "$T/gb.rpf" --boost --trees 30 --windows 2
+check "fit --trees 30 --depth 3 --windows 2 (nothing to choose)" "$RP" fit "$T/ev.csv" -o "$T/gb.rpf" --trees 30 --depth 3 --windows 2
+grep -q "choosing settings" "$T/err" && nok "fixed settings still ran a selection" || ok "fixed settings: no selection"
 check "inspect the boosted model" "$RP" inspect "$T/gb.rpf"
+grep -q "trees       30," "$T/out" && ok "30 rounds, 30 trees" || nok "rounds: $(grep trees "$T/out")"
+
+check "fit --forest (Platt scaling on the earlier window)" "$RP" fit "$T/ev.csv" -o "$T/rf.rpf" --forest
+grep -q "Platt scaling" "$T/err" && ok "forest reports its Platt scaling" || nok "forest Platt report"
+[ "$(json_get '{calibration}{method}' "$T/rf.json")" = platt ] && ok "model.json names the calibration" || nok "forest calibration in model.json"
+"$RP" eval -q "$T/rf.rpf" "$T/ev.csv" >"$T/rf.eval"
+ece=$(json_get '{ece}' "$T/rf.eval")
+if awk -v e="$ece" 'BEGIN { exit !(e < 0.06) }'; then ok "calibrated forest: ece $ece"; else nok "forest ece $ece"; fi
+
+check "fit --features seed" "$RP" fit -q "$T/ev.csv" -o "$T/seed.rpf" --features seed
+"$RP" inspect "$T/seed.rpf" >"$T/out"
+grep -q "features    14:" "$T/out" && ok "seed model has the 14 features" || nok "seed features: $(grep features "$T/out")"
+check "fit --features with two names" "$RP" fit -q "$T/ev.csv" -o "$T/two.rpf" --features purchase_count,days_since_last_purchase --trees 20 --depth 2
+"$RP" inspect "$T/two.rpf" >"$T/out"
+grep -q "features    2: purchase_count days_since_last_purchase" "$T/out" && ok "two-feature model" || nok "two features: $(grep features "$T/out")"
+check_fails "fit --features refuses an unknown name" "$RP" fit -q "$T/ev.csv" -o "$T/x.rpf" --features purchase_count,shoe_size
+grep -q '"shoe_size"' "$T/err" && ok "unknown feature named" || nok "unknown feature message"
+check_fails "fit --features refuses a name given twice" "$RP" fit -q "$T/ev.csv" -o "$T/x.rpf" --features purchase_count,purchase_count
 
 "$RP" generate -q --days 40 -o "$T/short.csv"
 check_fails "fit refuses data too short for the windows" "$RP" fit "$T/short.csv" -o "$T/s.rpf"

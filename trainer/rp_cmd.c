@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "rp_train.h"
 #include "rp_model.h"
 
@@ -16,7 +18,6 @@
 static void rp_features_usage(FILE *f);
 static void rp_eval_usage(FILE *f);
 static void rp_inspect_usage(FILE *f);
-static void rp_json_num(FILE *f, const char *key, double v, int last);
 
 
 static void
@@ -137,37 +138,16 @@ rp_cmd_features(int argc, char **argv)
 
 
 static void
-rp_json_num(FILE *f, const char *key, double v, int last)
-{
-    if (isfinite(v)) {
-        fprintf(f, "\"%s\":%.10g%s", key, v, last ? "" : ",");
-    } else {
-        fprintf(f, "\"%s\":null%s", key, last ? "" : ",");
-    }
-}
-
-
-void
-rp_metrics_json(FILE *f, const rp_metrics_t *m)
-{
-    rp_json_num(f, "auc", m->auc, 0);
-    rp_json_num(f, "pr_auc", m->pr_auc, 0);
-    rp_json_num(f, "logloss", m->logloss, 0);
-    rp_json_num(f, "accuracy", m->accuracy, 0);
-    rp_json_num(f, "brier", m->brier, 0);
-    rp_json_num(f, "positive_rate", m->positive_rate, 0);
-    fprintf(f, "\"rows\":%zu", m->rows);
-}
-
-
-static void
 rp_eval_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
-        "                     [--horizon DAYS] [--strict] [-q]\n"
+        "                     [--horizon DAYS] [--plot DIR] [--strict] [-q]\n"
         "  scores the samples at the cutoff (default: last event - horizon)\n"
-        "  with our scorer and prints one JSON object of metrics on stdout\n");
+        "  with our scorer and prints one JSON object of metrics on stdout\n"
+        "  (ranking, Brier, ECE, a 10-bin reliability table, the observed\n"
+        "  rate per confidence band); --plot DIR draws roc.png, pr.png and\n"
+        "  reliability.png there with gnuplot\n");
 }
 
 
@@ -175,17 +155,21 @@ int
 rp_cmd_eval(int argc, char **argv)
 {
     int            c, rc, strict, have_cutoff;
+    char          *text;
+    cJSON         *doc;
     double        *p;
     int64_t        cutoff, horizon;
     rp_model_t     m;
+    const char    *plot;
     rp_metrics_t   mt;
     rp_samples_t   s;
     rp_dataset_t   ds;
-    char           err[RP_ERR_MAX], tbuf[32];
+    char           err[RP_ERR_MAX], tbuf[32], title[160];
 
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "plot", required_argument, NULL, 'P' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPTS_COMMON
     };
@@ -194,6 +178,7 @@ rp_cmd_eval(int argc, char **argv)
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
+    plot = NULL;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
@@ -204,6 +189,9 @@ rp_cmd_eval(int argc, char **argv)
                               &horizon) != 0) {
                 return 2;
             }
+            break;
+        case 'P':
+            plot = optarg;
             break;
         case 'S':
             strict = 1;
@@ -244,17 +232,37 @@ rp_cmd_eval(int argc, char **argv)
     rp_metrics_compute(p, s.y, s.n, &mt);
     rp_time_format(cutoff, tbuf, sizeof(tbuf));
 
-    printf("{");
-    rp_metrics_json(stdout, &mt);
-    printf(",\"cutoff\":\"%s\",\"horizon_days\":%lld,\"model_version\":\"%s\""
-           "}\n", tbuf, (long long) horizon, m.hdr->version);
+    doc = rp_metrics_to_json(&mt);
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "cutoff", tbuf);
+        cJSON_AddNumberToObject(doc, "horizon_days", (double) horizon);
+        cJSON_AddStringToObject(doc, "model_version", m.hdr->version);
+    }
+    text = doc != NULL ? cJSON_PrintUnformatted(doc) : NULL;
+    if (text == NULL) {
+        rp_err("eval: out of memory");
+        rc = 1;
+        goto done;
+    }
+    printf("%s\n", text);
+    cJSON_free(text);
 
     rc = 0;
     if (s.n == 0) {
         rp_err("eval: no samples at cutoff %s", tbuf);
         rc = 1;
+
+    } else if (plot != NULL) {
+        snprintf(title, sizeof(title), "%s, cutoff %s + %lld days",
+                 m.hdr->version, tbuf, (long long) horizon);
+        if (rp_plot(plot, p, s.y, s.n, &mt, title) != 0) {
+            rc = 1;
+        }
     }
 
+done:
+
+    cJSON_Delete(doc);
     free(p);
     rp_samples_free(&s);
     rp_dataset_free(&ds);

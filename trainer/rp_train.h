@@ -142,22 +142,63 @@ void rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
     rp_user_state_t **users, rp_pair_state_t **pairs, uint8_t **label);
 
 
-/* Metrics of probabilities p against labels y. */
+/*
+ * Metrics of probabilities p against labels y. The reliability table has
+ * RP_REL_BINS equal-width bins of the predicted probability ([k/10,
+ * (k+1)/10), the last one closed); the expected calibration error is the
+ * row-weighted mean of |mean predicted - observed rate| over them. The
+ * bands are rp_confidence's: low < RP_CONF_MEDIUM <= medium < RP_CONF_HIGH
+ * <= high.
+ */
+#define RP_REL_BINS  10
+#define RP_BANDS     3
+
 typedef struct {
-    double  auc;
-    double  pr_auc;
-    double  logloss;
-    double  accuracy;
-    double  brier;
-    double  positive_rate;
-    size_t  rows;
+    double  lo;
+    double  hi;
+    size_t  count;
+    double  mean_predicted;   /* NaN when empty */
+    double  observed_rate;    /* NaN when empty */
+} rp_bin_t;
+
+typedef struct {
+    double    auc;
+    double    pr_auc;
+    double    logloss;
+    double    accuracy;
+    double    brier;
+    double    ece;
+    double    positive_rate;
+    double    mean_predicted;
+    size_t    rows;
+    rp_bin_t  rel[RP_REL_BINS];
+    rp_bin_t  band[RP_BANDS];   /* low, medium, high */
 } rp_metrics_t;
+
+extern const char *const rp_band_names[RP_BANDS];
 
 void rp_metrics_compute(const double *p, const float *y, size_t n,
     rp_metrics_t *m);
 
-/* The metrics as JSON members (no braces), null for NaN. */
-void rp_metrics_json(FILE *f, const rp_metrics_t *m);
+/*
+ * Platt scaling: the a, b of p = 1 / (1 + exp(-(a x + b))) that minimize
+ * the log loss of margins x against labels y (Newton's method). 0, or -1
+ * when the fit is undefined (one class, constant margins).
+ */
+int rp_platt_fit(const double *x, const float *y, size_t n, double *a,
+    double *b);
+
+/* The metrics as a JSON object (null for NaN); NULL when out of memory. */
+struct cJSON;
+struct cJSON *rp_metrics_to_json(const rp_metrics_t *m);
+
+/*
+ * The ROC curve, precision-recall curve and reliability diagram of p
+ * against y as PNG files in dir (created if needed), drawn by gnuplot;
+ * title names the model and window. 0 / -1 after reporting why.
+ */
+int rp_plot(const char *dir, const double *p, const float *y, size_t n,
+    const rp_metrics_t *m, const char *title);
 
 
 /* Subcommands. */
