@@ -350,12 +350,16 @@ rp_cmd_inspect(int argc, char **argv)
                "\"version\":\"%s\",\"trained_at\":\"%s\",\"objective\":\"%s\","
                "\"base_margin\":%.17g,\"trees\":%u,\"nodes\":%u,"
                "\"leaves\":%u,\"max_depth\":%u,\"crc32\":\"%08x\","
-               "\"checksum\":\"ok\",\"features\":[",
+               "\"checksum\":\"ok\",\"priors\":%u,\"prior_slots\":%u,"
+               "\"priors_bytes\":%zu,\"features\":[",
                (unsigned long long) m.hdr->file_size, m.hdr->format,
                m.hdr->version, tbuf,
                m.hdr->objective == RP_OBJ_LOGISTIC ? "binary:logistic" : "?",
                m.hdr->base_margin, m.hdr->n_trees, m.hdr->n_nodes, leaves,
-               m.hdr->max_depth, m.hdr->crc32);
+               m.hdr->max_depth, m.hdr->crc32,
+               m.prior_values != NULL ? m.hdr->n_priors : 0,
+               m.prior_values != NULL ? m.hdr->prior_slots : 0,
+               rp_model_priors_size(&m));
         for (i = 0; i < m.hdr->n_features; i++) {
             printf("%s\"%s\"", i ? "," : "",
                    m.names + (size_t) i * RP_FEATURE_NAME_MAX);
@@ -373,6 +377,14 @@ rp_cmd_inspect(int argc, char **argv)
         printf("trees       %u, nodes %u (%u leaves), max depth %u\n",
                m.hdr->n_trees, m.hdr->n_nodes, leaves, m.hdr->max_depth);
         printf("checksum    ok (crc32 %08x)\n", m.hdr->crc32);
+        if (m.prior_values != NULL) {
+            printf("priors      %u products + default row, %u slots "
+                   "(longest probe %u), %zu bytes\n", m.hdr->n_priors,
+                   m.hdr->prior_slots, m.hdr->prior_probe,
+                   rp_model_priors_size(&m));
+        } else {
+            printf("priors      none\n");
+        }
         printf("features    %u:", m.hdr->n_features);
         for (i = 0; i < m.hdr->n_features; i++) {
             printf(" %s", m.names + (size_t) i * RP_FEATURE_NAME_MAX);
