@@ -218,6 +218,8 @@ test_many(void **state)
         assert_ptr_equal(row, m.prior_values);
     }
 
+    rp_model_close(&m);
+
     /* a bound below the real longest probe hides products: refused */
     ((rp_model_header_t *) img)->prior_probe = 0;
     recrc(img, len);
@@ -225,7 +227,6 @@ test_many(void **state)
                      -1);
     assert_non_null(strstr(err, "not found by a lookup"));
 
-    rp_model_close(&m);
     free(img);
     for (k = 0; k < N; k++) {
         free(mids[k]);
