@@ -48,6 +48,19 @@ else
     nok "metrics test $MT not built"
 fi
 
+PT=${RP_PRIORS_TEST:-build/trainer-priors-test}
+if [ -x "$PT" ]; then
+    "$PT" >"$T/pt" 2>&1; prc=$?
+    n=$(grep -c '^ok' "$T/pt"); b=$(grep -c '^not ok' "$T/pt")
+    if [ $prc -eq 0 ] && [ "$n" -gt 0 ] && [ "$b" -eq 0 ]; then
+        ok "product priors: $n hand-computed values"
+    else
+        nok "product priors"; sed 's/^/#   /' "$T/pt"
+    fi
+else
+    nok "priors test $PT not built"
+fi
+
 # --- command line ----------------------------------------------------------
 for c in generate features fit eval inspect materialize verify; do
     check "$c --help exits 0" "$RP" "$c" --help

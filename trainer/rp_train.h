@@ -17,6 +17,7 @@
 
 #include "rp_event.h"
 #include "rp_features.h"
+#include "rp_model.h"
 
 
 #define RP_DAY  86400
@@ -140,6 +141,43 @@ void rp_samples_free(rp_samples_t *s);
  */
 void rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
     rp_user_state_t **users, rp_pair_state_t **pairs, uint8_t **label);
+
+
+/*
+ * Product priors at a cutoff T, from the purchases at or before T only
+ * (rp_priors.c). Per product bought by then, in this order:
+ *   prod_buyers        distinct buyers
+ *   prod_buyers_30d    distinct buyers in (T - 30 d, T]
+ *   prod_rebuy_rate    among its (user, product) pairs bought at or before
+ *                      T - 30 d, the share bought again in (T - 30 d, T],
+ *                      smoothed toward the global share g with m = 20
+ *                      pseudo-pairs: (rebought + 20 g) / (pairs + 20)
+ *   prod_repeat_share  share of its buyers who bought it on 2+ distinct days
+ *   prod_med_interval  median over those repeat buyers of their mean gap
+ *                      between purchase days, in days; NaN without any
+ * Days are day numbers (UTC). The default row, for a product not bought
+ * by T, is what the data says of such a product: 0 buyers, 0 recent
+ * buyers, and the global values of the other three (g; the share over all
+ * pairs; the median over all repeat pairs).
+ */
+#define RP_PRIOR_WINDOW  (30 * RP_DAY)
+#define RP_PRIOR_M       20.0
+
+typedef struct {
+    uint32_t   n_products;    /* ds->products.n */
+    uint32_t   n_known;       /* products bought at or before the cutoff */
+    float     *rows;          /* (n_products + 1) x RP_MODEL_PRIOR_N: row 0
+                                 the default, row p + 1 product p (the
+                                 default row's values when not known) */
+    uint8_t   *known;         /* n_products */
+} rp_priors_t;
+
+void rp_priors_compute(const rp_dataset_t *ds, int64_t cutoff,
+    rp_priors_t *pr);
+void rp_priors_free(rp_priors_t *pr);
+
+/* Row of product p (a dataset product index). */
+#define rp_priors_row(pr, p)  ((pr)->rows + ((size_t) (p) + 1) * RP_MODEL_PRIOR_N)
 
 
 /*
