@@ -478,10 +478,11 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
         it = &ctx->items[i];
 
         if (it->source == NGX_HTTP_RP_SRC_STORE) {
-            rp_features_compute(&it->u, &it->p, (int64_t) tv.tv_sec, it->f);
+            rp_features_compute(&it->u, &it->p, NULL, (int64_t) tv.tv_sec,
+                                it->f);
 
         } else {
-            rp_features_compute(NULL, NULL, (int64_t) tv.tv_sec, it->f);
+            rp_features_compute(NULL, NULL, NULL, (int64_t) tv.tv_sec, it->f);
 
             if (mt) {
                 ngx_http_rp_metrics_inc(it->source == NGX_HTTP_RP_SRC_UNKNOWN
@@ -658,7 +659,7 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     case NGX_HTTP_RP_SRC_CORRUPT:
         return ngx_http_rp_send_error(r, NGX_HTTP_BAD_GATEWAY,
                                       "store_corrupt",
-                                      "a stored value does not parse");
+                                      "the stored state is corrupt");
 
     default:
         return ngx_http_rp_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -666,9 +667,9 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
                                       "the feature store did not answer");
     }
 
-    rp_features_compute(&it->u, &it->p, (int64_t) ngx_time(), it->f);
+    rp_features_compute(&it->u, &it->p, NULL, (int64_t) ngx_time(), it->f);
 
-    len = 1536 + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+    len = 1024 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
           + ngx_http_rp_json_str_len(it->product.data, it->product.len);
 
     body = ngx_pnalloc(r->pool, len);
@@ -693,19 +694,29 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
                      ",\"amount_min_cents\":%L,\"amount_max_cents\":%L"
                      ",\"purchase_count\":%L,\"purchase_sum_cents\":%L"
                      ",\"view_count\":%L,\"repeat_products\":%L"
-                     ",\"last_purchase\":%L",
+                     ",\"last_purchase\":%L,\"purchase_days\":%L"
+                     ",\"products_bought\":%L,\"first_purchase_day\":",
                      u->event_count, u->amount_sum, u->amount_min,
                      u->amount_max, u->purchase_count, u->purchase_sum,
-                     u->view_count, u->repeat_products, u->last_purchase);
+                     u->view_count, u->repeat_products, u->last_purchase,
+                     u->ndays, u->nproducts);
+    p = ngx_http_rp_json_day(p, last, u->purchase_count, u->first_day);
 
     if (ctx->want_product) {
         p = ngx_slprintf(p, last, ",\"product_views\":%L"
-                         ",\"product_purchases\":%L",
-                         it->p.views, it->p.purchases);
+                         ",\"product_purchases\":%L"
+                         ",\"product_purchase_days\":%L"
+                         ",\"product_amount_cents\":%L"
+                         ",\"product_first_purchase_day\":",
+                         it->p.views, it->p.purchases, it->p.ndays,
+                         it->p.amount);
+        p = ngx_http_rp_json_day(p, last, it->p.purchases, it->p.first_day);
+        p = ngx_slprintf(p, last, ",\"product_last_purchase_day\":");
+        p = ngx_http_rp_json_day(p, last, it->p.purchases, it->p.last_day);
     }
 
     p = ngx_slprintf(p, last, "},\"features\":");
-    p = ngx_http_rp_json_features(p, last, it->f);
+    p = ngx_http_rp_json_features(p, last, it->f, NULL, RP_NFEATURES);
     p = ngx_slprintf(p, last, "}");
 
     ctx->done = 1;

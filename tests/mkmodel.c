@@ -4,12 +4,16 @@
  *
  *   mkmodel OUT.rpf VERSION     (also writes OUT.json beside it)
  *
- * Features: the 14 of the table, in table order. base margin -1.5;
+ * Features: the seed's 14 of the table, in table order. base margin -1.5;
  *   tree 0: purchase_count < 2          ? -1.0 : +1.0
  *   tree 1: a single leaf                 +0.5
  *   tree 2: product_purchase_count < 1  ? -0.5 :  0.0
  * So a user with >= 2 purchases, >= 1 of this product scores margin 0,
  * p = 0.5; an unknown user -2.5; >= 2 purchases, none of it, -0.5.
+ *
+ *   mkmodel OUT.rpf VERSION v2  a model on three features of table v2, in
+ *   another order than the table's: pp_mean_gap, purchase_count, pp_ndays;
+ *   base margin 0, one tree: pp_ndays < 2 ? -1.0 : +1.0.
  */
 
 #include <stdio.h>
@@ -22,7 +26,7 @@ int
 main(int argc, char **argv)
 {
     char              err[RP_ERR_MAX], path[4096];
-    const char       *names[RP_NFEATURES];
+    const char       *names[RP_F_SEED_N];
     FILE             *f;
     size_t            n;
     int               i;
@@ -41,17 +45,28 @@ main(int argc, char **argv)
         { RP_NODE_LEAF, 0.0f, 0 },
     };
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: mkmodel OUT.rpf VERSION\n");
+    static const uint32_t   v2_count[1] = { 3 };
+    static const rp_node_t  v2_nodes[3] = {
+        { 2, 2.0f, 2 },
+        { RP_NODE_LEAF, -1.0f, 0 },
+        { RP_NODE_LEAF, 1.0f, 0 },
+    };
+    static const char      *v2_names[3] = {
+        "pp_mean_gap", "purchase_count", "pp_ndays"
+    };
+
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "v2") == 0)) {
+        fprintf(stderr, "usage: mkmodel OUT.rpf VERSION [v2]\n");
         return 2;
     }
 
-    for (i = 0; i < RP_NFEATURES; i++) {
+    /* the seed's 14 features: models trained on them keep serving */
+    for (i = 0; i < RP_F_SEED_N; i++) {
         names[i] = rp_features[i].name;
     }
 
     memset(&spec, 0, sizeof(spec));
-    spec.n_features = RP_NFEATURES;
+    spec.n_features = RP_F_SEED_N;
     spec.feature_names = names;
     spec.n_trees = 3;
     spec.tree_count = counts;
@@ -60,6 +75,15 @@ main(int argc, char **argv)
     spec.base_margin = -1.5;
     spec.version = argv[2];
     spec.trained_at = 1700000000;
+
+    if (argc == 4) {
+        spec.n_features = 3;
+        spec.feature_names = v2_names;
+        spec.n_trees = 1;
+        spec.tree_count = v2_count;
+        spec.nodes = v2_nodes;
+        spec.base_margin = 0;
+    }
 
     if (rp_model_write(argv[1], &spec, err, sizeof(err)) != 0) {
         fprintf(stderr, "mkmodel: %s: %s\n", argv[1], err);

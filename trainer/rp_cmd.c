@@ -11,6 +11,7 @@
 
 #include "rp_train.h"
 #include "rp_model.h"
+#include "rp_store.h"
 
 
 static void rp_features_usage(FILE *f);
@@ -24,11 +25,12 @@ rp_features_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train features EVENTS.csv --cutoff ISO8601 [--horizon DAYS]"
-        "\n                         [--strict] [-q] -o MATRIX.csv\n"
+        "\n                         [--retention S] [--strict] [-q] -o MATRIX.csv\n"
         "  one row per (user, product) bought at or before the cutoff:\n"
         "  user_id,product_id, the %d features (state at the cutoff), label\n"
-        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n",
-        RP_NFEATURES);
+        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n"
+        "  (a missing feature is written as nan)\n"
+        RP_RETENTION_HELP, RP_NFEATURES, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -38,7 +40,7 @@ rp_cmd_features(int argc, char **argv)
     int            c, rc, strict, i, have_cutoff;
     FILE          *f;
     size_t         r;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     uint32_t       k;
     const char    *out;
     const float   *x;
@@ -48,12 +50,14 @@ rp_cmd_features(int argc, char **argv)
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "output", required_argument, NULL, 'o' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPTS_COMMON
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
@@ -64,8 +68,9 @@ rp_cmd_features(int argc, char **argv)
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("features", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
             break;
@@ -95,7 +100,7 @@ rp_cmd_features(int argc, char **argv)
     }
 
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, &s);
 
     f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (f == NULL) {
@@ -165,9 +170,10 @@ rp_eval_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
-        "                     [--horizon DAYS] [--strict] [-q]\n"
+        "                     [--horizon DAYS] [--retention S] [--strict] [-q]\n"
         "  scores the samples at the cutoff (default: last event - horizon)\n"
-        "  with our scorer and prints one JSON object of metrics on stdout\n");
+        "  with our scorer and prints one JSON object of metrics on stdout\n"
+        RP_RETENTION_HELP, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -176,7 +182,7 @@ rp_cmd_eval(int argc, char **argv)
 {
     int            c, rc, strict, have_cutoff;
     double        *p;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     rp_model_t     m;
     rp_metrics_t   mt;
     rp_samples_t   s;
@@ -186,11 +192,13 @@ rp_cmd_eval(int argc, char **argv)
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPTS_COMMON
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
@@ -200,8 +208,9 @@ rp_cmd_eval(int argc, char **argv)
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("eval", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
             break;
@@ -236,7 +245,7 @@ rp_cmd_eval(int argc, char **argv)
     }
 
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, &s);
 
     p = rp_xalloc((s.n + 1) * sizeof(double));
     rp_model_score_batch(&m, s.x, s.n, p);

@@ -26,6 +26,7 @@
 
 #include "rp_train.h"
 #include "rp_model.h"
+#include "rp_store.h"
 
 
 #define RP_PARITY_MAX  1e-6
@@ -33,6 +34,7 @@
 typedef struct {
     int64_t      cutoff;        /* T1 */
     int64_t      horizon;       /* seconds */
+    int64_t      retention;     /* seconds, 0: none (rp_state_at) */
     int64_t      trees;
     int64_t      depth;
     int64_t      windows;
@@ -80,7 +82,8 @@ rp_fit_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train fit EVENTS.csv -o MODEL.rpf [--cutoff ISO8601]\n"
-        "         [--horizon DAYS] [--trees N] [--depth N] [--boost]\n"
+        "         [--horizon DAYS] [--retention S] [--trees N] [--depth N]\n"
+        "         [--boost]\n"
         "         [--windows K] [--seed N] [--threads N] [--strict] [-q] [-v]"
         "\n"
         "  trains at --cutoff T1 (default: last event - 2 x horizon),\n"
@@ -88,7 +91,8 @@ rp_fit_usage(FILE *f)
         " K windows T1, T1 - H, ...; tests at T2 = T1 + H; writes MODEL.rpf\n"
         "  (after proving parity with XGBoost to 1e-6) and MODEL.json.\n"
         "  defaults: random forest, --trees 100 --depth 10 --horizon 30,\n"
-        "  --boost: gradient boosting, eta 0.1, rounds = trees, depth 6\n");
+        "  --boost: gradient boosting, eta 0.1, rounds = trees, depth 6\n"
+        RP_RETENTION_HELP, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -491,6 +495,7 @@ rp_cmd_fit(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "trees", required_argument, NULL, 't' },
         { "depth", required_argument, NULL, 'd' },
         { "boost", no_argument, NULL, 'b' },
@@ -503,6 +508,7 @@ rp_cmd_fit(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.horizon = 30;
+    o.retention = RP_STORE_RETENTION_DEF;
     o.trees = 100;
     o.depth = -1;
     o.windows = 1;
@@ -517,8 +523,9 @@ rp_cmd_fit(int argc, char **argv)
             break;
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("fit", c, optarg, &o.cutoff,
-                              &o.have_cutoff, &o.horizon) != 0) {
+                              &o.have_cutoff, &o.horizon, &o.retention) != 0) {
                 return 2;
             }
             break;
@@ -613,9 +620,10 @@ rp_cmd_fit(int argc, char **argv)
     memset(&test, 0, sizeof(test));
 
     for (c = 0; c < o.windows; c++) {
-        rp_samples_build(&ds, t1 - c * o.horizon, o.horizon, &train);
+        rp_samples_build(&ds, t1 - c * o.horizon, o.horizon, o.retention,
+                         &train);
     }
-    rp_samples_build(&ds, t2, o.horizon, &test);
+    rp_samples_build(&ds, t2, o.horizon, o.retention, &test);
 
     rp_log("fit: train cutoff %s (%d window%s): %zu rows, %.1f%% positive; "
            "test cutoff %s: %zu rows", tb1, (int) o.windows,
