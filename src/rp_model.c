@@ -24,6 +24,7 @@
 typedef char rp_check_node_size[sizeof(rp_node_t) == 12 ? 1 : -1];
 typedef char rp_check_tree_size[sizeof(rp_tree_t) == 16 ? 1 : -1];
 typedef char rp_check_hdr_size[sizeof(rp_model_header_t) == 256 ? 1 : -1];
+typedef char rp_check_prior_n[RP_MODEL_PRIOR_N == RP_PRIOR_N ? 1 : -1];
 
 
 static int
@@ -778,6 +779,15 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
             }
         }
         m->feat_map[j] = (uint8_t) idx;
+
+        /* the prior features come from the file's table, not the store */
+        if (idx >= RP_F_PRIOR_FIRST && idx < RP_F_PRIOR_FIRST + RP_PRIOR_N
+            && h->format != RP_MODEL_FORMAT)
+        {
+            return rp_fail(err, errlen, "model uses the product prior "
+                           "\"%s\" but has no prior table",
+                           rp_features[idx].name);
+        }
     }
 
     trees = (const rp_tree_t *) (img + trees_off);
@@ -1232,7 +1242,7 @@ typedef struct {
 typedef struct {
     int32_t   tk[16 * RP_BLK_VECS];       /* the thresholds' keys */
     float     leaf[1 << RP_BLK_LEVELS];
-    uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in the caller's row,
+    uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in model order,
                                              + 16 unless default left */
 } __attribute__((aligned(64))) rp_qs_block_t;
 
@@ -1336,8 +1346,8 @@ rp_qs_kind(const rp_model_t *m, uint32_t t, int blocks)
         return RP_QS_SMALL;
     }
 
-    /* the block reads the caller's row into one vector */
-    if (blocks && RP_NFEATURES <= 16 && tr->depth > RP_BLK_LEVELS
+    /* the block reads the row's features (model order) into one vector */
+    if (blocks && m->hdr->n_features <= 16 && tr->depth > RP_BLK_LEVELS
         && tr->depth <= RP_BLK_LEVELS + 5)
     {
         cut = tr->depth - RP_BLK_LEVELS;
@@ -1397,7 +1407,7 @@ rp_qs_fill(const rp_model_t *m, const rp_node_t *n, uint32_t i, uint32_t p,
     }
 
     b->tk[p] = rp_key(n[i].value);
-    b->idx[p] = (uint8_t) (m->feat_map[n[i].split & RP_FMASK]
+    b->idx[p] = (uint8_t) ((n[i].split & RP_FMASK)
                            + (n[i].split & RP_NODE_DEFAULT_LEFT ? 0 : 16));
     rp_qs_fill(m, n, i + 1, 2 * p + 1, b);
     rp_qs_fill(m, n, n[i].right, 2 * p + 2, b);
@@ -1559,16 +1569,17 @@ rp_step16(const int *b, __m512i *idx, __m512i *split, __mmask16 k,
 }
 
 
-/* A row's keys for the blocks (rp_key, vectorized): [0, 16) with NaN
- * below every key, [16, 32) above. */
+/* A row's keys for the blocks (rp_key, vectorized) from its nf <= 16
+ * features in model order: [0, 16) with NaN below every key, [16, 32)
+ * above. */
 RP_AVX512 static inline void
-rp_row_keys(const float *row, int32_t *rk)
+rp_row_keys(const float *row, uint32_t nf, int32_t *rk)
 {
     __m512     x;
     __m512i    b, k;
     __mmask16  nan;
 
-    x = _mm512_maskz_loadu_ps((__mmask16) ((1u << RP_NFEATURES) - 1), row);
+    x = _mm512_maskz_loadu_ps((__mmask16) ((1u << nf) - 1), row);
     x = _mm512_add_ps(x, _mm512_setzero_ps());                   /* -0 -> +0 */
     b = _mm512_castps_si512(x);
     k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
@@ -1798,20 +1809,25 @@ rp_qs_blocks(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
 }
 
 
-/* A chunk of cn rows, feature major (row stride 1 << m->qs->lg) in xc
- * and as given in rows, into acc. */
+/* A chunk of cn rows, feature major (row stride 1 << m->qs->lg) in xc,
+ * into acc. */
 RP_AVX512 static void
-rp_model_chunk_avx512(const rp_model_t *m, const float *xc, const float *rows,
-    size_t cn, double *acc)
+rp_model_chunk_avx512(const rp_model_t *m, const float *xc, size_t cn,
+    double *acc)
 {
     const rp_qs_tree_t  *q;
-    uint32_t             t, nt = m->hdr->n_trees;
+    uint32_t             t, j, nt = m->hdr->n_trees, nf = m->hdr->n_features;
     size_t               r;
     int32_t              rk[RP_CHUNK_MAX * 32];
+    float                xr[16];
 
     if (m->qs->nblocks != 0) {
+        /* blocks exist only for models of at most 16 features */
         for (r = 0; r < cn; r++) {
-            rp_row_keys(rows + r * RP_NFEATURES, rk + r * 32);
+            for (j = 0; j < nf; j++) {
+                xr[j] = xc[(j << m->qs->lg) + r];
+            }
+            rp_row_keys(xr, nf, rk + r * 32);
         }
     }
 
@@ -2055,7 +2071,7 @@ rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,
             acc[r] = m->hdr->base_margin;
         }
 
-        rp_model_chunk_avx512(m, xc, rows + c * RP_NFEATURES, cn, acc);
+        rp_model_chunk_avx512(m, xc, cn, acc);
 
         for (r = 0; r < cn; r++) {
             out[c + r] = rp_sigmoid(acc[r]);

@@ -12,84 +12,167 @@
 
 /*
  * The update of one user's events, atomic in Redis. The rules are those of
- * rp_state_apply() in rp_features.c, applied to every event whose id the
- * replay guard had not seen; tests/test_store_redis.c checks that the
- * store reaches the in-memory state in any order and grouping.
+ * rp_state_apply() in rp_features.c, applied in the call's order to every
+ * event whose id the replay guard had not seen; tests/test_store_redis.c
+ * checks that the store reaches the in-memory state in any grouping.
  *
- * The events' effects are summed in Lua and written with one command per
- * field, so a group of k events costs k SADDs plus about as many writes as
- * one event: each redis.call costs about 0.6 us besides the command, the
- * script call itself about 1 us. Measured with rp-consumer (Redis 7.0,
- * 300k events of 20k users, 2.8 events per user in a batch of 1000),
- * interleaved runs: one event per call 8.2-10.3 us of Redis CPU per event,
- * grouped 5.8-6.1 us.
+ * Redis does not roll back a script that fails half-way, so the script
+ * reads everything it will touch first (the user's fields and the fields
+ * of every product of the call in one HMGET, the replay guard with one
+ * SMISMEMBER: a key of the wrong type fails there) and checks it: every
+ * value parses in its format and the state keeps the invariants that
+ * rp_store_parse_read() checks. Only then does it write: one SADD, one
+ * HSET of every changed field, the EXPIREs. A corrupt user is refused
+ * whole, with an error reply, and left as it was.
  *
- * Amounts are integer cents, exact in Lua's doubles up to 2^53; a product's
- * purchase count crossing 2 counts one more repeat product (rn), as one
- * event at a time would. Products are written in their order of first
- * appearance, so the effects do not depend on Lua's table order.
+ * Few redis.calls keep the cost low: each costs about as much as the
+ * command itself, so the state is computed in Lua and written at once.
+ * Amounts are integer cents, exact in Lua's doubles: a stored value has at
+ * most 15 digits (the parsers refuse more), and 32 events of at most
+ * RP_AMOUNT_MAX each keep every sum below 2^53. Numbers are written with
+ * %d (Redis would write a Lua number with %.14g).
  */
 const char RP_STORE_UPDATE_LUA[] =
-    "-- rp feature store: apply the events of one user (rp_store.h)\n"
+    "-- rp feature store v2: apply the events of one user (rp_store.h)\n"
     "local u, seen, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1])\n"
-    "local n, s, vn, pn, ps, lo, hi, lp = 0, 0, 0, 0, 0, nil, nil, nil\n"
-    "local vc, bc, vp, bp = {}, {}, {}, {}\n"
-    "local done, bit = 0, 1\n"
+    "local F = {'n','s','lo','hi','pn','ps','vn','rn','lp','fd','nd','np'}\n"
+    "local fields, slot, ids = {}, {}, {}\n"
+    "for i = 1, 12 do fields[i] = F[i] end\n"
     "for i = 2, #ARGV, 5 do\n"
-    "  if redis.call('SADD', seen, ARGV[i]) == 1 then\n"
-    "    local t, a, p = ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 4]\n"
+    "  ids[#ids + 1] = ARGV[i]\n"
+    "  local f = 'p:' .. ARGV[i + 4]\n"
+    "  if not slot[f] then fields[#fields + 1] = f; slot[f] = #fields end\n"
+    "end\n"
+    "local old = redis.call('HMGET', u, unpack(fields))\n"
+    "local was = redis.call('SMISMEMBER', seen, unpack(ids))\n"
+    "local floor, fmt, find = math.floor, string.format, string.find\n"
+    "local function int(x)\n"
+    "  if #x > 15 or not find(x, '^%d+$') or (#x > 1 and x:byte(1) == 48) then\n"
+    "    return false end\n"
+    "  return tonumber(x)\n"
+    "end\n"
+    "local function bad(why)\n"
+    "  return redis.error_reply('rp: corrupt store state in ' .. u .. ': ' .. why)\n"
+    "end\n"
+    "local v, any = {}, false\n"
+    "for i = 1, 12 do\n"
+    "  if old[i] then\n"
+    "    any = true; v[i] = int(old[i])\n"
+    "    if not v[i] then return bad('field ' .. F[i] .. ' is not a counter') end\n"
+    "  end\n"
+    "end\n"
+    "local n, s, lo, hi, pn, ps = v[1] or 0, v[2] or 0, v[3], v[4], v[5], v[6]\n"
+    "local vn, rn, lp, fd, nd, np = v[7] or 0, v[8] or 0, v[9], v[10], v[11], v[12]\n"
+    "local ld\n"
+    "if any then\n"
+    "  if not (v[1] and v[2] and lo and hi) or n < 1 then\n"
+    "    return bad('n, s, lo, hi missing') end\n"
+    "  if lo > hi or hi > s then return bad('not lo <= hi <= s') end\n"
+    "  local g = (pn and 1 or 0) + (ps and 1 or 0) + (lp and 1 or 0)\n"
+    "    + (fd and 1 or 0) + (nd and 1 or 0) + (np and 1 or 0)\n"
+    "  if g ~= 0 and g ~= 6 then return bad('purchase fields incomplete') end\n"
+    "  if g == 6 then\n"
+    "    ld = floor(lp / 86400)\n"
+    "    if pn < 1 or nd < 1 or np < 1 or nd > pn or np > pn or ps > s\n"
+    "      or fd > ld or nd > ld - fd + 1 then\n"
+    "      return bad('purchase fields inconsistent') end\n"
+    "  end\n"
+    "  if rn > (np or 0) or (pn or 0) + vn > n then\n"
+    "    return bad('counts inconsistent') end\n"
+    "end\n"
+    "pn, ps, nd, np = pn or 0, ps or 0, nd or 0, np or 0\n"
+    "local P = {}\n"
+    "for j = 13, #fields do\n"
+    "  local x = old[j]\n"
+    "  if x then\n"
+    "    if not any then return bad(fields[j] .. ' without user fields') end\n"
+    "    local a, b, c, d, e, f = string.match(x,\n"
+    "      '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "    local p\n"
+    "    if a then\n"
+    "      p = {int(a), int(b), int(c), int(d), int(e), int(f)}\n"
+    "      for k = 1, 6 do\n"
+    "        if not p[k] then return bad(fields[j] .. ' is not packed state') end\n"
+    "      end\n"
+    "      p[4] = p[3] + p[4]\n"
+    "      if p[2] < 1 or pn < p[2] or p[1] > vn or p[5] < 1 or p[5] > p[2]\n"
+    "        or p[5] > p[4] - p[3] + 1 or p[3] < fd or p[4] > ld or p[6] > ps then\n"
+    "        return bad(fields[j] .. ' inconsistent') end\n"
+    "    else\n"
+    "      p = {int(x), 0, 0, 0, 0, 0}\n"
+    "      if not p[1] then return bad(fields[j] .. ' is not packed state') end\n"
+    "      if p[1] < 1 or p[1] > vn then return bad(fields[j] .. ' inconsistent') end\n"
+    "    end\n"
+    "    P[fields[j]] = p\n"
+    "  end\n"
+    "end\n"
+    "local done, bit, add, dup, dirty, k = 0, 1, {}, {}, {}, 0\n"
+    "for i = 2, #ARGV, 5 do\n"
+    "  k = k + 1\n"
+    "  local id = ARGV[i]\n"
+    "  if was[k] == 0 and not dup[id] then\n"
+    "    local t, a, f = ARGV[i + 1], tonumber(ARGV[i + 2]), 'p:' .. ARGV[i + 4]\n"
+    "    local p = P[f]\n"
+    "    if not p then p = {0, 0, 0, 0, 0, 0}; P[f] = p end\n"
+    "    dup[id] = true; add[#add + 1] = id\n"
     "    done = done + bit\n"
-    "    n = n + 1\n"
-    "    s = s + a\n"
-    "    if not lo or a < lo then lo = a end\n"
-    "    if not hi or a > hi then hi = a end\n"
+    "    if n == 0 or a < lo then lo = a end\n"
+    "    if n == 0 or a > hi then hi = a end\n"
+    "    n = n + 1; s = s + a\n"
     "    if t == '0' then\n"
-    "      vn = vn + 1\n"
-    "      if not vc[p] then vc[p] = 0; vp[#vp + 1] = p end\n"
-    "      vc[p] = vc[p] + 1\n"
+    "      vn = vn + 1; p[1] = p[1] + 1; dirty[f] = true\n"
     "    elseif t == '2' then\n"
     "      local ts = tonumber(ARGV[i + 3])\n"
-    "      pn = pn + 1\n"
-    "      ps = ps + a\n"
-    "      if not lp or ts > lp then lp = ts end\n"
-    "      if not bc[p] then bc[p] = 0; bp[#bp + 1] = p end\n"
-    "      bc[p] = bc[p] + 1\n"
+    "      dirty[f] = true\n"
+    "      local d = floor(ts / 86400)\n"
+    "      if pn == 0 then fd = d; nd = 1; lp = ts; ld = d\n"
+    "      else\n"
+    "        if d > ld or d < fd then nd = nd + 1 end\n"
+    "        if d < fd then fd = d end\n"
+    "        if ts > lp then lp = ts; ld = d end\n"
+    "      end\n"
+    "      if p[2] == 0 then p[3] = d; p[4] = d; p[5] = 1; np = np + 1\n"
+    "      elseif d > p[4] then p[4] = d; p[5] = p[5] + 1\n"
+    "      elseif d < p[3] then p[3] = d; p[5] = p[5] + 1 end\n"
+    "      pn = pn + 1; ps = ps + a; p[6] = p[6] + a; p[2] = p[2] + 1\n"
+    "      if p[2] == 2 then rn = rn + 1 end\n"
     "    end\n"
     "  end\n"
     "  bit = bit * 2\n"
     "end\n"
-    "if n == 0 then return 0 end\n"
-    "local old = redis.call('HMGET', u, 'lo', 'hi', 'lp')\n"
-    "local set = {}\n"
-    "if not old[1] or lo < tonumber(old[1]) then\n"
-    "  set[#set + 1] = 'lo'; set[#set + 1] = string.format('%d', lo) end\n"
-    "if not old[2] or hi > tonumber(old[2]) then\n"
-    "  set[#set + 1] = 'hi'; set[#set + 1] = string.format('%d', hi) end\n"
-    "if lp and (not old[3] or lp > tonumber(old[3])) then\n"
-    "  set[#set + 1] = 'lp'; set[#set + 1] = string.format('%d', lp) end\n"
-    "if #set > 0 then redis.call('HSET', u, unpack(set)) end\n"
-    "redis.call('HINCRBY', u, 'n', n)\n"
-    "redis.call('HINCRBY', u, 's', string.format('%d', s))\n"
-    "if vn > 0 then redis.call('HINCRBY', u, 'vn', vn) end\n"
-    "for _, p in ipairs(vp) do redis.call('HINCRBY', u, 'p:' .. p .. ':v', vc[p]) end\n"
+    "if done == 0 then return 0 end\n"
+    "local set = {'n', fmt('%d', n), 's', fmt('%d', s), 'lo', fmt('%d', lo),\n"
+    "  'hi', fmt('%d', hi)}\n"
+    "if vn > 0 then set[#set + 1] = 'vn'; set[#set + 1] = fmt('%d', vn) end\n"
+    "if rn > 0 then set[#set + 1] = 'rn'; set[#set + 1] = fmt('%d', rn) end\n"
     "if pn > 0 then\n"
-    "  local rn = 0\n"
-    "  redis.call('HINCRBY', u, 'pn', pn)\n"
-    "  redis.call('HINCRBY', u, 'ps', string.format('%d', ps))\n"
-    "  for _, p in ipairs(bp) do\n"
-    "    local b = redis.call('HINCRBY', u, 'p:' .. p .. ':b', bc[p])\n"
-    "    if b >= 2 and b - bc[p] < 2 then rn = rn + 1 end\n"
-    "  end\n"
-    "  if rn > 0 then redis.call('HINCRBY', u, 'rn', rn) end\n"
+    "  set[#set + 1] = 'pn'; set[#set + 1] = fmt('%d', pn)\n"
+    "  set[#set + 1] = 'ps'; set[#set + 1] = fmt('%d', ps)\n"
+    "  set[#set + 1] = 'lp'; set[#set + 1] = fmt('%d', lp)\n"
+    "  set[#set + 1] = 'fd'; set[#set + 1] = fmt('%d', fd)\n"
+    "  set[#set + 1] = 'nd'; set[#set + 1] = fmt('%d', nd)\n"
+    "  set[#set + 1] = 'np'; set[#set + 1] = fmt('%d', np)\n"
     "end\n"
+    "for j = 13, #fields do\n"
+    "  local f = fields[j]\n"
+    "  if dirty[f] then\n"
+    "    local p = P[f]\n"
+    "    set[#set + 1] = f\n"
+    "    if p[2] == 0 then set[#set + 1] = fmt('%d', p[1])\n"
+    "    else set[#set + 1] = fmt('%d,%d,%d,%d,%d,%d', p[1], p[2], p[3],\n"
+    "      p[4] - p[3], p[5], p[6]) end\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SADD', seen, unpack(add))\n"
+    "redis.call('HSET', u, unpack(set))\n"
     "if ttl > 0 then\n"
     "  redis.call('EXPIRE', u, ARGV[1])\n"
     "  redis.call('EXPIRE', seen, ARGV[1])\n"
     "end\n"
     "return done\n";
 
-static const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
-    "n", "s", "lo", "hi", "pn", "ps", "vn", "rn", "lp"
+const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
+    "n", "s", "lo", "hi", "pn", "ps", "vn", "rn", "lp", "fd", "nd", "np"
 };
 
 
@@ -191,11 +274,7 @@ rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
     }
 
     if (plen > 0) {
-        n = (size_t) snprintf(key, sizeof(key), "p:%.*s:v", (int) plen, product);
-        if (rp_store_arg(cmd, &p, key, n)) {
-            return -1;
-        }
-        key[n - 1] = 'b';
+        n = (size_t) snprintf(key, sizeof(key), "p:%.*s", (int) plen, product);
         if (rp_store_arg(cmd, &p, key, n)) {
             return -1;
         }
@@ -427,22 +506,23 @@ rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
 }
 
 
-/* A canonical decimal integer in [0, 2^62): what HINCRBY/HSET wrote. */
+/* A canonical decimal integer of at most RP_STORE_DIGITS digits: what the
+ * script writes (the script refuses the same values). */
 static int
-rp_store_int(const rp_store_val_t *v, int64_t *out)
+rp_store_int(const char *s, size_t len, int64_t *out)
 {
     int64_t  x = 0;
     size_t   i;
 
-    if (v->len == 0 || v->len > 18 || (v->len > 1 && v->str[0] == '0')) {
+    if (len == 0 || len > RP_STORE_DIGITS || (len > 1 && s[0] == '0')) {
         return -1;
     }
 
-    for (i = 0; i < v->len; i++) {
-        if (v->str[i] < '0' || v->str[i] > '9') {
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
             return -1;
         }
-        x = x * 10 + (v->str[i] - '0');
+        x = x * 10 + (s[i] - '0');
     }
 
     *out = x;
@@ -451,12 +531,143 @@ rp_store_int(const rp_store_val_t *v, int64_t *out)
 
 
 int
+rp_store_parse_pair(const char *s, size_t len, rp_pair_state_t *p)
+{
+    int64_t      x[6];
+    size_t       i, k, start;
+
+    rp_pair_state_init(p);
+
+    for (i = 0, k = 0, start = 0; i <= len; i++) {
+        if (i < len && s[i] != ',') {
+            continue;
+        }
+        if (k == 6 || rp_store_int(s + start, i - start, &x[k]) != 0) {
+            return -1;
+        }
+        k++;
+        start = i + 1;
+    }
+
+    if (k == 1) {
+        p->views = x[0];
+        return p->views >= 1 ? 0 : -1;
+    }
+
+    if (k != 6 || x[1] < 1) {
+        return -1;
+    }
+
+    p->views = x[0];
+    p->purchases = x[1];
+    p->first_day = x[2];
+    p->last_day = x[2] + x[3];
+    p->ndays = x[4];
+    p->amount = x[5];
+
+    return 0;
+}
+
+
+size_t
+rp_store_format_pair(const rp_pair_state_t *p, char *buf, size_t size)
+{
+    int  n;
+
+    if (p->purchases == 0) {
+        n = snprintf(buf, size, "%lld", (long long) p->views);
+    } else {
+        n = snprintf(buf, size, "%lld,%lld,%lld,%lld,%lld,%lld",
+                     (long long) p->views, (long long) p->purchases,
+                     (long long) p->first_day,
+                     (long long) (p->last_day - p->first_day),
+                     (long long) p->ndays, (long long) p->amount);
+    }
+
+    return n > 0 && (size_t) n < size ? (size_t) n : 0;
+}
+
+
+/* The invariants of the user fields (the script checks the same before
+ * it writes); NULL when they hold. has: bit i = field i was present. */
+static const char *
+rp_store_check_user(const rp_user_state_t *u, unsigned has)
+{
+    unsigned  g = has & RP_STORE_HAS_PURCHASE;
+    int64_t   ld;
+
+    if (has == 0) {
+        return NULL;
+    }
+
+    if ((has & 0xf) != 0xf || u->event_count < 1) {
+        return "a user field of n, s, lo, hi is missing";
+    }
+
+    if (u->amount_min > u->amount_max || u->amount_max > u->amount_sum) {
+        return "not lo <= hi <= s";
+    }
+
+    if (g != 0 && g != RP_STORE_HAS_PURCHASE) {
+        return "purchase fields incomplete";
+    }
+
+    if (g != 0) {
+        ld = rp_day(u->last_purchase);
+        if (u->purchase_count < 1 || u->ndays < 1 || u->nproducts < 1
+            || u->ndays > u->purchase_count
+            || u->nproducts > u->purchase_count
+            || u->purchase_sum > u->amount_sum
+            || u->first_day > ld || u->ndays > ld - u->first_day + 1)
+        {
+            return "purchase fields inconsistent";
+        }
+    }
+
+    if (u->repeat_products > u->nproducts
+        || u->purchase_count + u->view_count > u->event_count)
+    {
+        return "counts inconsistent";
+    }
+
+    return NULL;
+}
+
+
+static const char *
+rp_store_check_pair(const rp_user_state_t *u, const rp_pair_state_t *p)
+{
+    if (p->views > u->view_count) {
+        return "product state inconsistent";
+    }
+
+    if (p->purchases == 0) {
+        return NULL;
+    }
+
+    if (p->purchases > u->purchase_count || p->ndays < 1
+        || p->ndays > p->purchases
+        || p->ndays > p->last_day - p->first_day + 1
+        || p->first_day < u->first_day
+        || p->last_day > rp_day(u->last_purchase)
+        || p->amount > u->purchase_sum)
+    {
+        return "product state inconsistent";
+    }
+
+    return NULL;
+}
+
+
+int
 rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     rp_pair_state_t *p, int *found, char *err, size_t errlen)
 {
-    int64_t  *dst[RP_STORE_READ_FIELDS];
-    int64_t   dummy_v = 0, dummy_b = 0;
-    size_t    i;
+    int64_t          *dst[RP_STORE_USER_FIELDS];
+    rp_pair_state_t   pair;
+    unsigned          has = 0;
+    const char       *why;
+    size_t            i;
 
     if (n != RP_STORE_USER_FIELDS && n != RP_STORE_READ_FIELDS) {
         if (err != NULL && errlen > 0) {
@@ -467,9 +678,9 @@ rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     }
 
     rp_user_state_init(u);
+    rp_pair_state_init(&pair);
     if (p != NULL) {
-        p->views = 0;
-        p->purchases = 0;
+        rp_pair_state_init(p);
     }
     *found = 0;
 
@@ -482,31 +693,50 @@ rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     dst[6] = &u->view_count;
     dst[7] = &u->repeat_products;
     dst[8] = &u->last_purchase;
-    dst[9] = p ? &p->views : &dummy_v;
-    dst[10] = p ? &p->purchases : &dummy_b;
+    dst[9] = &u->first_day;
+    dst[10] = &u->ndays;
+    dst[11] = &u->nproducts;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < RP_STORE_USER_FIELDS; i++) {
         if (vals[i].str == NULL) {
             continue;
         }
-        if (rp_store_int(&vals[i], dst[i]) != 0) {
+        if (rp_store_int(vals[i].str, vals[i].len, dst[i]) != 0) {
             if (err != NULL && errlen > 0) {
                 snprintf(err, errlen, "stored field \"%s\" is not a counter",
-                         i < RP_STORE_USER_FIELDS ? rp_store_user_fields[i]
-                         : (i == 9 ? "p:*:v" : "p:*:b"));
+                         rp_store_user_fields[i]);
             }
             return -1;
         }
-        if (i < RP_STORE_USER_FIELDS) {
-            *found = 1;
+        has |= 1u << i;
+    }
+
+    why = rp_store_check_user(u, has);
+
+    if (why == NULL && n == RP_STORE_READ_FIELDS
+        && vals[RP_STORE_USER_FIELDS].str != NULL)
+    {
+        if (rp_store_parse_pair(vals[RP_STORE_USER_FIELDS].str,
+                                vals[RP_STORE_USER_FIELDS].len, &pair) != 0)
+        {
+            why = "stored product field \"p:*\" is not packed state";
+        } else if (has == 0) {
+            why = "a product field without user fields";
+        } else {
+            why = rp_store_check_pair(u, &pair);
         }
     }
 
-    if (*found && u->event_count == 0) {
+    if (why != NULL) {
         if (err != NULL && errlen > 0) {
-            snprintf(err, errlen, "stored user has no event count");
+            snprintf(err, errlen, "%s", why);
         }
         return -1;
+    }
+
+    *found = has != 0;
+    if (p != NULL) {
+        *p = pair;
     }
 
     return 0;

@@ -25,13 +25,13 @@ GET /features/u_loyal
 --- response_headers
 Content-Type: application/json
 --- response_body_like chomp
-^\{"user_id":"u_loyal","state":\{"event_count":6,"amount_sum_cents":10550,"amount_min_cents":550,"amount_max_cents":3000,"purchase_count":3,"purchase_sum_cents":6000,"view_count":3,"repeat_products":1,"last_purchase":1768903500\},"features":\{"event_count":6,"amount_max":30,"amount_mean":17\.58333\d*,"amount_min":5\.5,"amount_sum":105\.5,"total_spend":60,"avg_transaction_amount":20,"purchase_count":3,"view_count":3,"product_view_count":0,"product_purchase_count":0,"repeat_purchase_count":1,"view_to_purchase_ratio":1,"days_since_last_purchase":[0-9.]+\}\}$
+^\{"user_id":"u_loyal","state":\{"event_count":6,"amount_sum_cents":10550,"amount_min_cents":550,"amount_max_cents":3000,"purchase_count":3,"purchase_sum_cents":6000,"view_count":3,"repeat_products":1,"last_purchase":1768903500,"purchase_days":3,"products_bought":1,"first_purchase_day":"2026-01-01"\},"features":\{"event_count":6,"amount_max":30,"amount_mean":17\.58333\d*,"amount_min":5\.5,"amount_sum":105\.5,"total_spend":60,"avg_transaction_amount":20,"purchase_count":3,"view_count":3,"product_view_count":0,"product_purchase_count":0,"repeat_purchase_count":1,"view_to_purchase_ratio":1,"days_since_last_purchase":[0-9.]+,"pp_days_since_last":null,"pp_days_since_first":null,"pp_ndays":0,"pp_mean_gap":null,"pp_recency_ratio":null,"pp_day_share":0,"pp_amount":0,"u_ndays":3,"u_nproducts":1,"u_days_since_first":\d+,"prod_buyers":null,"prod_buyers_30d":null,"prod_rebuy_rate":null,"prod_repeat_share":null,"prod_med_interval":null\}\}$
 --- no_error_log
 [error]
 
 
 
-=== TEST 2: with ?product_id= the pair counters are read too
+=== TEST 2: with ?product_id= the pair state is read too (bought on 3 days, Jan 1 to Jan 20)
 --- http_config eval: $::HttpConfig
 --- config
     location /features/ { rp_features; }
@@ -39,7 +39,7 @@ Content-Type: application/json
 GET /features/u_loyal?product_id=p1
 --- error_code: 200
 --- response_body_like chomp
-^\{"user_id":"u_loyal","product_id":"p1","state":\{.*"product_views":2,"product_purchases":3\},"features":\{.*"product_view_count":2,"product_purchase_count":3,
+^\{"user_id":"u_loyal","product_id":"p1","state":\{.*"product_views":2,"product_purchases":3,"product_purchase_days":3,"product_amount_cents":6000,"product_first_purchase_day":"2026-01-01","product_last_purchase_day":"2026-01-20"\},"features":\{.*"product_view_count":2,"product_purchase_count":3,.*"pp_days_since_last":\d+,"pp_days_since_first":\d+,"pp_ndays":3,"pp_mean_gap":9\.5,"pp_recency_ratio":[0-9.]+,"pp_day_share":1,"pp_amount":60,"u_ndays":3,"u_nproducts":1,
 --- no_error_log
 [error]
 

@@ -408,6 +408,38 @@ test_spec_refusals(void **state)
 }
 
 
+/* A model on a prior feature without a prior table: refused at load. */
+static void
+test_prior_feature_needs_table(void **state)
+{
+    rp_model_spec_t   s = spec();
+    void             *img;
+    size_t            len;
+    rp_model_t        m;
+    char              err[RP_ERR_MAX];
+    const char       *fn[2] = { "purchase_count", "prod_rebuy_rate" };
+
+    (void) state;
+    s.feature_names = fn;
+    s.prior_values = NULL;
+    assert_int_equal(rp_model_serialize(&s, &img, &len, err, sizeof(err)), 0);
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "\"prod_rebuy_rate\" but has no prior "
+                                "table"));
+    free(img);
+
+    /* with the table it loads, and the lookup feeds the feature */
+    s = spec();
+    s.feature_names = fn;
+    assert_int_equal(rp_model_serialize(&s, &img, &len, err, sizeof(err)), 0);
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+    assert_int_equal(m.feat_map[1], RP_F_PROD_REBUY_RATE);
+    rp_model_close(&m);
+    free(img);
+}
+
+
 int
 main(void)
 {
@@ -418,6 +450,7 @@ main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_spec_refusals),
+        cmocka_unit_test(test_prior_feature_needs_table),
     };
 
     return cmocka_run_group_tests_name("model priors", tests, NULL, NULL);

@@ -92,7 +92,7 @@ if [ "$types" = "add_to_cart purchase view " ]; then
 # --- features --------------------------------------------------------------
 CUT=2025-05-01T00:00:00Z
 check "features at a cutoff" "$RP" features -q "$T/ev.csv" --cutoff $CUT -o "$T/m.csv"
-hdr="user_id,product_id,event_count,amount_max,amount_mean,amount_min,amount_sum,total_spend,avg_transaction_amount,purchase_count,view_count,product_view_count,product_purchase_count,repeat_purchase_count,view_to_purchase_ratio,days_since_last_purchase,label"
+hdr="user_id,product_id,event_count,amount_max,amount_mean,amount_min,amount_sum,total_spend,avg_transaction_amount,purchase_count,view_count,product_view_count,product_purchase_count,repeat_purchase_count,view_to_purchase_ratio,days_since_last_purchase,pp_days_since_last,pp_days_since_first,pp_ndays,pp_mean_gap,pp_recency_ratio,pp_day_share,pp_amount,u_ndays,u_nproducts,u_days_since_first,prod_buyers,prod_buyers_30d,prod_rebuy_rate,prod_repeat_share,prod_med_interval,label"
 if [ "$(head -1 "$T/m.csv")" = "$hdr" ]; then
     ok "features header"; else nok "features header: $(head -1 "$T/m.csv")"; fi
 
@@ -122,12 +122,25 @@ u=$(sed -n 2p "$T/m.csv" | cut -d, -f1); p=$(sed -n 2p "$T/m.csv" | cut -d, -f2)
 cp "$T/ev.csv" "$T/leak.csv"
 echo "ev_leak_1,$u,$p,purchase,99999.00,2025-05-02T00:00:00Z" >>"$T/leak.csv"
 echo "ev_leak_2,$u,$p,view,99999.00,2025-05-01T00:00:01Z" >>"$T/leak.csv"
+echo "ev_leak_4,leak_user,$p,purchase,5.00,2025-05-01T00:00:01Z" >>"$T/leak.csv"
 "$RP" features -q "$T/leak.csv" --cutoff $CUT -o "$T/m2.csv"
-if [ "$(cut -d, -f1-16 "$T/m.csv" | hashof /dev/stdin)" = "$(cut -d, -f1-16 "$T/m2.csv" | hashof /dev/stdin)" ] \
-   && [ "$(sed -n 2p "$T/m2.csv" | cut -d, -f17)" = 1 ]; then
+if [ "$(cut -d, -f1-31 "$T/m.csv" | hashof /dev/stdin)" = "$(cut -d, -f1-31 "$T/m2.csv" | hashof /dev/stdin)" ] \
+   && [ "$(sed -n 2p "$T/m2.csv" | cut -d, -f32)" = 1 ]; then
     ok "later events change no feature (label of the pair is 1)"
 else
     nok "leakage: features changed by events after the cutoff"
+fi
+# the product priors: a new buyer of the product before the cutoff is one
+# more of its buyers (column 27) on every row of the product
+b1=$(awk -F, -v p="$p" '$2 == p { print $27; exit }' "$T/m.csv")
+cp "$T/ev.csv" "$T/prior.csv"
+echo "ev_prior_1,prior_user,$p,purchase,5.00,2025-04-30T00:00:00Z" >>"$T/prior.csv"
+"$RP" features -q "$T/prior.csv" --cutoff $CUT -o "$T/mp.csv"
+b2=$(awk -F, -v p="$p" '$2 == p && $1 != "prior_user" { print $27; exit }' "$T/mp.csv")
+if [ -n "$b1" ] && [ "$b2" = "$((b1 + 1))" ]; then
+    ok "prod_buyers counts a new buyer before the cutoff ($b1 -> $b2)"
+else
+    nok "prod_buyers: $b1 -> $b2"
 fi
 echo "ev_leak_3,$u,$p,view,99999.00,2025-04-30T23:59:59Z" >>"$T/leak.csv"
 "$RP" features -q "$T/leak.csv" --cutoff $CUT -o "$T/m3.csv"
@@ -143,6 +156,37 @@ if cmp -s "$T/m.csv" "$T/m4.csv" && grep -q "3 repeated event ids skipped" "$T/e
 else
     nok "repeated event ids"; sed 's/^/#   /' "$T/err"
 fi
+
+# --- retention: features as the store holds them --------------------------
+# col NAME: the value of feature NAME for USER,PRODUCT in a matrix
+col() { # col MATRIX USER PRODUCT NAME
+    awk -F, -v u="$2" -v p="$3" -v n="$4" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+        $1 == u && $2 == p { print $c }' "$1"
+}
+cat >"$T/ret.csv" <<EOF
+event_id,user_id,product_id,event_type,amount,timestamp
+r1,ua,p1,purchase,10.00,2025-01-01T00:00:00Z
+r2,ub,p1,purchase,5.00,2025-01-01T00:00:00Z
+r3,uc,p1,purchase,7.00,2025-02-01T00:00:00Z
+r4,ua,p1,purchase,10.00,2025-03-20T00:00:00Z
+r5,ub,p2,purchase,5.00,2025-03-31T00:00:00Z
+r6,ua,p1,purchase,10.00,2025-04-10T00:00:00Z
+EOF
+check "features --retention 30 days" "$RP" features -q "$T/ret.csv" --cutoff 2025-04-01T00:00:00Z --retention 2592000 -o "$T/r30.csv"
+check "features --retention 0 (never forget)" "$RP" features -q "$T/ret.csv" --cutoff 2025-04-01T00:00:00Z --retention 0 -o "$T/r0.csv"
+check "features (default retention)" "$RP" features -q "$T/ret.csv" --cutoff 2025-04-01T00:00:00Z -o "$T/rdef.csv"
+# ua came back after 78 days: one purchase since, on one day
+r="$(col "$T/r30.csv" ua p1 purchase_count) $(col "$T/r30.csv" ua p1 pp_ndays) $(col "$T/r0.csv" ua p1 purchase_count) $(col "$T/r0.csv" ua p1 pp_ndays)"
+[ "$r" = "1 1 2 2" ] && ok "a user away longer than the retention restarts empty" || nok "retention restart: $r"
+# ub's p1 was forgotten with the rest of ub's state; the pair is still a sample
+r="$(col "$T/r30.csv" ub p1 product_purchase_count) $(col "$T/r30.csv" ub p1 pp_days_since_last) $(col "$T/r30.csv" ub p2 purchase_count)"
+[ "$r" = "0 nan 1" ] && ok "a forgotten pair reads as never bought" || nok "forgotten pair: $r"
+# uc's last event is 59 days before the cutoff: unknown
+r="$(col "$T/r30.csv" uc p1 event_count) $(col "$T/r30.csv" uc p1 days_since_last_purchase) $(col "$T/r0.csv" uc p1 event_count)"
+[ "$r" = "0 365 1" ] && ok "a user idle longer than the retention is unknown" || nok "idle user: $r"
+[ "$(col "$T/r30.csv" ua p1 label)" = 1 ] && ok "labels do not depend on the retention" || nok "label under retention"
+cmp -s "$T/r0.csv" "$T/rdef.csv" && ok "default retention (400 days) keeps all here" || nok "default retention differs from none"
+check_fails "a bad --retention is refused" "$RP" features -q "$T/ret.csv" --cutoff 2025-04-01T00:00:00Z --retention -5 -o "$T/x.csv"
 
 # --- bad input -------------------------------------------------------------
 {
@@ -182,6 +226,14 @@ for k in version trained_at parameters data metrics feature_names train_rows tes
     ok "model.json has $k"
 done
 
+# the default model carries the priors of every product bought by T1
+t1=$(json_get '{data}{train_cutoff}' "$T/model.json")
+np=$(awk -F, -v c="$t1" 'NR > 1 && $4 == "purchase" && $6 <= c { p[$3] = 1 } END { n = 0; for (k in p) n++; print n }' "$T/ev.csv")
+"$RP" inspect "$T/model.rpf" >"$T/out"
+grep -q "format 2)" "$T/out" && grep -q "^priors      $np products" "$T/out" \
+    && ok "model file format 2 with the priors of $np products" \
+    || nok "priors in the model file ($np expected): $(grep -E 'priors|format' "$T/out")"
+
 check "eval" "$RP" eval -q "$T/model.rpf" "$T/ev.csv"
 cp "$T/out" "$T/eval.json"
 for k in auc pr_auc logloss accuracy brier ece positive_rate mean_predicted rows; do
@@ -191,6 +243,16 @@ done
 if [ "$(wc -l <"$T/eval.json")" -eq 1 ]; then ok "eval prints one line"; else nok "eval output lines"; fi
 auc=$(json_num auc "$T/eval.json")
 if awk -v a="$auc" 'BEGIN { exit !(a > 0.6) }'; then ok "test AUC $auc > 0.6"; else nok "test AUC $auc"; fi
+
+# eval scores the test window with the model file's frozen priors, as fit
+# did before writing it: the same figures
+a1=$(json_get '{metrics}{test}{auc}' "$T/model.json"); a2=$(json_get '{auc}' "$T/eval.json")
+b1=$(json_get '{metrics}{test}{brier}' "$T/model.json"); b2=$(json_get '{brier}' "$T/eval.json")
+if awk -v a="$a1" -v b="$a2" -v c="$b1" -v d="$b2" 'BEGIN { exit !(a - b < 1e-9 && b - a < 1e-9 && c - d < 1e-9 && d - c < 1e-9 && a > 0) }'; then
+    ok "eval equals fit's test figures (auc $a2)"
+else
+    nok "eval auc $a2 / brier $b2, fit's test $a1 / $b1"
+fi
 
 # calibrated by default: the mean prediction is near the observed rate and
 # the expected calibration error is small (balanced class weights made

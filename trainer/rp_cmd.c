@@ -13,6 +13,7 @@
 
 #include "rp_train.h"
 #include "rp_model.h"
+#include "rp_store.h"
 
 
 static void rp_features_usage(FILE *f);
@@ -25,11 +26,13 @@ rp_features_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train features EVENTS.csv --cutoff ISO8601 [--horizon DAYS]"
-        "\n                         [--strict] [-q] -o MATRIX.csv\n"
+        "\n                         [--retention S] [--strict] [-q] -o MATRIX.csv\n"
         "  one row per (user, product) bought at or before the cutoff:\n"
         "  user_id,product_id, the %d features (state at the cutoff), label\n"
-        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n",
-        RP_NFEATURES);
+        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n"
+        "  (a missing feature is written as nan); the product priors are\n"
+        "  computed at the cutoff, as fit does for its training rows\n"
+        RP_RETENTION_HELP, RP_NFEATURES, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -39,22 +42,26 @@ rp_cmd_features(int argc, char **argv)
     int            c, rc, strict, i, have_cutoff;
     FILE          *f;
     size_t         r;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     uint32_t       k;
     const char    *out;
     const float   *x;
+    const float  **rows;
+    rp_priors_t    pr;
     rp_samples_t   s;
     rp_dataset_t   ds;
 
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "output", required_argument, NULL, 'o' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPTS_COMMON
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
@@ -65,8 +72,9 @@ rp_cmd_features(int argc, char **argv)
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("features", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
             break;
@@ -95,8 +103,13 @@ rp_cmd_features(int argc, char **argv)
         return 1;
     }
 
+    /* the product priors as training computes them at this cutoff */
+    rp_priors_compute(&ds, cutoff, &pr);
+    rows = rp_priors_rows(&ds, &pr);
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, rows, &s);
+    free(rows);
+    rp_priors_free(&pr);
 
     f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (f == NULL) {
@@ -142,12 +155,15 @@ rp_eval_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
-        "                     [--horizon DAYS] [--plot DIR] [--strict] [-q]\n"
+        "                     [--horizon DAYS] [--retention S] [--plot DIR]\n"
+        "                     [--strict] [-q]\n"
         "  scores the samples at the cutoff (default: last event - horizon)\n"
         "  with our scorer and prints one JSON object of metrics on stdout\n"
         "  (ranking, Brier, ECE, a 10-bin reliability table, the observed\n"
         "  rate per confidence band); --plot DIR draws roc.png, pr.png and\n"
-        "  reliability.png there with gnuplot\n");
+        "  reliability.png there with gnuplot. The product priors are the\n"
+        "  model file's, frozen when it was trained, as the module uses them.\n"
+        RP_RETENTION_HELP, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -158,9 +174,10 @@ rp_cmd_eval(int argc, char **argv)
     char          *text;
     cJSON         *doc;
     double        *p;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     rp_model_t     m;
     const char    *plot;
+    const float  **rows;
     rp_metrics_t   mt;
     rp_samples_t   s;
     rp_dataset_t   ds;
@@ -169,12 +186,14 @@ rp_cmd_eval(int argc, char **argv)
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "plot", required_argument, NULL, 'P' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPTS_COMMON
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
@@ -185,8 +204,9 @@ rp_cmd_eval(int argc, char **argv)
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("eval", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
             break;
@@ -223,8 +243,11 @@ rp_cmd_eval(int argc, char **argv)
         cutoff = ds.last_ts - horizon * RP_DAY;
     }
 
+    /* the model's own prior table, frozen when it was trained */
+    rows = rp_model_uses_priors(&m) ? rp_model_prior_rows(&ds, &m) : NULL;
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, rows, &s);
+    free(rows);
 
     p = rp_xalloc((s.n + 1) * sizeof(double));
     rp_model_score_batch(&m, s.x, s.n, p);

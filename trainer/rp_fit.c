@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "rp_train.h"
+#include "rp_store.h"
 #include "rp_xgb.h"
 
 
@@ -42,14 +43,20 @@ static const int  rp_depths[] = { 2, 3, 4, 6 };
 #define RP_NDEPTHS  (int) (sizeof(rp_depths) / sizeof(rp_depths[0]))
 
 /*
- * The default feature set: what carries repurchase, plus the view
- * features for shops that record views.
+ * The default feature set: what carries repurchase (the user's activity,
+ * the pair's recency and rhythm, the user's breadth and tenure, the
+ * product priors), plus the view features for shops that record views.
+ * The seed's user amounts are left out: they added nothing measurable.
  */
 static const char *const  rp_default_features[] = {
-    "event_count", "amount_max", "amount_mean", "amount_min", "amount_sum",
-    "total_spend", "avg_transaction_amount", "purchase_count", "view_count",
-    "product_view_count", "product_purchase_count", "repeat_purchase_count",
-    "view_to_purchase_ratio", "days_since_last_purchase", NULL
+    "event_count", "purchase_count", "product_purchase_count",
+    "repeat_purchase_count", "days_since_last_purchase",
+    "pp_days_since_last", "pp_days_since_first", "pp_ndays", "pp_mean_gap",
+    "pp_recency_ratio", "pp_day_share", "pp_amount",
+    "u_ndays", "u_nproducts", "u_days_since_first",
+    "prod_buyers", "prod_buyers_30d", "prod_rebuy_rate", "prod_repeat_share",
+    "prod_med_interval",
+    "view_count", "product_view_count", "view_to_purchase_ratio", NULL
 };
 
 /* the 14 features of the first models */
@@ -63,6 +70,7 @@ static const char *const  rp_seed_features[] = {
 typedef struct {
     int64_t      cutoff;        /* T1 */
     int64_t      horizon;       /* seconds */
+    int64_t      retention;     /* seconds, 0: none (rp_state_at) */
     int64_t      trees;
     int64_t      depth;
     int64_t      windows;
@@ -77,6 +85,7 @@ typedef struct {
     const char  *features;      /* as given, for model.json */
     uint32_t     n_cols;
     uint8_t      cols[RP_NFEATURES];   /* table index of each column */
+    int          uses_priors;          /* a column is a product prior */
 } rp_fit_opts_t;
 
 /* A learner's settings. */
@@ -101,6 +110,9 @@ static void rp_fit_usage(FILE *f);
 static int rp_fit_features(rp_fit_opts_t *o, const char *list);
 static void rp_fit_rows(const rp_dataset_t *ds, const rp_fit_opts_t *o,
     int64_t cutoff, int windows, rp_samples_t *s);
+static void rp_fit_rows_frozen(const rp_dataset_t *ds,
+    const rp_fit_opts_t *o, int64_t cutoff, const rp_priors_t *frozen,
+    rp_samples_t *s);
 static float *rp_fit_matrix(const rp_fit_opts_t *o, const rp_samples_t *s);
 static int rp_xgb_train(const rp_fit_opts_t *o, const rp_learner_t *l,
     const rp_samples_t *train, const rp_samples_t *valid, BoosterHandle *out,
@@ -119,8 +131,8 @@ rp_fit_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train fit EVENTS.csv -o MODEL.rpf [--cutoff ISO8601]\n"
-        "         [--horizon DAYS] [--forest] [--trees N] [--depth N]\n"
-        "         [--features default|seed|NAME,...] [--windows K]\n"
+        "         [--horizon DAYS] [--retention S] [--forest] [--trees N]\n"
+        "         [--depth N] [--features default|seed|NAME,...] [--windows K]\n"
         "         [--seed N] [--threads N] [--strict] [-q] [-v]\n"
         "  trains at --cutoff T1 (default: last event - 2 x horizon),\n"
         "  stacking K windows T1, T1 - H, ...; tests at T2 = T1 + H; writes\n"
@@ -131,8 +143,9 @@ rp_fit_usage(FILE *f)
         "  chosen on the earlier window: trained at T1 - H, scored at T1.\n"
         "  --trees/--depth fix them instead. --forest: a random forest\n"
         "  (--trees %d --depth %d) with Platt scaling fitted the same way.\n"
-        "  --features seed: the 14 features of the first models.\n",
-        RP_BOOST_ETA, RP_BOOST_ROUNDS, RP_FOREST_TREES, RP_FOREST_DEPTH);
+        "  --features seed: the 14 features of the first models.\n"
+        RP_RETENTION_HELP, RP_BOOST_ETA, RP_BOOST_ROUNDS, RP_FOREST_TREES,
+        RP_FOREST_DEPTH, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -197,16 +210,49 @@ rp_fit_features(rp_fit_opts_t *o, const char *list)
 }
 
 
-/* The training rows at cutoff, stacked over windows cutoffs H apart. */
+/*
+ * The training rows at cutoff, stacked over windows cutoffs H apart; each
+ * window's rows carry the product priors computed at its own cutoff.
+ */
 static void
 rp_fit_rows(const rp_dataset_t *ds, const rp_fit_opts_t *o, int64_t cutoff,
     int windows, rp_samples_t *s)
 {
-    int  c;
+    int            c;
+    int64_t        cw;
+    rp_priors_t    pr;
+    const float  **rows;
 
     for (c = 0; c < windows; c++) {
-        rp_samples_build(ds, cutoff - c * o->horizon, o->horizon, s);
+        cw = cutoff - c * o->horizon;
+        rows = NULL;
+        if (o->uses_priors) {
+            rp_priors_compute(ds, cw, &pr);
+            rows = rp_priors_rows(ds, &pr);
+        }
+        rp_samples_build(ds, cw, o->horizon, o->retention, rows, s);
+        if (o->uses_priors) {
+            free(rows);
+            rp_priors_free(&pr);
+        }
     }
+}
+
+
+/*
+ * Rows at a later cutoff scored by a model trained at an earlier one: the
+ * priors are that model's table, frozen at its training cutoff (frozen),
+ * as the module serves them.
+ */
+static void
+rp_fit_rows_frozen(const rp_dataset_t *ds, const rp_fit_opts_t *o,
+    int64_t cutoff, const rp_priors_t *frozen, rp_samples_t *s)
+{
+    const float  **rows;
+
+    rows = o->uses_priors ? rp_priors_rows(ds, frozen) : NULL;
+    rp_samples_build(ds, cutoff, o->horizon, o->retention, rows, s);
+    free(rows);
 }
 
 
@@ -521,6 +567,10 @@ rp_cmd_fit(int argc, char **argv)
     rp_learner_t      l;
     rp_metrics_t      mtrain, mtest;
     rp_samples_t      train, test, strain, svalid;
+    rp_priors_t       prior1, priors;
+    const char      **pids;
+    uint32_t         *plens, np;
+    float            *pvals;
     rp_dataset_t      ds;
     rp_fit_opts_t     o;
     rp_model_spec_t   spec;
@@ -534,6 +584,7 @@ rp_cmd_fit(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "trees", required_argument, NULL, 't' },
         { "depth", required_argument, NULL, 'd' },
         { "forest", no_argument, NULL, 'F' },
@@ -548,6 +599,7 @@ rp_cmd_fit(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.horizon = 30;
+    o.retention = RP_STORE_RETENTION_DEF;
     o.windows = 1;
     o.seed = 42;
     o.threads = rp_nthreads();
@@ -560,8 +612,9 @@ rp_cmd_fit(int argc, char **argv)
             break;
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("fit", c, optarg, &o.cutoff,
-                              &o.have_cutoff, &o.horizon) != 0) {
+                              &o.have_cutoff, &o.horizon, &o.retention) != 0) {
                 return 2;
             }
             break;
@@ -633,6 +686,10 @@ rp_cmd_fit(int argc, char **argv)
     if (rp_fit_features(&o, o.features) != 0) {
         return 2;
     }
+    for (i = 0; i < o.n_cols; i++) {
+        o.uses_priors |= o.cols[i] >= RP_F_PRIOR_FIRST
+                         && o.cols[i] < RP_F_PRIOR_FIRST + RP_PRIOR_N;
+    }
 
     memset(&l, 0, sizeof(l));
     l.forest = o.forest;
@@ -683,11 +740,19 @@ rp_cmd_fit(int argc, char **argv)
     memset(&strain, 0, sizeof(strain));
     memset(&svalid, 0, sizeof(svalid));
 
+    /* the model's priors are frozen at T1, the selection's at T1 - H */
+    memset(&prior1, 0, sizeof(prior1));
+    memset(&priors, 0, sizeof(priors));
+    if (o.uses_priors) {
+        rp_priors_compute(&ds, t1, &prior1);
+        rp_priors_compute(&ds, ts, &priors);
+    }
+
     rp_fit_rows(&ds, &o, t1, (int) o.windows, &train);
-    rp_samples_build(&ds, t2, o.horizon, &test);
+    rp_fit_rows_frozen(&ds, &o, t2, &prior1, &test);
     if (sel_windows) {
         rp_fit_rows(&ds, &o, ts, (int) o.windows, &strain);
-        rp_samples_build(&ds, t1, o.horizon, &svalid);
+        rp_fit_rows_frozen(&ds, &o, t1, &priors, &svalid);
     }
 
     rp_log("fit: train cutoff %s (%d window%s): %zu rows, %.1f%% positive; "
@@ -698,6 +763,9 @@ rp_cmd_fit(int argc, char **argv)
     h = NULL;
     img = NULL;
     doc = NULL;
+    pids = NULL;
+    plens = NULL;
+    pvals = NULL;
     json_path = NULL;
     p = NULL;
     xp = NULL;
@@ -762,6 +830,31 @@ rp_cmd_fit(int argc, char **argv)
     }
 
     memset(&spec, 0, sizeof(spec));
+
+    /* the priors the model carries: the products bought by T1 */
+    if (o.uses_priors) {
+        pids = rp_xalloc((prior1.n_known + 1) * sizeof(char *));
+        plens = rp_xalloc((prior1.n_known + 1) * sizeof(uint32_t));
+        pvals = rp_xalloc(((size_t) prior1.n_known + 1) * RP_MODEL_PRIOR_N
+                          * sizeof(float));
+        memcpy(pvals, prior1.rows, RP_MODEL_PRIOR_N * sizeof(float));
+        for (i = 0, np = 0; i < prior1.n_products; i++) {
+            if (!prior1.known[i]) {
+                continue;
+            }
+            pids[np] = ds.products.names[i];
+            plens[np] = ds.products.lens[i];
+            np++;
+            memcpy(pvals + (size_t) np * RP_MODEL_PRIOR_N,
+                   rp_priors_row(&prior1, i),
+                   RP_MODEL_PRIOR_N * sizeof(float));
+        }
+        spec.n_priors = np;
+        spec.prior_ids = pids;
+        spec.prior_id_lens = plens;
+        spec.prior_values = pvals;
+    }
+
     spec.n_features = o.n_cols;
     spec.feature_names = names;
     spec.n_trees = fo.n_trees;
@@ -855,6 +948,7 @@ rp_cmd_fit(int argc, char **argv)
                             o.features != NULL ? o.features : "default");
     cJSON_AddNumberToObject(obj, "horizon_days",
                             (double) (o.horizon / RP_DAY));
+    cJSON_AddNumberToObject(obj, "retention_seconds", (double) o.retention);
     cJSON_AddNumberToObject(obj, "windows", (double) o.windows);
     cJSON_AddNumberToObject(obj, "seed", (double) o.seed);
     cJSON_AddNumberToObject(obj, "threads", (double) o.threads);
@@ -885,6 +979,14 @@ rp_cmd_fit(int argc, char **argv)
             cJSON_AddNumberToObject(it, "valid_logloss", cands[c].loss);
             cJSON_AddItemToArray(arr, it);
         }
+    }
+
+    obj = cJSON_AddObjectToObject(doc, "priors");
+    cJSON_AddNumberToObject(obj, "products", (double) spec.n_priors);
+    if (o.uses_priors) {
+        cJSON_AddStringToObject(obj, "cutoff", tb1);
+        cJSON_AddNumberToObject(obj, "bytes",
+                                (double) rp_model_priors_size(&m));
     }
 
     obj = cJSON_AddObjectToObject(doc, "data");
@@ -943,6 +1045,11 @@ done:
     free(p);
     free(xp);
     rp_forest_free(&fo);
+    free(pids);
+    free(plens);
+    free(pvals);
+    rp_priors_free(&prior1);
+    rp_priors_free(&priors);
     rp_samples_free(&train);
     rp_samples_free(&test);
     rp_samples_free(&strain);

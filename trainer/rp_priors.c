@@ -226,3 +226,51 @@ rp_priors_free(rp_priors_t *pr)
     free(pr->known);
     memset(pr, 0, sizeof(*pr));
 }
+
+
+const float **
+rp_priors_rows(const rp_dataset_t *ds, const rp_priors_t *pr)
+{
+    uint32_t      p;
+    const float **rows;
+
+    rows = rp_xalloc(((size_t) ds->products.n + 1) * sizeof(float *));
+    for (p = 0; p < ds->products.n; p++) {
+        rows[p] = rp_priors_row(pr, p);
+    }
+
+    return rows;
+}
+
+
+const float **
+rp_model_prior_rows(const rp_dataset_t *ds, const rp_model_t *m)
+{
+    uint32_t      p;
+    const float **rows;
+
+    rows = rp_xalloc(((size_t) ds->products.n + 1) * sizeof(float *));
+    for (p = 0; p < ds->products.n; p++) {
+        rows[p] = rp_model_prior(m, ds->products.names[p],
+                                 ds->products.lens[p]);
+    }
+
+    return rows;
+}
+
+
+int
+rp_model_uses_priors(const rp_model_t *m)
+{
+    uint32_t  j;
+
+    for (j = 0; j < m->hdr->n_features; j++) {
+        if (m->feat_map[j] >= RP_F_PRIOR_FIRST
+            && m->feat_map[j] < RP_F_PRIOR_FIRST + RP_PRIOR_N)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}

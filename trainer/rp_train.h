@@ -36,12 +36,17 @@ int rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int rp_parse_time_arg(const char *s, int64_t *out);
 
 /*
- * The time window options of features, eval and fit: c is 'c' (--cutoff)
- * or 'H' (--horizon, days). Returns 0 when parsed, 2 (the exit status)
- * after reporting a bad value as "CMD: bad --...".
+ * The time window options of features, eval and fit: c is 'c' (--cutoff),
+ * 'H' (--horizon, days) or 'R' (--retention, seconds; 0 = the store
+ * forgets nobody). Returns 0 when parsed, 2 (the exit status) after
+ * reporting a bad value as "CMD: bad --...".
  */
 int rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
-    int *have_cutoff, int64_t *horizon);
+    int *have_cutoff, int64_t *horizon, int64_t *retention);
+#define RP_RETENTION_HELP                                                    \
+        "  --retention S: features as the store holds them when it forgets\n" \
+        "  a user S seconds after the user's last event (default %d;\n"       \
+        "  0: never)\n"
 int rp_nthreads(void);
 
 /*
@@ -129,18 +134,32 @@ typedef struct {
     size_t     pos;
 } rp_samples_t;
 
-/* Appends the samples at cutoff to s (no leakage: only events <= cutoff). */
+/*
+ * Appends the samples at cutoff to s (no leakage: only events <= cutoff):
+ * every pair the user bought at or before the cutoff, with its features as
+ * the store holds them under the retention (rp_state_at). prior: the prior
+ * row of each product (indexed like ds->products), from rp_priors_rows()
+ * or rp_model_prior_rows(); NULL: the prior features are NaN.
+ */
 int rp_samples_build(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_samples_t *s);
+    int64_t retention, const float *const *prior, rp_samples_t *s);
 void rp_samples_free(rp_samples_t *s);
 
 /*
- * The state of every user and pair after the events <= cutoff (malloc'ed
- * arrays indexed like ds); label (optional): pair bought in
- * (cutoff, cutoff + horizon].
+ * The state of every user and pair after the events <= cutoff, in file
+ * order (malloc'ed arrays indexed like ds), as the store holds it when its
+ * keys expire `retention` seconds after a user's last event (0: never): a
+ * user whose events pause longer than that starts again from an empty
+ * state, and a user whose last event is older than cutoff - retention is
+ * unknown (all zero, event_count 0). label (optional): per pair,
+ * RP_LABEL_POS when bought in (cutoff, cutoff + horizon], RP_LABEL_BOUGHT
+ * when bought at or before the cutoff (whatever the store forgot).
  */
+#define RP_LABEL_POS     1
+#define RP_LABEL_BOUGHT  2
 void rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_user_state_t **users, rp_pair_state_t **pairs, uint8_t **label);
+    int64_t retention, rp_user_state_t **users, rp_pair_state_t **pairs,
+    uint8_t **label);
 
 
 /*
@@ -178,6 +197,16 @@ void rp_priors_free(rp_priors_t *pr);
 
 /* Row of product p (a dataset product index). */
 #define rp_priors_row(pr, p)  ((pr)->rows + ((size_t) (p) + 1) * RP_MODEL_PRIOR_N)
+
+/* Each product's row, for rp_samples_build (malloc'ed array). */
+const float **rp_priors_rows(const rp_dataset_t *ds, const rp_priors_t *pr);
+
+/* Each product's row in a model file's table (the default row for a
+ * product it does not hold), for rp_samples_build (malloc'ed array). */
+const float **rp_model_prior_rows(const rp_dataset_t *ds, const rp_model_t *m);
+
+/* Whether a model's features include a prior feature. */
+int rp_model_uses_priors(const rp_model_t *m);
 
 
 /*

@@ -25,10 +25,10 @@ $(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_metrics.c \
 	    tests/trainer_metrics.c trainer/rp_metrics.c -lm
 
 $(BUILD)/trainer-priors-test: tests/trainer_priors.c trainer/rp_priors.c \
-        $(TRAIN_HDRS) $(CORE_HDRS)
+        $(TRAIN_HDRS) $(LIBRP)
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ \
-	    tests/trainer_priors.c trainer/rp_priors.c -lm
+	    tests/trainer_priors.c trainer/rp_priors.c $(LIBRP) $(CORE_LIBS)
 
 .PHONY: test-trainer bench-train
 test-trainer: $(BUILD)/rp-train $(BUILD)/trainer-metrics-test \
