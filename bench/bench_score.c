@@ -72,7 +72,7 @@ grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
         n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd(s) % 200) - 100) / 1000.0f, 0 };
         return 1;
     }
-    n[i].split = (uint32_t) (rnd(s) % RP_NFEATURES);
+    n[i].split = (uint32_t) (rnd(s) % RP_F_SEED_N);
     n[i].value = (float) (rnd(s) % 100);
     left_size = grow(n, i + 1, depth - 1, s);
     n[i].right = i + 1 + left_size;
@@ -83,7 +83,7 @@ grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
 static void *
 synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
 {
-    static const char *names[RP_NFEATURES];
+    static const char *names[RP_F_SEED_N];
     rp_model_spec_t    spec;
     uint32_t           counts[100], per = (1u << (depth + 1)) - 1, t;
     rp_node_t         *nodes, *tmp;
@@ -92,7 +92,8 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     char               err[RP_ERR_MAX];
     int                i;
 
-    for (i = 0; i < RP_NFEATURES; i++) {
+    /* the seed's 14 features, as this worst case has always used */
+    for (i = 0; i < RP_F_SEED_N; i++) {
         names[i] = rp_features[i].name;
     }
     nodes = malloc(sizeof(rp_node_t) * per * ntrees);
@@ -102,7 +103,7 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
         memcpy(nodes + t * per, tmp, sizeof(rp_node_t) * per);
     }
     memset(&spec, 0, sizeof(spec));
-    spec.n_features = RP_NFEATURES;
+    spec.n_features = RP_F_SEED_N;
     spec.feature_names = names;
     spec.n_trees = ntrees;
     spec.tree_count = counts;
