@@ -26,17 +26,9 @@ typedef struct {
 } rp_gap_t;
 
 
-static int64_t rp_day_of(int64_t ts);
 static int rp_u64_cmp(const void *a, const void *b);
 static int rp_gap_cmp(const void *a, const void *b);
 static double rp_median(const rp_gap_t *g, size_t n);
-
-
-static int64_t
-rp_day_of(int64_t ts)
-{
-    return ts >= 0 ? ts / RP_DAY : -((-ts + RP_DAY - 1) / RP_DAY);
-}
 
 
 static int
@@ -105,7 +97,7 @@ rp_priors_compute(const rp_dataset_t *ds, int64_t cutoff, rp_priors_t *pr)
         } else {
             recent[e->pair] = 1;
         }
-        d = rp_day_of(e->ts) + RP_DAY_BIAS;
+        d = rp_day(e->ts) + RP_DAY_BIAS;
         keys[nk++] = ((uint64_t) e->pair << 32) | (uint32_t) (d < 0 ? 0 : d);
     }
 
