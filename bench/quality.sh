@@ -123,6 +123,30 @@ perl -MJSON::PP -e '
           "Each model trains at T1 and is scored by `rp-train eval` at T2 = T1 + 30 days;\n",
           "nothing is chosen on that window. ECE: expected calibration error over 10\n",
           "equal-width bins. Load average at the start: $load.\n\n";
+    # the goals next to before and after (they were set on another shop:
+    # PR AUC and Brier depend on its positive rate)
+    my @g = (["ROC AUC", "auc", ">= 0.785", ">= 0.80"], ["PR AUC", "pr_auc", ">= 0.31", ">= 0.35"],
+             ["Brier score", "brier", "<= 0.070", "<= 0.068"],
+             ["expected calibration error (10 bins)", "ece", "<= 0.03", "<= 0.015"]);
+    my @cols;
+    for my $set ("synthetic", "real") {
+        for my $k ("before", "after") {
+            push @cols, [$set, $k] if -s "$dir/$set-$k.eval";
+        }
+    }
+    if (@cols) {
+        print "## Summary\n\nThe figures of the issue'"'"'s goals (set on another, held-back shop; PR AUC\n",
+              "and Brier depend on a shop'"'"'s positive rate, shown last), before and after:\n\n";
+        print "| figure | ", join(" | ", map { "$_->[0] $_->[1]" } @cols), " | goal | stretch |\n";
+        print "|---|", "---|" x (@cols + 2), "\n";
+        my %ev = map { ("$_->[0]-$_->[1]" => rd("$dir/$_->[0]-$_->[1].eval")) } @cols;
+        for my $x (@g, ["positive rate", "positive_rate", "", ""]) {
+            print "| $x->[0] | ", join(" | ", map { f4($ev{"$_->[0]-$_->[1]"}{$x->[1]}) } @cols),
+                  " | $x->[2] | $x->[3] |\n";
+        }
+        print "\n";
+    }
+
     for my $set ("synthetic", "real") {
         my @r = grep { $_->[0] =~ /^$set-/ } @runs;
         next unless @r;
