@@ -51,3 +51,9 @@ BENCH_TARGETS += bench-module
 .PHONY: bench-module
 bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 	scripts/with-redis bench/bench-module.sh
+
+# worker CPU per request against another revision's build (RP_BASE_BUILD),
+# interleaved in one run: bench/module-cpu.md
+.PHONY: bench-module-cpu
+bench-module-cpu: $(RP_NGX_SO) $(BUILD)/rp-train
+	RP_BASE_BUILD=$(RP_BASE_BUILD) scripts/with-redis bench/module-cpu.sh

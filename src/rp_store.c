@@ -17,114 +17,107 @@
  * checks that the store reaches the in-memory state in any grouping.
  *
  * Redis does not roll back a script that fails half-way, so the script
- * reads everything it will touch first (the user's fields and the fields
- * of every product of the call in one HMGET, the replay guard with one
- * SMISMEMBER: a key of the wrong type fails there) and checks it: every
- * value parses in its format and the state keeps the invariants that
- * rp_store_parse_read() checks. Only then does it write: one SADD, one
- * HSET of every changed field, the EXPIREs. A corrupt user is refused
+ * reads everything it will touch first (the user's two fields and the
+ * field of every product of the call in one HMGET, the replay guard with
+ * one SMISMEMBER: a key of the wrong type fails there) and checks it:
+ * every value parses in its format and the state keeps the invariants
+ * that rp_store_parse_read() checks. Only then does it write: one SADD,
+ * one HSET of the changed fields, the EXPIREs. A corrupt user is refused
  * whole, with an error reply, and left as it was.
  *
- * Few redis.calls keep the cost low: each costs about as much as the
- * command itself, so the state is computed in Lua and written at once.
- * Amounts are integer cents, exact in Lua's doubles: a stored value has at
- * most 15 digits (the parsers refuse more), and 32 events of at most
+ * Its cost is mostly Lua's: each redis.call, each parsed or formatted
+ * number and each table costs, so the user's state is packed in two
+ * fields (parsed with one pattern each) and written with one HSET.
+ * Amounts are integer cents, exact in Lua's doubles: a stored value has
+ * at most 15 digits (the parsers refuse more), and 32 events of at most
  * RP_AMOUNT_MAX each keep every sum below 2^53. Numbers are written with
- * %d (Redis would write a Lua number with %.14g).
+ * %d (Redis would write a Lua number with %.14g). The pattern Z finds a
+ * number with a leading zero.
  */
 const char RP_STORE_UPDATE_LUA[] =
     "-- rp feature store v2: apply the events of one user (rp_store.h)\n"
     "local u, seen, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1])\n"
-    "local F = {'n','s','lo','hi','pn','ps','vn','rn','lp','fd','nd','np'}\n"
-    "local fields, slot, ids = {}, {}, {}\n"
-    "for i = 1, 12 do fields[i] = F[i] end\n"
+    "local find, fmt, floor, match = string.find, string.format, math.floor, string.match\n"
+    "local prods, pidx, ids, pf = {}, {}, {}, {}\n"
+    "local ne, npr = 0, 0\n"
     "for i = 2, #ARGV, 5 do\n"
-    "  ids[#ids + 1] = ARGV[i]\n"
+    "  ne = ne + 1\n"
+    "  ids[ne] = ARGV[i]\n"
     "  local f = 'p:' .. ARGV[i + 4]\n"
-    "  if not slot[f] then fields[#fields + 1] = f; slot[f] = #fields end\n"
+    "  local j = pidx[f]\n"
+    "  if not j then npr = npr + 1; prods[npr] = f; pidx[f] = npr; j = npr end\n"
+    "  pf[ne] = j\n"
     "end\n"
-    "local old = redis.call('HMGET', u, unpack(fields))\n"
+    "local o = redis.call('HMGET', u, 'u', 'b', unpack(prods))\n"
     "local was = redis.call('SMISMEMBER', seen, unpack(ids))\n"
-    "local floor, fmt, find = math.floor, string.format, string.find\n"
-    "local function int(x)\n"
-    "  if #x > 15 or not find(x, '^%d+$') or (#x > 1 and x:byte(1) == 48) then\n"
-    "    return false end\n"
-    "  return tonumber(x)\n"
-    "end\n"
     "local function bad(why)\n"
     "  return redis.error_reply('rp: corrupt store state in ' .. u .. ': ' .. why)\n"
     "end\n"
-    "local v, any = {}, false\n"
-    "for i = 1, 12 do\n"
-    "  if old[i] then\n"
-    "    any = true; v[i] = int(old[i])\n"
-    "    if not v[i] then return bad('field ' .. F[i] .. ' is not a counter') end\n"
-    "  end\n"
+    "local L, Z = 1e15, '%f[%d]0%d'\n"
+    "local n, s, lo, hi, vn = 0, 0, nil, nil, 0\n"
+    "local pn, ps, lp, fd, nd, np, rn, ld = 0, 0, nil, nil, 0, 0, 0, nil\n"
+    "local ou, ob = o[1], o[2]\n"
+    "if ou then\n"
+    "  local a, b, c, d, e = match(ou, '^(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "  if not a or find(ou, Z) then return bad('field u is not packed state') end\n"
+    "  n, s, lo, hi, vn = tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e)\n"
+    "  if n < 1 or n >= L or s >= L or lo > hi or hi > s or vn > n then\n"
+    "    return bad('field u inconsistent') end\n"
+    "elseif ob then return bad('field b without field u') end\n"
+    "if ob then\n"
+    "  local a, b, c, d, e, f, g = match(ob, '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "  if not a or find(ob, Z) then return bad('field b is not packed state') end\n"
+    "  pn, ps, lp, fd = tonumber(a), tonumber(b), tonumber(c), tonumber(d)\n"
+    "  nd, np, rn = tonumber(e), tonumber(f), tonumber(g)\n"
+    "  if lp >= L then return bad('field b inconsistent') end\n"
+    "  ld = floor(lp / 86400)\n"
+    "  if pn < 1 or nd < 1 or np < 1 or nd > pn or np > pn or rn > np or ps > s\n"
+    "    or pn + vn > n or fd > ld or nd > ld - fd + 1 then\n"
+    "    return bad('field b inconsistent') end\n"
     "end\n"
-    "local n, s, lo, hi, pn, ps = v[1] or 0, v[2] or 0, v[3], v[4], v[5], v[6]\n"
-    "local vn, rn, lp, fd, nd, np = v[7] or 0, v[8] or 0, v[9], v[10], v[11], v[12]\n"
-    "local ld\n"
-    "if any then\n"
-    "  if not (v[1] and v[2] and lo and hi) or n < 1 then\n"
-    "    return bad('n, s, lo, hi missing') end\n"
-    "  if lo > hi or hi > s then return bad('not lo <= hi <= s') end\n"
-    "  local g = (pn and 1 or 0) + (ps and 1 or 0) + (lp and 1 or 0)\n"
-    "    + (fd and 1 or 0) + (nd and 1 or 0) + (np and 1 or 0)\n"
-    "  if g ~= 0 and g ~= 6 then return bad('purchase fields incomplete') end\n"
-    "  if g == 6 then\n"
-    "    ld = floor(lp / 86400)\n"
-    "    if pn < 1 or nd < 1 or np < 1 or nd > pn or np > pn or ps > s\n"
-    "      or fd > ld or nd > ld - fd + 1 then\n"
-    "      return bad('purchase fields inconsistent') end\n"
-    "  end\n"
-    "  if rn > (np or 0) or (pn or 0) + vn > n then\n"
-    "    return bad('counts inconsistent') end\n"
-    "end\n"
-    "pn, ps, nd, np = pn or 0, ps or 0, nd or 0, np or 0\n"
     "local P = {}\n"
-    "for j = 13, #fields do\n"
-    "  local x = old[j]\n"
+    "for j = 1, npr do\n"
+    "  local x, p = o[2 + j], nil\n"
     "  if x then\n"
-    "    if not any then return bad(fields[j] .. ' without user fields') end\n"
-    "    local a, b, c, d, e, f = string.match(x,\n"
-    "      '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
-    "    local p\n"
+    "    if not ou then return bad(prods[j] .. ' without field u') end\n"
+    "    if find(x, Z) then return bad(prods[j] .. ' is not packed state') end\n"
+    "    local a, b, c, d, e, f = match(x, '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
     "    if a then\n"
-    "      p = {int(a), int(b), int(c), int(d), int(e), int(f)}\n"
-    "      for k = 1, 6 do\n"
-    "        if not p[k] then return bad(fields[j] .. ' is not packed state') end\n"
-    "      end\n"
+    "      p = {tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e),\n"
+    "        tonumber(f)}\n"
+    "      if p[2] < 1 or p[2] > pn or p[1] > vn or p[5] < 1 or p[5] > p[2]\n"
+    "        or p[5] > p[4] + 1 or p[3] < fd or p[3] + p[4] > ld or p[6] > ps then\n"
+    "        return bad(prods[j] .. ' inconsistent') end\n"
     "      p[4] = p[3] + p[4]\n"
-    "      if p[2] < 1 or pn < p[2] or p[1] > vn or p[5] < 1 or p[5] > p[2]\n"
-    "        or p[5] > p[4] - p[3] + 1 or p[3] < fd or p[4] > ld or p[6] > ps then\n"
-    "        return bad(fields[j] .. ' inconsistent') end\n"
+    "    elseif find(x, '^%d+$') then\n"
+    "      p = {tonumber(x), 0, 0, 0, 0, 0}\n"
+    "      if p[1] < 1 or p[1] > vn then return bad(prods[j] .. ' inconsistent') end\n"
     "    else\n"
-    "      p = {int(x), 0, 0, 0, 0, 0}\n"
-    "      if not p[1] then return bad(fields[j] .. ' is not packed state') end\n"
-    "      if p[1] < 1 or p[1] > vn then return bad(fields[j] .. ' inconsistent') end\n"
+    "      return bad(prods[j] .. ' is not packed state')\n"
     "    end\n"
-    "    P[fields[j]] = p\n"
+    "  else\n"
+    "    p = {0, 0, 0, 0, 0, 0}\n"
     "  end\n"
+    "  P[j] = p\n"
     "end\n"
-    "local done, bit, add, dup, dirty, k = 0, 1, {}, {}, {}, 0\n"
-    "for i = 2, #ARGV, 5 do\n"
-    "  k = k + 1\n"
+    "local done, bit, add, dup, dirty = 0, 1, {}, {}, {}\n"
+    "for k = 1, ne do\n"
+    "  local i = 5 * k - 3\n"
     "  local id = ARGV[i]\n"
     "  if was[k] == 0 and not dup[id] then\n"
-    "    local t, a, f = ARGV[i + 1], tonumber(ARGV[i + 2]), 'p:' .. ARGV[i + 4]\n"
-    "    local p = P[f]\n"
-    "    if not p then p = {0, 0, 0, 0, 0, 0}; P[f] = p end\n"
+    "    local t, a, j = ARGV[i + 1], tonumber(ARGV[i + 2]), pf[k]\n"
+    "    local p = P[j]\n"
     "    dup[id] = true; add[#add + 1] = id\n"
     "    done = done + bit\n"
     "    if n == 0 or a < lo then lo = a end\n"
     "    if n == 0 or a > hi then hi = a end\n"
     "    n = n + 1; s = s + a\n"
     "    if t == '0' then\n"
-    "      vn = vn + 1; p[1] = p[1] + 1; dirty[f] = true\n"
+    "      vn = vn + 1; p[1] = p[1] + 1; dirty[j] = true\n"
     "    elseif t == '2' then\n"
     "      local ts = tonumber(ARGV[i + 3])\n"
-    "      dirty[f] = true\n"
     "      local d = floor(ts / 86400)\n"
+    "      dirty[j] = true\n"
     "      if pn == 0 then fd = d; nd = 1; lp = ts; ld = d\n"
     "      else\n"
     "        if d > ld or d < fd then nd = nd + 1 end\n"
@@ -141,26 +134,19 @@ const char RP_STORE_UPDATE_LUA[] =
     "  bit = bit * 2\n"
     "end\n"
     "if done == 0 then return 0 end\n"
-    "local set = {'n', fmt('%d', n), 's', fmt('%d', s), 'lo', fmt('%d', lo),\n"
-    "  'hi', fmt('%d', hi)}\n"
-    "if vn > 0 then set[#set + 1] = 'vn'; set[#set + 1] = fmt('%d', vn) end\n"
-    "if rn > 0 then set[#set + 1] = 'rn'; set[#set + 1] = fmt('%d', rn) end\n"
+    "local set, m = {'u', fmt('%d,%d,%d,%d,%d', n, s, lo, hi, vn)}, 2\n"
     "if pn > 0 then\n"
-    "  set[#set + 1] = 'pn'; set[#set + 1] = fmt('%d', pn)\n"
-    "  set[#set + 1] = 'ps'; set[#set + 1] = fmt('%d', ps)\n"
-    "  set[#set + 1] = 'lp'; set[#set + 1] = fmt('%d', lp)\n"
-    "  set[#set + 1] = 'fd'; set[#set + 1] = fmt('%d', fd)\n"
-    "  set[#set + 1] = 'nd'; set[#set + 1] = fmt('%d', nd)\n"
-    "  set[#set + 1] = 'np'; set[#set + 1] = fmt('%d', np)\n"
+    "  set[3] = 'b'; set[4] = fmt('%d,%d,%d,%d,%d,%d,%d', pn, ps, lp, fd, nd, np, rn)\n"
+    "  m = 4\n"
     "end\n"
-    "for j = 13, #fields do\n"
-    "  local f = fields[j]\n"
-    "  if dirty[f] then\n"
-    "    local p = P[f]\n"
-    "    set[#set + 1] = f\n"
-    "    if p[2] == 0 then set[#set + 1] = fmt('%d', p[1])\n"
-    "    else set[#set + 1] = fmt('%d,%d,%d,%d,%d,%d', p[1], p[2], p[3],\n"
-    "      p[4] - p[3], p[5], p[6]) end\n"
+    "for j = 1, npr do\n"
+    "  if dirty[j] then\n"
+    "    local p = P[j]\n"
+    "    set[m + 1] = prods[j]\n"
+    "    if p[2] == 0 then set[m + 2] = fmt('%d', p[1])\n"
+    "    else set[m + 2] = fmt('%d,%d,%d,%d,%d,%d', p[1], p[2], p[3], p[4] - p[3],\n"
+    "      p[5], p[6]) end\n"
+    "    m = m + 2\n"
     "  end\n"
     "end\n"
     "redis.call('SADD', seen, unpack(add))\n"
@@ -172,7 +158,7 @@ const char RP_STORE_UPDATE_LUA[] =
     "return done\n";
 
 const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
-    "n", "s", "lo", "hi", "pn", "ps", "vn", "rn", "lp", "fd", "nd", "np"
+    "u", "b"
 };
 
 
@@ -506,48 +492,48 @@ rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
 }
 
 
-/* A canonical decimal integer of at most RP_STORE_DIGITS digits: what the
- * script writes (the script refuses the same values). */
+/*
+ * Comma-separated canonical decimal integers of 1 to RP_STORE_DIGITS
+ * digits each (what the script writes; it refuses the same values) into
+ * x[0..max). Returns how many, or -1.
+ */
 static int
-rp_store_int(const char *s, size_t len, int64_t *out)
+rp_store_ints(const char *s, size_t len, int64_t *x, int max)
 {
-    int64_t  x = 0;
-    size_t   i;
+    int      k = 0;
+    size_t   i, start = 0;
+    int64_t  v = 0;
 
-    if (len == 0 || len > RP_STORE_DIGITS || (len > 1 && s[0] == '0')) {
-        return -1;
-    }
+    for (i = 0; i <= len; i++) {
+        if (i < len && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (s[i] - '0');
+            continue;
+        }
 
-    for (i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
+        if ((i < len && s[i] != ',') || i == start
+            || i - start > RP_STORE_DIGITS
+            || (i - start > 1 && s[start] == '0') || k == max)
+        {
             return -1;
         }
-        x = x * 10 + (s[i] - '0');
+
+        x[k++] = v;
+        v = 0;
+        start = i + 1;
     }
 
-    *out = x;
-    return 0;
+    return k;
 }
 
 
 int
 rp_store_parse_pair(const char *s, size_t len, rp_pair_state_t *p)
 {
-    int64_t      x[6];
-    size_t       i, k, start;
+    int64_t  x[6];
+    int      k;
 
     rp_pair_state_init(p);
-
-    for (i = 0, k = 0, start = 0; i <= len; i++) {
-        if (i < len && s[i] != ',') {
-            continue;
-        }
-        if (k == 6 || rp_store_int(s + start, i - start, &x[k]) != 0) {
-            return -1;
-        }
-        k++;
-        start = i + 1;
-    }
+    k = rp_store_ints(s, len, x, 6);
 
     if (k == 1) {
         p->views = x[0];
@@ -588,46 +574,59 @@ rp_store_format_pair(const rp_pair_state_t *p, char *buf, size_t size)
 }
 
 
-/* The invariants of the user fields (the script checks the same before
- * it writes); NULL when they hold. has: bit i = field i was present. */
+/* The user's fields u and b into *u; NULL, or what is wrong (the script
+ * checks the same before it writes). */
 static const char *
-rp_store_check_user(const rp_user_state_t *u, unsigned has)
+rp_store_user(const rp_store_val_t *fu, const rp_store_val_t *fb,
+    rp_user_state_t *u)
 {
-    unsigned  g = has & RP_STORE_HAS_PURCHASE;
-    int64_t   ld;
+    int64_t  x[7], ld;
 
-    if (has == 0) {
+    if (fu->str == NULL) {
+        return fb->str == NULL ? NULL : "field b without field u";
+    }
+
+    if (rp_store_ints(fu->str, fu->len, x, 5) != 5) {
+        return "stored field \"u\" is not packed state";
+    }
+
+    u->event_count = x[0];
+    u->amount_sum = x[1];
+    u->amount_min = x[2];
+    u->amount_max = x[3];
+    u->view_count = x[4];
+
+    if (u->event_count < 1 || u->amount_min > u->amount_max
+        || u->amount_max > u->amount_sum || u->view_count > u->event_count)
+    {
+        return "stored field \"u\" is inconsistent";
+    }
+
+    if (fb->str == NULL) {
         return NULL;
     }
 
-    if ((has & 0xf) != 0xf || u->event_count < 1) {
-        return "a user field of n, s, lo, hi is missing";
+    if (rp_store_ints(fb->str, fb->len, x, 7) != 7) {
+        return "stored field \"b\" is not packed state";
     }
 
-    if (u->amount_min > u->amount_max || u->amount_max > u->amount_sum) {
-        return "not lo <= hi <= s";
-    }
+    u->purchase_count = x[0];
+    u->purchase_sum = x[1];
+    u->last_purchase = x[2];
+    u->first_day = x[3];
+    u->ndays = x[4];
+    u->nproducts = x[5];
+    u->repeat_products = x[6];
+    ld = rp_day(u->last_purchase);
 
-    if (g != 0 && g != RP_STORE_HAS_PURCHASE) {
-        return "purchase fields incomplete";
-    }
-
-    if (g != 0) {
-        ld = rp_day(u->last_purchase);
-        if (u->purchase_count < 1 || u->ndays < 1 || u->nproducts < 1
-            || u->ndays > u->purchase_count
-            || u->nproducts > u->purchase_count
-            || u->purchase_sum > u->amount_sum
-            || u->first_day > ld || u->ndays > ld - u->first_day + 1)
-        {
-            return "purchase fields inconsistent";
-        }
-    }
-
-    if (u->repeat_products > u->nproducts
-        || u->purchase_count + u->view_count > u->event_count)
+    if (u->purchase_count < 1 || u->ndays < 1 || u->nproducts < 1
+        || u->ndays > u->purchase_count || u->nproducts > u->purchase_count
+        || u->repeat_products > u->nproducts
+        || u->purchase_sum > u->amount_sum
+        || u->purchase_count + u->view_count > u->event_count
+        || u->first_day > ld || u->ndays > ld - u->first_day + 1)
     {
-        return "counts inconsistent";
+        return "stored field \"b\" is inconsistent";
     }
 
     return NULL;
@@ -663,11 +662,8 @@ int
 rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     rp_pair_state_t *p, int *found, char *err, size_t errlen)
 {
-    int64_t          *dst[RP_STORE_USER_FIELDS];
     rp_pair_state_t   pair;
-    unsigned          has = 0;
     const char       *why;
-    size_t            i;
 
     if (n != RP_STORE_USER_FIELDS && n != RP_STORE_READ_FIELDS) {
         if (err != NULL && errlen > 0) {
@@ -684,43 +680,12 @@ rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     }
     *found = 0;
 
-    dst[0] = &u->event_count;
-    dst[1] = &u->amount_sum;
-    dst[2] = &u->amount_min;
-    dst[3] = &u->amount_max;
-    dst[4] = &u->purchase_count;
-    dst[5] = &u->purchase_sum;
-    dst[6] = &u->view_count;
-    dst[7] = &u->repeat_products;
-    dst[8] = &u->last_purchase;
-    dst[9] = &u->first_day;
-    dst[10] = &u->ndays;
-    dst[11] = &u->nproducts;
+    why = rp_store_user(&vals[0], &vals[1], u);
 
-    for (i = 0; i < RP_STORE_USER_FIELDS; i++) {
-        if (vals[i].str == NULL) {
-            continue;
-        }
-        if (rp_store_int(vals[i].str, vals[i].len, dst[i]) != 0) {
-            if (err != NULL && errlen > 0) {
-                snprintf(err, errlen, "stored field \"%s\" is not a counter",
-                         rp_store_user_fields[i]);
-            }
-            return -1;
-        }
-        has |= 1u << i;
-    }
-
-    why = rp_store_check_user(u, has);
-
-    if (why == NULL && n == RP_STORE_READ_FIELDS
-        && vals[RP_STORE_USER_FIELDS].str != NULL)
-    {
-        if (rp_store_parse_pair(vals[RP_STORE_USER_FIELDS].str,
-                                vals[RP_STORE_USER_FIELDS].len, &pair) != 0)
-        {
+    if (why == NULL && n == RP_STORE_READ_FIELDS && vals[2].str != NULL) {
+        if (rp_store_parse_pair(vals[2].str, vals[2].len, &pair) != 0) {
             why = "stored product field \"p:*\" is not packed state";
-        } else if (has == 0) {
+        } else if (vals[0].str == NULL) {
             why = "a product field without user fields";
         } else {
             why = rp_store_check_pair(u, &pair);
@@ -734,7 +699,7 @@ rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
         return -1;
     }
 
-    *found = has != 0;
+    *found = vals[0].str != NULL;
     if (p != NULL) {
         *p = pair;
     }

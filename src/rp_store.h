@@ -8,18 +8,18 @@
  * one layout.
  *
  * Layout (all keys of a user share one Redis Cluster slot via the hash tag):
- *   rp:{USER}        hash: the user's fields and one field per product
- *       n   event count          s   amount sum (cents)
- *       lo  amount min (cents)   hi  amount max (cents)
- *       vn  view count           rn  products bought at least twice
- *       pn  purchase count       ps  purchase sum (cents)
- *       lp  last purchase (epoch seconds)
- *       fd  day of the first purchase (rp_day)
- *       nd  distinct purchase days   np  distinct products bought
- *       p:PRODUCT   the product's state packed in one value: "V" (views
- *                   only) or "V,B,F,S,N,A": views, purchases, day of the
- *                   first purchase, days from first to last purchase,
- *                   distinct purchase days, cents spent on it
+ *   rp:{USER}        hash: the user's two fields and one field per product,
+ *                    each a packed list of decimal integers:
+ *       u          "n,s,lo,hi,vn": events, amount sum, min and max (cents),
+ *                  views; written at the user's first event
+ *       b          "pn,ps,lp,fd,nd,np,rn": purchases, their sum (cents),
+ *                  last purchase (epoch seconds), day of the first
+ *                  purchase (rp_day), distinct purchase days, distinct
+ *                  products bought, products bought at least twice;
+ *                  written at the user's first purchase
+ *       p:PRODUCT  "V" (views only) or "V,B,F,S,N,A": views, purchases,
+ *                  day of the first purchase, days from the first to the
+ *                  last purchase, distinct purchase days, cents spent on it
  *   rp:{USER}:seen   set of applied events (replay guard), each as a 63-bit
  *                    hash of its event id (rp_store_event_hash): Redis keeps
  *                    up to set-max-intset-entries (512) of them in its
@@ -28,17 +28,15 @@
  *                    would make the second look like a replay.
  * Both keys get the retention as TTL on every update.
  *
- * Fields are written only when they hold something: n s lo hi after the
- * first event, vn and rn when not 0, the six purchase fields pn ps lp fd
- * nd np together after the first purchase. The invariants a stored user
- * keeps (checked by the script before it writes and by
- * rp_store_parse_read): values are canonical integers of at most 15
- * digits; n >= 1, lo <= hi <= s; pn + vn <= n, ps <= s, rn <= np;
- * 1 <= nd, np <= pn; fd <= day(lp) and nd <= day(lp) - fd + 1; a product's
- * V <= vn and, when it was bought, 1 <= N <= B <= pn, N <= S + 1,
+ * The invariants a stored user keeps (checked by the script before it
+ * writes and by rp_store_parse_read): every number is a canonical decimal
+ * of at most 15 digits; b and the products only with u; n >= 1,
+ * lo <= hi <= s, vn <= n; 1 <= nd, np <= pn, rn <= np, ps <= s,
+ * pn + vn <= n, fd <= day(lp), nd <= day(lp) - fd + 1; a product's
+ * 1 <= V <= vn (short form) or V <= vn, 1 <= N <= B <= pn, N <= S + 1,
  * F >= fd, F + S <= day(lp), A <= ps.
  *
- * One prediction = one HMGET of rp:{USER} (13 fields). An update = one
+ * One prediction = one HMGET of rp:{USER} (3 fields). An update = one
  * EVALSHA of RP_STORE_UPDATE_LUA for up to RP_STORE_GROUP_MAX events of one
  * user: atomic, all or nothing (a corrupt state is refused before the first
  * write), and a replay of an applied event id changes nothing. The
@@ -58,12 +56,9 @@
 /* Keys live this long after the user's last event: long enough to keep
  * the customers who come back after months. */
 #define RP_STORE_RETENTION_DEF   (400 * 86400)  /* seconds */
-#define RP_STORE_USER_FIELDS     12   /* n s lo hi pn ps vn rn lp fd nd np */
+#define RP_STORE_USER_FIELDS     2    /* u b */
 #define RP_STORE_READ_FIELDS     (RP_STORE_USER_FIELDS + 1)
 #define RP_STORE_DIGITS          15   /* longest stored integer */
-/* rp_store_user_fields[] bits of the six fields written at the first
- * purchase (pn ps lp fd nd np) */
-#define RP_STORE_HAS_PURCHASE    0xf30u
 
 /* The user field names, in HMGET order. */
 extern const char *const rp_store_user_fields[RP_STORE_USER_FIELDS];
@@ -99,8 +94,8 @@ typedef struct {
 size_t rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size);
 
 /*
- * HMGET rp:{USER} n s lo hi pn ps vn rn lp fd nd np p:PRODUCT
- * product may be NULL (plen 0): then only the 12 user fields are asked.
+ * HMGET rp:{USER} u b p:PRODUCT
+ * product may be NULL (plen 0): then only the 2 user fields are asked.
  * Returns 0, or -1 for an invalid id.
  */
 int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
@@ -152,8 +147,8 @@ typedef struct {
 } rp_store_val_t;
 
 /*
- * Parses the HMGET reply (n values, 12 or 13). Sets *found to 1 when the
- * user exists (any user field present). Missing fields read as 0. Returns
+ * Parses the HMGET reply (n values, 2 or 3). Sets *found to 1 when the
+ * user exists (field u present). Missing fields read as 0. Returns
  * 0, or -1 with err set when a stored value is not in its format or the
  * state breaks an invariant of the layout (a corrupted store).
  */

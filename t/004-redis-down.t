@@ -20,18 +20,18 @@ our $Hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
     or die "cannot bind: $!";
 $ENV{TEST_NGINX_HOLE_PORT} = $Hole->sockport;
 
-# a stored value that is not a canonical integer
+# a stored value that is not in its format
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_corrupt}'"
-       . " n 3 pn x7 >/dev/null") == 0
+       . " u 3,300,100,x7,0 >/dev/null") == 0
     or die "redis-cli failed";
 # values that parse but break the layout's invariants: lo > hi; a product
 # bought twice by a user with one purchase
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_badinv}'"
-       . " n 3 s 100 lo 200 hi 100 >/dev/null") == 0
+       . " u 3,100,200,100,0 >/dev/null") == 0
     or die "redis-cli failed";
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_badpair}'"
-       . " n 2 s 1000 lo 500 hi 500 vn 1 pn 1 ps 500 lp 1768903500"
-       . " fd 20473 nd 1 np 1 p:p1 1,2,20473,0,1,500 >/dev/null") == 0
+       . " u 2,1000,500,500,1 b 1,500,1768903500,20473,1,1,0"
+       . " p:p1 1,2,20473,0,1,500 >/dev/null") == 0
     or die "redis-cli failed";
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} SET 'rp:{u_string}' x"
        . " >/dev/null") == 0
@@ -213,7 +213,7 @@ GET /features/u_badinv
 --- response_body chomp
 {"error":"store_corrupt","detail":"the stored state is corrupt"}
 --- error_log
-rp: corrupted store value for user "u_badinv": not lo <= hi <= s
+rp: corrupted store value for user "u_badinv": stored field "u" is inconsistent
 
 
 

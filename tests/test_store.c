@@ -57,11 +57,10 @@ test_read_cmd(void **state)
     assert_int_equal(c.argc, 2 + RP_STORE_READ_FIELDS);
     assert_string_equal(c.argv[0], "HMGET");
     assert_string_equal(c.argv[1], "rp:{u1}");
-    assert_string_equal(c.argv[2], "n");
-    assert_string_equal(c.argv[10], "lp");
-    assert_string_equal(c.argv[13], "np");
-    assert_string_equal(c.argv[14], "p:p9");
-    assert_int_equal(c.argvlen[14], 4);
+    assert_string_equal(c.argv[2], "u");
+    assert_string_equal(c.argv[3], "b");
+    assert_string_equal(c.argv[4], "p:p9");
+    assert_int_equal(c.argvlen[4], 4);
 
     assert_int_equal(rp_store_read_cmd(&c, "u1", 2, NULL, 0), 0);
     assert_int_equal(c.argc, 2 + RP_STORE_USER_FIELDS);
@@ -282,21 +281,21 @@ test_parse_read(void **state)
 
     (void) state;
     set_vals(v, good_pair);
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_true(found);
     assert_int_equal(u.event_count, 8);
     assert_int_equal(u.amount_sum, 7200);
     assert_int_equal(u.amount_min, 400);
     assert_int_equal(u.amount_max, 1200);
+    assert_int_equal(u.view_count, 3);
     assert_int_equal(u.purchase_count, 4);
     assert_int_equal(u.purchase_sum, 3800);
-    assert_int_equal(u.view_count, 3);
-    assert_int_equal(u.repeat_products, 1);
     assert_int_equal(u.last_purchase, 7776000);
     assert_int_equal(u.first_day, 11);
     assert_int_equal(u.ndays, 4);
     assert_int_equal(u.nproducts, 2);
+    assert_int_equal(u.repeat_products, 1);
     assert_int_equal(p.views, 2);
     assert_int_equal(p.purchases, 3);
     assert_int_equal(p.first_day, 11);
@@ -306,56 +305,48 @@ test_parse_read(void **state)
 
     /* a nil pair: zero counts; the user fields only */
     set_vals(v, NULL);
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_int_equal(p.views, 0);
     assert_int_equal(p.purchases, 0);
-    assert_int_equal(rp_store_parse_read(v, 12, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 2, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_true(found);
 
     /* views only: the short form */
     set_vals(v, "3");
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_int_equal(p.views, 3);
     assert_int_equal(p.purchases, 0);
 
-    /* a user without purchases: no purchase fields, vn and rn optional */
+    /* a user without purchases: no field b */
     set_vals(v, "2");
-    v[1].str = "1600";  v[1].len = 4;
-    for (i = 4; i < RP_STORE_USER_FIELDS; i++) {
-        if (i != 6) {
-            v[i].str = NULL;
-        }
-    }
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    v[1].str = NULL;
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_true(found);
     assert_int_equal(u.purchase_count, 0);
+    assert_int_equal(u.event_count, 8);
     assert_int_equal(p.views, 2);
-    /* ... then a product bought is corrupt */
-    v[12].str = good_pair;  v[12].len = strlen(good_pair);
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
-                                         sizeof(err)), -1);
 
     /* unknown user: all nil */
     for (i = 0; i < RP_STORE_READ_FIELDS; i++) {
         v[i].str = NULL;
     }
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_false(found);
 
     /* a product without its user */
-    v[12].str = "2";  v[12].len = 1;
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    v[2].str = "2";  v[2].len = 1;
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), -1);
     assert_non_null(strstr(err, "without user"));
 
     assert_int_equal(rp_store_parse_read(v, 5, &u, &p, &found, err,
                                          sizeof(err)), -1);
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 1, &u, &p, &found, err,
                                          sizeof(err)), -1);
 }
 
@@ -379,7 +370,7 @@ test_parse_corrupt(void **state)
         v[corrupt_cases[c].field].len = corrupt_cases[c].value
                                         ? strlen(corrupt_cases[c].value) : 0;
         err[0] = '\0';
-        if (rp_store_parse_read(v, 13, &u, &p, &found, err, sizeof(err))
+        if (rp_store_parse_read(v, 3, &u, &p, &found, err, sizeof(err))
             != -1)
         {
             fail_msg("case %zu (field %d = \"%s\") was accepted", c,
@@ -392,9 +383,9 @@ test_parse_corrupt(void **state)
     set_vals(v, good_pair);
     v[0].str = "12abc";
     v[0].len = 5;
-    assert_int_equal(rp_store_parse_read(v, 13, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), -1);
-    assert_non_null(strstr(err, "\"n\""));
+    assert_non_null(strstr(err, "\"u\""));
 }
 
 

@@ -403,7 +403,7 @@ store_case(int c)
         if (v != NULL) {
             r = cmd("HSET %s %s %s", UKEY,
                     i < RP_STORE_USER_FIELDS ? rp_store_user_fields[i]
-                                              : "p:prod:9", v);
+                                             : "p:prod:9", v);
             freeReplyObject(r);
         }
     }
@@ -463,6 +463,8 @@ test_corrupt_refused(void **state)
     assert_int_equal(p.ndays, 4);
     assert_int_equal(p.last_day, 95);
     assert_int_equal(u.ndays, 5);
+    assert_int_equal(u.event_count, 10);
+    assert_int_equal(u.view_count, 4);
 
     for (c = 0; c < (int) NCORRUPT; c++) {
         store_case(c);
