@@ -332,6 +332,11 @@ grep -q "choosing settings" "$T/err" && nok "fixed settings still ran a selectio
 check "inspect the boosted model" "$RP" inspect "$T/gb.rpf"
 grep -q "trees       30," "$T/out" && ok "30 rounds, 30 trees" || nok "rounds: $(grep trees "$T/out")"
 
+check "fit --trees 200 (the depth still chosen)" "$RP" fit "$T/ev.csv" -o "$T/gb7.rpf" --trees 200
+"$RP" inspect "$T/gb7.rpf" >"$T/out"
+grep -q "trees       200," "$T/out" && grep -q "choosing settings" "$T/err" \
+    && ok "--trees fixes the rounds, the depth is chosen" || nok "--trees 200: $(grep trees "$T/out")"
+
 check "fit --forest (Platt scaling on the earlier window)" "$RP" fit "$T/ev.csv" -o "$T/rf.rpf" --forest
 grep -q "Platt scaling" "$T/err" && ok "forest reports its Platt scaling" || nok "forest Platt report"
 [ "$(json_get '{calibration}{method}' "$T/rf.json")" = platt ] && ok "model.json names the calibration" || nok "forest calibration in model.json"

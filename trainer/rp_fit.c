@@ -101,8 +101,10 @@ typedef struct {
 /* One candidate of the selection. */
 typedef struct {
     int          depth;
-    int          rounds;
-    double       loss;
+    int          rounds;        /* the best round */
+    double       loss;          /* its log loss on the validation rows */
+    double       last;          /* the log loss after the last round */
+    int          stop;          /* stop RP_BOOST_PATIENCE rounds after best */
 } rp_cand_t;
 
 
@@ -141,7 +143,8 @@ rp_fit_usage(FILE *f)
         "  default learner: gradient boosting (eta %.2g, no class weights);\n"
         "  depth (of 2, 3, 4, 6) and rounds (early stopping, up to %d) are\n"
         "  chosen on the earlier window: trained at T1 - H, scored at T1.\n"
-        "  --trees/--depth fix them instead. --forest: a random forest\n"
+        "  --trees/--depth fix them instead (--trees alone: the depth with\n"
+        "  the lowest loss after that many rounds). --forest: a random forest\n"
         "  (--trees %d --depth %d) with Platt scaling fitted the same way.\n"
         "  --features seed: the 14 features of the first models.\n"
         RP_RETENTION_HELP, RP_BOOST_ETA, RP_BOOST_ROUNDS, RP_FOREST_TREES,
@@ -343,6 +346,7 @@ rp_xgb_train(const rp_fit_opts_t *o, const rp_learner_t *l,
             best->depth = l->depth;
             best->rounds = 0;
             best->loss = INFINITY;
+            best->last = INFINITY;
         }
 
         for (i = 0; i < l->rounds; i++) {
@@ -359,10 +363,11 @@ rp_xgb_train(const rp_fit_opts_t *o, const rp_learner_t *l,
                 goto failed;
             }
             loss = strtod(at + sizeof("valid-logloss:") - 1, NULL);
+            best->last = loss;
             if (loss < best->loss) {
                 best->loss = loss;
                 best->rounds = i + 1;
-            } else if (i + 1 - best->rounds >= RP_BOOST_PATIENCE) {
+            } else if (best->stop && i + 1 - best->rounds >= RP_BOOST_PATIENCE) {
                 break;
             }
         }
@@ -461,6 +466,10 @@ rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
         c.depth = o->have_depth ? (int) o->depth : rp_depths[k];
         c.rounds = o->have_trees ? (int) o->trees : RP_BOOST_ROUNDS;
 
+        /* --trees fixes the rounds: no early stop, compare the depths
+         * after that many rounds */
+        cands[n].stop = !o->have_trees;
+
         t0 = rp_now_sec();
         if (rp_xgb_train(o, &c, train, valid, &h, &cands[n]) != 0) {
             return -1;
@@ -478,7 +487,14 @@ rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
     /* the lowest loss; on a tie the shallower depth (tried first) */
     best = INFINITY;
     for (k = 0; k < n; k++) {
-        if (cands[k].rounds > 0 && cands[k].loss < best) {
+        if (o->have_trees) {
+            if (cands[k].last < best) {
+                best = cands[k].last;
+                l->depth = cands[k].depth;
+                l->rounds = (int) o->trees;
+            }
+
+        } else if (cands[k].rounds > 0 && cands[k].loss < best) {
             best = cands[k].loss;
             l->depth = cands[k].depth;
             l->rounds = cands[k].rounds;
@@ -977,6 +993,7 @@ rp_cmd_fit(int argc, char **argv)
             cJSON_AddNumberToObject(it, "max_depth", cands[c].depth);
             cJSON_AddNumberToObject(it, "rounds", cands[c].rounds);
             cJSON_AddNumberToObject(it, "valid_logloss", cands[c].loss);
+            cJSON_AddNumberToObject(it, "valid_logloss_last", cands[c].last);
             cJSON_AddItemToArray(arr, it);
         }
     }
