@@ -72,7 +72,7 @@ grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
         n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd(s) % 200) - 100) / 1000.0f, 0 };
         return 1;
     }
-    n[i].split = (uint32_t) (rnd(s) % RP_F_SEED_N);
+    n[i].split = (uint32_t) (rnd(s) % RP_NFEATURES);
     n[i].value = (float) (rnd(s) % 100);
     left_size = grow(n, i + 1, depth - 1, s);
     n[i].right = i + 1 + left_size;
@@ -83,7 +83,12 @@ grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
 static void *
 synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
 {
-    static const char *names[RP_F_SEED_N];
+    static const char *names[RP_NFEATURES];
+    static const char *pid[1] = { "prod_0001" };
+    static const uint32_t plen[1] = { 9 };
+    static const float pval[2 * RP_MODEL_PRIOR_N] = {
+        0, 0, 0.1f, 0.2f, 10, 30, 5, 0.3f, 0.4f, 20
+    };
     rp_model_spec_t    spec;
     uint32_t           counts[100], per = (1u << (depth + 1)) - 1, t;
     rp_node_t         *nodes, *tmp;
@@ -92,8 +97,7 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     char               err[RP_ERR_MAX];
     int                i;
 
-    /* the seed's 14 features, as this worst case has always used */
-    for (i = 0; i < RP_F_SEED_N; i++) {
+    for (i = 0; i < RP_NFEATURES; i++) {
         names[i] = rp_features[i].name;
     }
     nodes = malloc(sizeof(rp_node_t) * per * ntrees);
@@ -103,13 +107,19 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
         memcpy(nodes + t * per, tmp, sizeof(rp_node_t) * per);
     }
     memset(&spec, 0, sizeof(spec));
-    spec.n_features = RP_F_SEED_N;
+    spec.n_features = RP_NFEATURES;
     spec.feature_names = names;
     spec.n_trees = ntrees;
     spec.tree_count = counts;
     spec.nodes = nodes;
     spec.objective = RP_OBJ_LOGISTIC;
     spec.version = version;
+
+    /* its trees split on the product priors too: a table comes with them */
+    spec.n_priors = 1;
+    spec.prior_ids = pid;
+    spec.prior_id_lens = plen;
+    spec.prior_values = pval;
     if (rp_model_serialize(&spec, &img, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_score: %s\n", err);
         exit(1);

@@ -286,8 +286,10 @@ if want single; then
         printf "    probability %.4f -> %.4f\n", $b->{repeat_purchase_probability},
             $a->{repeat_purchase_probability};
         for my $k (sort keys %{$a->{features_used}}) {
-            my ($x, $y) = ($b->{features_used}{$k}, $a->{features_used}{$k});
-            printf "    %-26s %10.3f -> %10.3f\n", $k, $x, $y if $x != $y;
+            # a missing feature (null) prints as null
+            my ($x, $y) = map { defined $_ ? sprintf("%.3f", $_) : "null" }
+                $b->{features_used}{$k}, $a->{features_used}{$k};
+            printf "    %-26s %10s -> %10s\n", $k, $x, $y if $x ne $y;
         }' "$BEFORE" "$AFTER"
 fi
 

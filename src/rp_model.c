@@ -1199,6 +1199,7 @@ rp_model_chunk_avx2(const rp_model_t *m, const float *x, size_t cn,
 #define RP_BLK_NODES  ((1 << RP_BLK_LEVELS) - 1)
 #define RP_BLK_VECS   ((RP_BLK_NODES + 15) / 16)
 #define RP_BLK_GROWTH 4           /* blocks <= 4 x the tree's own bytes */
+#define RP_BLK_FEATURES 32        /* models of at most 32 features */
 
 typedef char rp_check_chunk[RP_XC_FLOATS / RP_MODEL_MAX_FEATURES >= 64
                             && RP_XC_FLOATS <= 65536
@@ -1243,7 +1244,8 @@ typedef struct {
     int32_t   tk[16 * RP_BLK_VECS];       /* the thresholds' keys */
     float     leaf[1 << RP_BLK_LEVELS];
     uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in model order,
-                                             + 16 unless default left */
+                                             + RP_BLK_FEATURES unless
+                                             default left */
 } __attribute__((aligned(64))) rp_qs_block_t;
 
 typedef char rp_check_qs_sizes[sizeof(rp_qs_tree_t) == 1216
@@ -1346,8 +1348,9 @@ rp_qs_kind(const rp_model_t *m, uint32_t t, int blocks)
         return RP_QS_SMALL;
     }
 
-    /* the block reads the row's features (model order) into one vector */
-    if (blocks && m->hdr->n_features <= 16 && tr->depth > RP_BLK_LEVELS
+    /* the block reads the row's features (model order) from two vectors */
+    if (blocks && m->hdr->n_features <= RP_BLK_FEATURES
+        && tr->depth > RP_BLK_LEVELS
         && tr->depth <= RP_BLK_LEVELS + 5)
     {
         cut = tr->depth - RP_BLK_LEVELS;
@@ -1408,7 +1411,8 @@ rp_qs_fill(const rp_model_t *m, const rp_node_t *n, uint32_t i, uint32_t p,
 
     b->tk[p] = rp_key(n[i].value);
     b->idx[p] = (uint8_t) ((n[i].split & RP_FMASK)
-                           + (n[i].split & RP_NODE_DEFAULT_LEFT ? 0 : 16));
+                           + (n[i].split & RP_NODE_DEFAULT_LEFT
+                              ? 0 : RP_BLK_FEATURES));
     rp_qs_fill(m, n, i + 1, 2 * p + 1, b);
     rp_qs_fill(m, n, n[i].right, 2 * p + 2, b);
 }
@@ -1569,30 +1573,42 @@ rp_step16(const int *b, __m512i *idx, __m512i *split, __mmask16 k,
 }
 
 
-/* A row's keys for the blocks (rp_key, vectorized) from its nf <= 16
- * features in model order: [0, 16) with NaN below every key, [16, 32)
- * above. */
+/* A row's keys for the blocks (rp_key, vectorized) from its nf <= 32
+ * features in model order (row holds 32 floats): [0, 32) with NaN below
+ * every key, [32, 64) above. */
 RP_AVX512 static inline void
 rp_row_keys(const float *row, uint32_t nf, int32_t *rk)
 {
     __m512     x;
     __m512i    b, k;
     __mmask16  nan;
+    uint32_t   h, left;
 
-    x = _mm512_maskz_loadu_ps((__mmask16) ((1u << nf) - 1), row);
-    x = _mm512_add_ps(x, _mm512_setzero_ps());                   /* -0 -> +0 */
-    b = _mm512_castps_si512(x);
-    k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
-    nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    for (h = 0; h < 2; h++) {
+        left = nf > 16 * h ? nf - 16 * h : 0;
+        x = _mm512_maskz_loadu_ps((__mmask16) (left >= 16 ? 0xffff
+                                               : (1u << left) - 1),
+                                  row + 16 * h);
+        x = _mm512_add_ps(x, _mm512_setzero_ps());               /* -0 -> +0 */
+        b = _mm512_castps_si512(x);
+        k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
+        nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
 
-    _mm512_storeu_si512(rk, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MIN)));
-    _mm512_storeu_si512(rk + 16, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MAX)));
+        _mm512_storeu_si512(rk + 16 * h,
+            _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MIN)));
+        _mm512_storeu_si512(rk + RP_BLK_FEATURES + 16 * h,
+            _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MAX)));
+    }
 }
+
+
+RP_AVX512 static inline __m512i rp_lookup64(const void *t, __m512i idx);
 
 
 /*
  * The leaf of one row (its keys rk) in one block: each vector of nodes
- * picks its keys with one permute and compares once; then the walk down
+ * picks its keys from the row's 64 (rp_lookup64: 32 features, both NaN
+ * rules) and compares once; then the walk down
  * the mask of right turns, the first three levels by table. About 33
  * instructions a row and tree, no gather: 175 ns per row for the 100
  * trees of the synthetic forest, where 4 levels of gathers took 450.
@@ -1602,16 +1618,13 @@ rp_row_keys(const float *row, uint32_t nf, int32_t *rk)
 RP_AVX512 static inline float
 rp_qs_block(const rp_qs_block_t *b, const int32_t *rk)
 {
-    __m512i   lo, hi, x;
+    __m512i   x;
     uint32_t  r = 0, i, v;
-
-    lo = _mm512_loadu_si512(rk);
-    hi = _mm512_loadu_si512(rk + 16);
 
     _Pragma("GCC unroll 2")
     for (v = 0; v < RP_BLK_VECS; v++) {
-        x = _mm512_permutex2var_epi32(lo, _mm512_cvtepu8_epi32(
-                _mm_loadu_si128((const __m128i *) (b->idx + 16 * v))), hi);
+        x = rp_lookup64(rk, _mm512_cvtepu8_epi32(
+                _mm_loadu_si128((const __m128i *) (b->idx + 16 * v))));
         r |= (uint32_t) _mm512_cmpge_epi32_mask(x,
                  _mm512_loadu_si512(b->tk + 16 * v)) << (16 * v);
     }
@@ -1804,7 +1817,7 @@ rp_qs_blocks(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
     end = cn - r < 16 * nv ? (uint32_t) (cn - r) : 16 * nv;
     for (i = 0; i < end; i++) {
         acc[r + i] += rp_qs_block((const rp_qs_block_t *) (bl + off[i]),
-                                  rk + (r + i) * 32);
+                                  rk + (r + i) * 2 * RP_BLK_FEATURES);
     }
 }
 
@@ -1818,16 +1831,16 @@ rp_model_chunk_avx512(const rp_model_t *m, const float *xc, size_t cn,
     const rp_qs_tree_t  *q;
     uint32_t             t, j, nt = m->hdr->n_trees, nf = m->hdr->n_features;
     size_t               r;
-    int32_t              rk[RP_CHUNK_MAX * 32];
-    float                xr[16];
+    int32_t              rk[RP_CHUNK_MAX * 2 * RP_BLK_FEATURES];
+    float                xr[RP_BLK_FEATURES];
 
     if (m->qs->nblocks != 0) {
-        /* blocks exist only for models of at most 16 features */
+        /* blocks exist only for models of at most RP_BLK_FEATURES */
         for (r = 0; r < cn; r++) {
             for (j = 0; j < nf; j++) {
                 xr[j] = xc[(j << m->qs->lg) + r];
             }
-            rp_row_keys(xr, nf, rk + r * 32);
+            rp_row_keys(xr, nf, rk + r * 2 * RP_BLK_FEATURES);
         }
     }
 

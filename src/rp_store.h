@@ -66,7 +66,9 @@ extern const char *const rp_store_user_fields[RP_STORE_USER_FIELDS];
 /* The update script; KEYS[1] user hash, KEYS[2] seen set; ARGV[1] ttl
  * seconds (0: none), then 5 per event: event id hash, type (0 view, 1 cart,
  * 2 purchase), amount cents, ts, product id. Returns an integer whose bit i
- * is set when the i-th event was applied (clear: a replay). */
+ * is set when the i-th event was applied (clear: a replay), or an error
+ * reply "rp: corrupt store state in KEY: WHY" (nothing written) when the
+ * stored state breaks the layout. */
 extern const char RP_STORE_UPDATE_LUA[];
 
 /* Events in one update command; the reply's bits must fit a double. */

@@ -45,7 +45,21 @@ GET /features/u_loyal?product_id=p1
 
 
 
-=== TEST 3: an unknown user: 404 JSON
+=== TEST 3: a user with views only: no purchase day, the features that need one are null
+--- http_config eval: $::HttpConfig
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_viewer?product_id=p1
+--- error_code: 200
+--- response_body_like chomp
+^\{"user_id":"u_viewer","product_id":"p1","state":\{"event_count":2,"amount_sum_cents":2000,"amount_min_cents":800,"amount_max_cents":1200,"purchase_count":0,"purchase_sum_cents":0,"view_count":2,"repeat_products":0,"last_purchase":0,"purchase_days":0,"products_bought":0,"first_purchase_day":null,"product_views":1,"product_purchases":0,"product_purchase_days":0,"product_amount_cents":0,"product_first_purchase_day":null,"product_last_purchase_day":null\},"features":\{.*"days_since_last_purchase":365,"pp_days_since_last":null,"pp_days_since_first":null,"pp_ndays":0,"pp_mean_gap":null,"pp_recency_ratio":null,"pp_day_share":null,"pp_amount":0,"u_ndays":0,"u_nproducts":0,"u_days_since_first":null,
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: an unknown user: 404 JSON
 --- http_config eval: $::HttpConfig
 --- config
     location /features/ { rp_features; }
@@ -59,7 +73,7 @@ GET /features/nobody_here
 
 
 
-=== TEST 4: an empty id: 400
+=== TEST 5: an empty id: 400
 --- http_config eval: $::HttpConfig
 --- config
     location /features/ { rp_features; }
@@ -71,7 +85,7 @@ GET /features/
 
 
 
-=== TEST 5: an escaped id is decoded
+=== TEST 6: an escaped id is decoded
 --- http_config eval: $::HttpConfig
 --- config
     location /features/ { rp_features; }
@@ -83,7 +97,7 @@ GET /features/u%5Floyal
 
 
 
-=== TEST 6: POST is not allowed
+=== TEST 7: POST is not allowed
 --- http_config eval: $::HttpConfig
 --- config
     location /features/ { rp_features; }
@@ -96,7 +110,7 @@ Allow: GET, HEAD
 
 
 
-=== TEST 7: Redis down: 503
+=== TEST 8: Redis down: 503
 --- http_config
     rp_redis 127.0.0.1:1;
 --- config
@@ -109,7 +123,7 @@ GET /features/u_loyal
 
 
 
-=== TEST 8: rp_redis_db selects another database (empty here): 404
+=== TEST 9: rp_redis_db selects another database (empty here): 404
 --- http_config
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     rp_redis_timeout 2s;
