@@ -79,3 +79,9 @@ bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 .PHONY: bench-burst-policy
 bench-burst-policy: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	scripts/with-redis bench/burst-policy.sh
+
+# worker CPU per request against another revision's build (RP_BASE_BUILD),
+# interleaved in one run: bench/module-cpu.md
+.PHONY: bench-module-cpu
+bench-module-cpu: $(RP_NGX_SO) $(BUILD)/rp-train
+	RP_BASE_BUILD=$(RP_BASE_BUILD) scripts/with-redis bench/module-cpu.sh

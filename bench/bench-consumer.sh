@@ -14,6 +14,11 @@
 #
 # Writes the figures to bench/consumer-results.md (or $1). Everything runs on
 # 127.0.0.1; servers are stopped by PID.
+#
+# RP_BASE_BUILD=DIR (a build/ directory of another revision, e.g. the one
+# before a change of the update script) adds, in every round, a run of
+# that revision's rp-consumer at --batch 1000 --events-per-call 32 on the
+# same events: a before/after comparison interleaved in one run.
 
 set -u
 
@@ -21,6 +26,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build
 out=${1:-$top/bench/consumer-results.md}
 EVENTS=${EVENTS:-300000}
+base=${RP_BASE_BUILD:-}
 RATE=${RATE:-10000}
 SECONDS_AT_RATE=${SECONDS_AT_RATE:-10}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-bench-consumer.XXXXXX")
@@ -66,11 +72,11 @@ broker=$(head -n 1 "$tmp/mock.out")
 echo "bench-consumer: broker $broker, redis 127.0.0.1:$port, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. throughput -------------------------------------------------------
-throughput() {    # BATCH PER_CALL TAG -> prints the run's figures
+throughput() {    # BATCH PER_CALL TAG [BUILD] -> prints the run's figures
     redis-cli -p "$port" flushall > /dev/null
     redis-cli -p "$port" config resetstat > /dev/null
     r0=$(ticks "$redis_pid")
-    "$bin/rp-consumer" -b "$broker" -t bench -g "tp$3" \
+    "${4:-$bin}/rp-consumer" -b "$broker" -t bench -g "tp$3" \
         --redis "127.0.0.1:$port" --batch "$1" --events-per-call "$2" \
         --exit-on-idle 2 --stats-interval 0 > "$tmp/tp.$3.log" 2>&1 || {
             echo "bench-consumer: consumer failed" >&2
@@ -105,15 +111,24 @@ throughput() {    # BATCH PER_CALL TAG -> prints the run's figures
 tp_rows=""
 worst=""
 run=0
+cfgs="1000 1|1000 32|5000 32"
+[ -n "$base" ] && cfgs="1000 1|1000 32|1000 32 base|5000 32"
 for round in 1 2; do
-    for cfg in "1000 1" "1000 32" "5000 32"; do
+    IFS='|'
+    for cfg in $cfgs; do
+        IFS=' '
         set -- $cfg
-        b=$1 pc=$2
+        b=$1 pc=$2 build=${3:-this}
         run=$((run + 1))
-        set -- $(throughput "$b" "$pc" "$run")
-        echo "throughput round $round --batch $b --events-per-call $pc: $1 events in $2 s = $3 events/s, redis CPU $4%, consumer CPU $5 s, $6 keys, update script $7 us/event, $8 events/EVALSHA"
-        tp_rows="$tp_rows| $round | $b | $pc | $1 | $2 | **$3** | $4% | $7 | $8 | $5 s |
+        if [ "$build" = base ]; then
+            set -- $(throughput "$b" "$pc" "$run" "$base")
+        else
+            set -- $(throughput "$b" "$pc" "$run")
+        fi
+        echo "throughput round $round ($build build) --batch $b --events-per-call $pc: $1 events in $2 s = $3 events/s, redis CPU $4%, consumer CPU $5 s, $6 keys, update script $7 us/event, $8 events/EVALSHA"
+        tp_rows="$tp_rows| $round | $build | $b | $pc | $1 | $2 | **$3** | $4% | $7 | $8 | $5 s |
 "
+        [ "$build" = base ] && continue
         if [ "$b $pc" = "1000 1" ]; then
             ref="$3 $7"
         elif [ "$b $pc" = "1000 32" ]; then
@@ -122,6 +137,7 @@ for round in 1 2; do
             fi
         fi
     done
+    IFS=' '
 done
 
 set -- $worst
@@ -188,9 +204,11 @@ update scripts' time over the events: 1e6 / that figure is the single-core
 ceiling of the store update with this grouping. The consumer sends one
 EVALSHA per user per batch (up to 32 events, src/rp_store.h), so the
 ceiling rises with the events each user has in a batch.
+$( [ -n "$base" ] && echo "Build \"base\": the rp-consumer of another revision (RP_BASE_BUILD), run in the
+same rounds on the same events, for a before/after comparison." )
 
-| round | --batch | --events-per-call | messages | seconds | events/s | Redis CPU | Redis us per event | events per EVALSHA | consumer CPU |
-|---|---|---|---|---|---|---|---|---|---|
+| round | build | --batch | --events-per-call | messages | seconds | events/s | Redis CPU | Redis us per event | events per EVALSHA | consumer CPU |
+|---|---|---|---|---|---|---|---|---|---|---|
 $tp_rows
 In the slower grouped run at --batch 1000 Redis spent $w_us us per event in
 the update script, so one Redis core cannot apply more than about $ceiling

@@ -37,3 +37,16 @@ BENCH_TARGETS += bench-freshness
 bench-freshness: $(BUILD)/rp-consumer $(BUILD)/rp-produce $(BUILD)/rp-mock-kafka
 	bench/bench-freshness.sh
 	cat bench/freshness-results.md
+
+# Prediction quality before and after calibration and features v2
+# (bench/quality.sh): the synthetic shop, and a real one when REAL_EVENTS
+# names its events file (e.g. the Complete Journey sample's
+# events.csv.gz, kept outside the repository; REAL_T1 its training
+# cutoff, 2017-11-01T00:00:00Z by default; REAL_NAME its name in the
+# report).
+BENCH_TARGETS += bench-quality
+.PHONY: bench-quality
+bench-quality: $(BUILD)/rp-train
+	REAL_NAME="$(REAL_NAME)" bench/quality.sh $(REAL_EVENTS) $(REAL_T1) \
+	    > bench/quality.md
+	cat bench/quality.md

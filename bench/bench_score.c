@@ -84,6 +84,11 @@ static void *
 synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
 {
     static const char *names[RP_NFEATURES];
+    static const char *pid[1] = { "prod_0001" };
+    static const uint32_t plen[1] = { 9 };
+    static const float pval[2 * RP_MODEL_PRIOR_N] = {
+        0, 0, 0.1f, 0.2f, 10, 30, 5, 0.3f, 0.4f, 20
+    };
     rp_model_spec_t    spec;
     uint32_t           counts[100], per = (1u << (depth + 1)) - 1, t;
     rp_node_t         *nodes, *tmp;
@@ -109,6 +114,12 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     spec.nodes = nodes;
     spec.objective = RP_OBJ_LOGISTIC;
     spec.version = version;
+
+    /* its trees split on the product priors too: a table comes with them */
+    spec.n_priors = 1;
+    spec.prior_ids = pid;
+    spec.prior_id_lens = plen;
+    spec.prior_values = pval;
     if (rp_model_serialize(&spec, &img, len, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_score: %s\n", err);
         exit(1);

@@ -45,7 +45,7 @@ def main():
 
     rf = RandomForestClassifier(n_estimators=a.trees, max_depth=a.depth,
                                 max_features="sqrt", bootstrap=True,
-                                class_weight="balanced", n_jobs=a.jobs,
+                                class_weight=None, n_jobs=a.jobs,
                                 random_state=a.seed)
     rf.fit(xtr, ytr)
     t2 = time.monotonic()

@@ -23,7 +23,7 @@ const char rp_consumer_usage[] =
 "      --redis HOST:PORT    feature store\n"
 "      --db N               Redis database (default 0)\n"
 "      --redis-timeout MS   bound on every Redis wait (default 2000)\n"
-"      --retention SECONDS  TTL of the user's keys (default 30 days)\n"
+"      --retention SECONDS  TTL of the user's keys (default 400 days)\n"
 "      --dlq TOPIC          dead-letter topic (default TOPIC.dlq)\n"
 "      --no-dlq             log and skip bad messages, no dead-letter topic\n"
 "      --batch N            messages per Redis pipeline (default 1000)\n"

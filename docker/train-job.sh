@@ -17,7 +17,8 @@
 #
 # Environment (defaults): RP_MODEL_DIR (/models), RP_REDIS (redis:6379),
 # RP_USERS (1000), RP_PRODUCTS (500), RP_DAYS (180), RP_SEED (42),
-# RP_TREES (100), RP_RETENTION (2592000 s), RP_RETRAIN (0).
+# RP_TREES (empty: fit chooses the rounds on an earlier window; a number
+# fixes them), RP_RETENTION (34560000 s: 400 days), RP_RETRAIN (0).
 set -eu
 
 RP_MODEL_DIR=${RP_MODEL_DIR:-/models}
@@ -26,8 +27,8 @@ RP_USERS=${RP_USERS:-1000}
 RP_PRODUCTS=${RP_PRODUCTS:-500}
 RP_DAYS=${RP_DAYS:-180}
 RP_SEED=${RP_SEED:-42}
-RP_TREES=${RP_TREES:-100}
-RP_RETENTION=${RP_RETENTION:-2592000}
+RP_TREES=${RP_TREES:-}
+RP_RETENTION=${RP_RETENTION:-34560000}
 RP_RETRAIN=${RP_RETRAIN:-0}
 
 say() { echo "rp-train-job: $*" >&2; }
@@ -48,8 +49,9 @@ if [ ! -s "$events" ]; then
 fi
 
 if [ "$RP_RETRAIN" = 1 ] || [ ! -s "$model" ]; then
-    say "training $RP_TREES trees into $model"
-    rp-train fit "$events" -o "$model" --trees "$RP_TREES" --seed "$RP_SEED"
+    say "training into $model${RP_TREES:+ ($RP_TREES trees)}"
+    rp-train fit "$events" -o "$model" ${RP_TREES:+--trees "$RP_TREES"} \
+        --seed "$RP_SEED" --retention "$RP_RETENTION"
 else
     say "keeping $model (RP_RETRAIN=1 trains again)"
 fi

@@ -158,13 +158,25 @@ build/rp-train generate --users "$USERS" --products 500 --days 180 \
     || { cat "$LOGS/generate.log" >&2; die "rp-train generate failed"; }
 note "$(($(wc -l < "$RUN/events.csv") - 1)) events in $RUN/events.csv"
 
-step "4. train a random forest, evaluated on a later time window"
+step "4. train (boosting, settings chosen on an earlier window), evaluated on a later one"
 build/rp-train fit "$RUN/events.csv" -o "$RUN/model.rpf" 2> "$LOGS/fit.log" \
     || { tail -20 "$LOGS/fit.log" >&2; die "rp-train fit failed"; }
 sed 's/^/    /' "$LOGS/fit.log" | tail -8
 note "model: $RUN/model.rpf (+ model.json)"
 note "rp-train eval, our scorer on the test window (labels from the last 30 days):"
-build/rp-train eval "$RUN/model.rpf" "$RUN/events.csv" 2>> "$LOGS/fit.log" | pretty
+build/rp-train eval "$RUN/model.rpf" "$RUN/events.csv" --plot "$RUN/plots" \
+    > "$RUN/eval.json" 2>> "$LOGS/fit.log" \
+    || { tail -5 "$LOGS/fit.log" >&2; die "rp-train eval failed"; }
+perl -MJSON::PP -e 'local $/; my $j = JSON::PP->new->decode(<STDIN>);
+    printf "    ROC AUC %.4f, PR AUC %.4f, Brier %.4f, ECE %.4f; mean prediction %.4f, observed rate %.4f\n",
+        @$j{qw(auc pr_auc brier ece mean_predicted positive_rate)};
+    print "    reliability: predicted -> observed (rows)\n";
+    for my $b (@{$j->{reliability}}) {
+        next unless $b->{count};
+        printf "      %.1f-%.1f  %.3f -> %.3f  (%d)\n", @{$b->{range}},
+            $b->{mean_predicted}, $b->{observed_rate}, $b->{count};
+    }' < "$RUN/eval.json"
+note "plots: $RUN/plots/roc.png, pr.png, reliability.png (full metrics: $RUN/eval.json)"
 build/rp-train inspect "$RUN/model.rpf" > "$LOGS/inspect.txt" 2>&1 \
     || die "rp-train inspect refused the model: $(cat "$LOGS/inspect.txt")"
 
@@ -263,8 +275,10 @@ if want single; then
         printf "    probability %.4f -> %.4f\n", $b->{repeat_purchase_probability},
             $a->{repeat_purchase_probability};
         for my $k (sort keys %{$a->{features_used}}) {
-            my ($x, $y) = ($b->{features_used}{$k}, $a->{features_used}{$k});
-            printf "    %-26s %10.3f -> %10.3f\n", $k, $x, $y if $x != $y;
+            # a missing feature (null) prints as null
+            my ($x, $y) = map { defined $_ ? sprintf("%.3f", $_) : "null" }
+                $b->{features_used}{$k}, $a->{features_used}{$k};
+            printf "    %-26s %10s -> %10s\n", $k, $x, $y if $x ne $y;
         }' "$BEFORE" "$AFTER"
 fi
 

@@ -597,6 +597,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     u_char                  *body, *p, *last;
     size_t                   len;
     ngx_uint_t               i, failed;
+    const float             *prior;
     struct timeval           tv;
     rp_model_t              *m;
     ngx_http_rp_item_t      *it;
@@ -645,11 +646,18 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     for (i = 0; i < ctx->nitems; i++) {
         it = &ctx->items[i];
 
+        /* the product's priors come from the model file, whatever the
+         * store knows of the user */
+        prior = rp_model_prior(m, (const char *) it->product.data,
+                               it->product.len);
+
         if (it->source == NGX_HTTP_RP_SRC_STORE) {
-            rp_features_compute(&it->u, &it->p, (int64_t) tv.tv_sec, it->f);
+            rp_features_compute(&it->u, &it->p, prior, (int64_t) tv.tv_sec,
+                                it->f);
 
         } else {
-            rp_features_compute(NULL, NULL, (int64_t) tv.tv_sec, it->f);
+            rp_features_compute(NULL, NULL, prior, (int64_t) tv.tv_sec,
+                                it->f);
 
             /* corrupt items are counted as store_corrupt already */
 
@@ -843,10 +851,12 @@ ngx_http_rp_features_request(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 {
-    u_char              *body, *p, *last;
-    size_t               len;
-    ngx_http_rp_item_t  *it;
-    rp_user_state_t     *u;
+    u_char                  *body, *p, *last;
+    size_t                   len;
+    const float             *prior;
+    rp_user_state_t         *u;
+    ngx_http_rp_item_t      *it;
+    ngx_http_rp_loc_conf_t  *rlcf;
 
     it = &ctx->items[0];
 
@@ -862,7 +872,7 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     case NGX_HTTP_RP_SRC_CORRUPT:
         return ngx_http_rp_send_error(r, NGX_HTTP_BAD_GATEWAY,
                                       "store_corrupt",
-                                      "a stored value does not parse");
+                                      "the stored state is corrupt");
 
     default:
         return ngx_http_rp_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -870,9 +880,17 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
                                       "the feature store did not answer");
     }
 
-    rp_features_compute(&it->u, &it->p, (int64_t) ngx_time(), it->f);
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+    prior = NULL;
+    if (ctx->want_product && rlcf->model != NULL) {
+        prior = rp_model_prior(&rlcf->model->model,
+                               (const char *) it->product.data,
+                               it->product.len);
+    }
 
-    len = 1536 + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+    rp_features_compute(&it->u, &it->p, prior, (int64_t) ngx_time(), it->f);
+
+    len = 1024 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
           + ngx_http_rp_json_str_len(it->product.data, it->product.len);
 
     body = ngx_pnalloc(r->pool, len);
@@ -897,19 +915,29 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
                      ",\"amount_min_cents\":%L,\"amount_max_cents\":%L"
                      ",\"purchase_count\":%L,\"purchase_sum_cents\":%L"
                      ",\"view_count\":%L,\"repeat_products\":%L"
-                     ",\"last_purchase\":%L",
+                     ",\"last_purchase\":%L,\"purchase_days\":%L"
+                     ",\"products_bought\":%L,\"first_purchase_day\":",
                      u->event_count, u->amount_sum, u->amount_min,
                      u->amount_max, u->purchase_count, u->purchase_sum,
-                     u->view_count, u->repeat_products, u->last_purchase);
+                     u->view_count, u->repeat_products, u->last_purchase,
+                     u->ndays, u->nproducts);
+    p = ngx_http_rp_json_day(p, last, u->purchase_count, u->first_day);
 
     if (ctx->want_product) {
         p = ngx_slprintf(p, last, ",\"product_views\":%L"
-                         ",\"product_purchases\":%L",
-                         it->p.views, it->p.purchases);
+                         ",\"product_purchases\":%L"
+                         ",\"product_purchase_days\":%L"
+                         ",\"product_amount_cents\":%L"
+                         ",\"product_first_purchase_day\":",
+                         it->p.views, it->p.purchases, it->p.ndays,
+                         it->p.amount);
+        p = ngx_http_rp_json_day(p, last, it->p.purchases, it->p.first_day);
+        p = ngx_slprintf(p, last, ",\"product_last_purchase_day\":");
+        p = ngx_http_rp_json_day(p, last, it->p.purchases, it->p.last_day);
     }
 
     p = ngx_slprintf(p, last, "},\"features\":");
-    p = ngx_http_rp_json_features(p, last, it->f);
+    p = ngx_http_rp_json_features(p, last, it->f, NULL, RP_NFEATURES);
     p = ngx_slprintf(p, last, "}");
 
     ctx->done = 1;
@@ -1000,9 +1028,12 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     p = ngx_slprintf(p, last,
                      ",\"mapped\":{\"file_size\":%uL,\"trees\":%uD"
                      ",\"nodes\":%uD,\"max_depth\":%uD,\"format\":%uD"
+                     ",\"priors\":%uD,\"priors_bytes\":%uz"
                      ",\"objective\":%s,\"base_margin\":",
                      m->hdr->file_size, m->hdr->n_trees, m->hdr->n_nodes,
                      m->hdr->max_depth, m->hdr->format,
+                     m->prior_values != NULL ? m->hdr->n_priors : 0,
+                     rp_model_priors_size(m),
                      m->hdr->objective == RP_OBJ_LOGISTIC
                      ? "\"binary:logistic\"" : "null");
     p = ngx_http_rp_json_double(p, last, m->hdr->base_margin);

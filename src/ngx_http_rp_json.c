@@ -168,17 +168,41 @@ ngx_http_rp_source_name(ngx_uint_t source)
 }
 
 
+/* A day number (rp_day) as its date, "YYYY-MM-DD"; null when n == 0 (no
+ * purchase: no such day). */
+
 u_char *
-ngx_http_rp_json_features(u_char *p, u_char *last, float *f)
+ngx_http_rp_json_day(u_char *p, u_char *last, int64_t n, int64_t day)
 {
-    ngx_uint_t  i;
+    rp_civil_t  c;
+
+    if (n == 0) {
+        return ngx_http_rp_json_raw(p, last, "null", 4);
+    }
+
+    rp_time_civil(day * RP_DAY_SECONDS, &c);
+
+    return ngx_slprintf(p, last, "\"%04d-%02d-%02d\"", (int) c.year,
+                        (int) c.month, (int) c.mday);
+}
+
+
+/* The features f (table order) named by map[0..n) (table indices; NULL:
+ * the whole table), missing ones as null. */
+
+u_char *
+ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
+    const uint8_t *map, ngx_uint_t n)
+{
+    ngx_uint_t  i, k;
 
     p = ngx_slprintf(p, last, "{");
 
-    for (i = 0; i < RP_NFEATURES; i++) {
+    for (i = 0; i < n; i++) {
+        k = map ? map[i] : i;
         p = ngx_slprintf(p, last, "%s\"%s\":", i ? "," : "",
-                         rp_features[i].name);
-        p = ngx_http_rp_json_float(p, last, f[i]);
+                         rp_features[k].name);
+        p = ngx_http_rp_json_float(p, last, f[k]);
     }
 
     return ngx_slprintf(p, last, "}");
@@ -188,9 +212,10 @@ ngx_http_rp_json_features(u_char *p, u_char *last, float *f)
 size_t
 ngx_http_rp_json_item_len(ngx_http_rp_item_t *it)
 {
-    /* fixed text, 14 names and numbers, a 64-byte version escaped */
+    /* fixed text, at most RP_NFEATURES names of < 32 bytes and numbers of
+     * < 16, a 64-byte version escaped */
 
-    return 2048 + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+    return 512 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
            + ngx_http_rp_json_str_len(it->product.data, it->product.len);
 }
 
@@ -230,7 +255,8 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
                      ",\"features_used\":",
                      ngx_http_rp_source_name(it->source));
 
-    p = ngx_http_rp_json_features(p, last, it->f);
+    p = ngx_http_rp_json_features(p, last, it->f, m->feat_map,
+                                  m->hdr->n_features);
 
     return ngx_slprintf(p, last, "}");
 }

@@ -217,7 +217,10 @@ size_t ngx_http_rp_json_str_len(u_char *s, size_t len);
 u_char *ngx_http_rp_json_item(u_char *p, u_char *last,
     ngx_http_rp_item_t *it, rp_model_t *m, struct timeval *tv);
 size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it);
-u_char *ngx_http_rp_json_features(u_char *p, u_char *last, float *f);
+u_char *ngx_http_rp_json_day(u_char *p, u_char *last, int64_t n,
+    int64_t day);
+u_char *ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
+    const uint8_t *map, ngx_uint_t n);
 const char *ngx_http_rp_source_name(ngx_uint_t source);
 
 /* ngx_http_rp_metrics.c */

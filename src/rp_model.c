@@ -24,12 +24,24 @@
 typedef char rp_check_node_size[sizeof(rp_node_t) == 12 ? 1 : -1];
 typedef char rp_check_tree_size[sizeof(rp_tree_t) == 16 ? 1 : -1];
 typedef char rp_check_hdr_size[sizeof(rp_model_header_t) == 256 ? 1 : -1];
+typedef char rp_check_prior_n[RP_MODEL_PRIOR_N == RP_PRIOR_N ? 1 : -1];
 
 
 static int
 rp_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int rp_qs_build(rp_model_t *m);
+static int rp_prior_build(const rp_model_spec_t *s, rp_prior_slot_t **out,
+    uint32_t *nslots, uint32_t *probe, char *err, size_t errlen);
+static int rp_prior_check(const rp_model_t *m, char *err, size_t errlen);
+
+/* the prior columns that may be NaN (bit j: column j): the median
+ * interval of a product nobody bought twice */
+#define RP_PRIOR_NAN_OK  (1u << 4)
+
+static const float  rp_prior_none[RP_MODEL_PRIOR_N] = {
+    NAN, NAN, NAN, NAN, NAN
+};
 
 
 
@@ -175,9 +187,12 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     rp_model_header_t  *h;
     rp_tree_t          *trees;
     unsigned char      *img;
-    size_t              names_off, trees_off, nodes_off, size, vlen;
+    rp_prior_slot_t    *slots = NULL;
+    size_t              names_off, trees_off, nodes_off, size, vlen,
+                        priors_off = 0, slots_off = 0, ids_off = 0,
+                        ids_len = 0;
     uint64_t            total = 0;
-    uint32_t            t, first = 0, depth;
+    uint32_t            t, first = 0, depth, nslots = 0, probe = 0;
 
     *out = NULL;
 
@@ -207,14 +222,33 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     nodes_off = RP_ALIGN8(trees_off + (size_t) s->n_trees * sizeof(rp_tree_t));
     size = nodes_off + (size_t) total * sizeof(rp_node_t);
 
+    if (s->prior_values != NULL) {
+        if (s->n_priors > RP_MODEL_MAX_PRIORS) {
+            return rp_fail(err, errlen, "prior count %u over %u", s->n_priors,
+                           RP_MODEL_MAX_PRIORS);
+        }
+        if (rp_prior_build(s, &slots, &nslots, &probe, err, errlen) != 0) {
+            return -1;
+        }
+        for (t = 0; t < s->n_priors; t++) {
+            ids_len += s->prior_id_lens[t];
+        }
+        priors_off = RP_ALIGN8(size);
+        slots_off = RP_ALIGN8(priors_off + ((size_t) s->n_priors + 1)
+                              * RP_MODEL_PRIOR_N * sizeof(float));
+        ids_off = slots_off + (size_t) nslots * sizeof(rp_prior_slot_t);
+        size = ids_off + ids_len;
+    }
+
     img = calloc(1, size);
     if (img == NULL) {
+        free(slots);
         return rp_fail(err, errlen, "out of memory for %zu bytes", size);
     }
 
     h = (rp_model_header_t *) img;
     memcpy(h->magic, RP_MODEL_MAGIC, 4);
-    h->format = RP_MODEL_FORMAT;
+    h->format = slots != NULL ? RP_MODEL_FORMAT : RP_MODEL_FORMAT_V1;
     h->endian = RP_MODEL_ENDIAN;
     h->header_size = (uint32_t) RP_HDR_SIZE;
     h->file_size = size;
@@ -234,6 +268,7 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
 
         if (nl == 0 || nl >= RP_FEATURE_NAME_MAX) {
             free(img);
+            free(slots);
             return rp_fail(err, errlen, "feature name %u has a bad length", t);
         }
         memcpy(img + names_off + (size_t) t * RP_FEATURE_NAME_MAX,
@@ -241,6 +276,25 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     }
 
     memcpy(img + nodes_off, s->nodes, (size_t) total * sizeof(rp_node_t));
+
+    if (slots != NULL) {
+        h->priors_off = (uint32_t) priors_off;
+        h->n_priors = s->n_priors;
+        h->prior_n = RP_MODEL_PRIOR_N;
+        h->prior_slots = nslots;
+        h->prior_probe = probe;
+        h->prior_ids_len = (uint32_t) ids_len;
+        memcpy(img + priors_off, s->prior_values, ((size_t) s->n_priors + 1)
+               * RP_MODEL_PRIOR_N * sizeof(float));
+        memcpy(img + slots_off, slots,
+               (size_t) nslots * sizeof(rp_prior_slot_t));
+        for (t = 0, vlen = 0; t < s->n_priors; t++) {
+            memcpy(img + ids_off + vlen, s->prior_ids[t],
+                   s->prior_id_lens[t]);
+            vlen += s->prior_id_lens[t];
+        }
+        free(slots);
+    }
 
     trees = (rp_tree_t *) (img + trees_off);
     for (t = 0; t < s->n_trees; t++) {
@@ -264,6 +318,242 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     *out = img;
     *len = size;
     return 0;
+}
+
+
+uint64_t
+rp_model_prior_hash(const char *s, size_t len)
+{
+    size_t    i;
+    uint64_t  h;
+
+    h = 1469598103934665603ull;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) s[i];
+        h *= 1099511628211ull;
+    }
+
+    /* FNV-1a's high bits (the home slot) mix poorly: fold them */
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+
+    return h;
+}
+
+
+/*
+ * The writer's open-addressing table: a power of two at least twice the
+ * products, linear probing; grown until no id sits more than
+ * RP_MODEL_PRIOR_PROBE_MAX slots from its home, so a lookup is bounded.
+ */
+static int
+rp_prior_build(const rp_model_spec_t *s, rp_prior_slot_t **out,
+    uint32_t *nslots, uint32_t *probe, char *err, size_t errlen)
+{
+    uint32_t          n, cap, k, i, d, max, off, len, r;
+    uint64_t          h;
+    rp_prior_slot_t  *t;
+
+    n = s->n_priors;
+    for (cap = 1; cap < 2 * (uint64_t) n || cap <= n; cap <<= 1) {
+        /* void */
+    }
+
+    for ( ;; ) {
+        t = calloc(cap, sizeof(rp_prior_slot_t));
+        if (t == NULL) {
+            return rp_fail(err, errlen, "out of memory for the prior table");
+        }
+
+        max = 0;
+        off = 0;
+        for (k = 0; k < n; k++) {
+            len = s->prior_id_lens[k];
+            if (len == 0 || len > RP_ID_MAX) {
+                free(t);
+                return rp_fail(err, errlen, "prior id %u has a bad length %u",
+                               k, len);
+            }
+
+            h = rp_model_prior_hash(s->prior_ids[k], len);
+            i = (uint32_t) (h >> 32) & (cap - 1);
+            for (d = 0; t[i].row != 0; d++) {
+                r = t[i].row - 1;
+                if (t[i].hash == (uint32_t) h && t[i].id_len == len
+                    && memcmp(s->prior_ids[r], s->prior_ids[k], len) == 0)
+                {
+                    free(t);
+                    return rp_fail(err, errlen, "prior id \"%.*s\" appears "
+                                   "twice", (int) len, s->prior_ids[k]);
+                }
+                i = (i + 1) & (cap - 1);
+            }
+
+            t[i].hash = (uint32_t) h;
+            t[i].row = k + 1;
+            t[i].id_off = off;
+            t[i].id_len = len;
+            off += len;
+            if (d > max) {
+                max = d;
+            }
+        }
+
+        if (max <= RP_MODEL_PRIOR_PROBE_MAX) {
+            break;
+        }
+
+        free(t);
+        if (cap >= 4 * RP_MODEL_MAX_PRIORS) {
+            return rp_fail(err, errlen, "prior table: probe sequences too "
+                           "long");
+        }
+        cap <<= 1;
+    }
+
+    *out = t;
+    *nslots = cap;
+    *probe = max;
+    return 0;
+}
+
+
+/*
+ * The prior section of a mapped model: values finite and non-negative
+ * (NaN only where allowed); every slot empty and zero, or a row in range
+ * used once, an id inside the pool whose hash matches, found by a lookup
+ * (which catches a duplicate id and a slot past the probe bound).
+ */
+static int
+rp_prior_check(const rp_model_t *m, char *err, size_t errlen)
+{
+    int                      rc;
+    float                    v;
+    uint8_t                 *seen;
+    uint32_t                 i, j, n, used;
+    const rp_prior_slot_t   *sl;
+    const rp_model_header_t *h = m->hdr;
+
+    n = h->n_priors;
+
+    for (i = 0; i <= n; i++) {
+        for (j = 0; j < RP_MODEL_PRIOR_N; j++) {
+            v = m->prior_values[(size_t) i * RP_MODEL_PRIOR_N + j];
+            if (isinf(v) || v < 0
+                || (isnan(v) && !(RP_PRIOR_NAN_OK & (1u << j))))
+            {
+                return rp_fail(err, errlen, "prior row %u value %u is not a "
+                               "finite non-negative number", i, j);
+            }
+        }
+    }
+
+    seen = calloc((size_t) n + 1, 1);
+    if (seen == NULL) {
+        return rp_fail(err, errlen, "out of memory");
+    }
+
+    rc = -1;
+    used = 0;
+    for (i = 0; i < h->prior_slots; i++) {
+        sl = &m->prior_slots[i];
+
+        if (sl->row == 0) {
+            if (sl->hash != 0 || sl->id_off != 0 || sl->id_len != 0) {
+                rp_fail(err, errlen, "prior slot %u is empty but not zero", i);
+                goto done;
+            }
+            continue;
+        }
+
+        if (sl->row > n || seen[sl->row]) {
+            rp_fail(err, errlen, "prior slot %u: row %u out of range or in "
+                    "two slots", i, sl->row);
+            goto done;
+        }
+        seen[sl->row] = 1;
+        used++;
+
+        if (sl->id_len == 0 || sl->id_len > RP_ID_MAX
+            || sl->id_off > h->prior_ids_len
+            || sl->id_len > h->prior_ids_len - sl->id_off)
+        {
+            rp_fail(err, errlen, "prior slot %u: id outside the pool", i);
+            goto done;
+        }
+
+        if ((uint32_t) rp_model_prior_hash(m->prior_ids + sl->id_off,
+                                           sl->id_len) != sl->hash)
+        {
+            rp_fail(err, errlen, "prior slot %u: hash does not match its id",
+                    i);
+            goto done;
+        }
+
+        if (rp_model_prior(m, m->prior_ids + sl->id_off, sl->id_len)
+            != m->prior_values + (size_t) sl->row * RP_MODEL_PRIOR_N)
+        {
+            rp_fail(err, errlen, "prior slot %u: id \"%.*s\" is not found by "
+                    "a lookup (a duplicate, or past the probe bound)", i,
+                    (int) sl->id_len, m->prior_ids + sl->id_off);
+            goto done;
+        }
+    }
+
+    if (used != n) {
+        rp_fail(err, errlen, "prior table holds %u of %u products", used, n);
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+    free(seen);
+    return rc;
+}
+
+
+const float *
+rp_model_prior(const rp_model_t *m, const char *product_id, size_t len)
+{
+    uint32_t                i, k, mask;
+    uint64_t                h;
+    const rp_prior_slot_t  *sl;
+
+    if (m->prior_values == NULL) {
+        return rp_prior_none;
+    }
+
+    h = rp_model_prior_hash(product_id, len);
+    mask = m->hdr->prior_slots - 1;
+    i = (uint32_t) (h >> 32) & mask;
+
+    for (k = 0; k <= m->hdr->prior_probe; k++) {
+        sl = &m->prior_slots[i];
+        if (sl->row == 0) {
+            break;
+        }
+        if (sl->hash == (uint32_t) h && sl->id_len == len
+            && memcmp(m->prior_ids + sl->id_off, product_id, len) == 0)
+        {
+            return m->prior_values + (size_t) sl->row * RP_MODEL_PRIOR_N;
+        }
+        i = (i + 1) & mask;
+    }
+
+    return m->prior_values;
+}
+
+
+size_t
+rp_model_priors_size(const rp_model_t *m)
+{
+    if (m->prior_values == NULL) {
+        return 0;
+    }
+
+    return m->hdr->file_size - m->hdr->priors_off;
 }
 
 
@@ -378,9 +668,10 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
         return rp_fail(err, errlen, "bad byte-order marker 0x%08x",
                        (unsigned) h->endian);
     }
-    if (h->format != RP_MODEL_FORMAT) {
+    if (h->format != RP_MODEL_FORMAT && h->format != RP_MODEL_FORMAT_V1) {
         return rp_fail(err, errlen, "unsupported format version %u (this build "
-                       "reads %u)", h->format, RP_MODEL_FORMAT);
+                       "reads %u and %u)", h->format, RP_MODEL_FORMAT_V1,
+                       RP_MODEL_FORMAT);
     }
     if (h->header_size != RP_HDR_SIZE) {
         return rp_fail(err, errlen, "bad header size %u", h->header_size);
@@ -419,6 +710,38 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
     {
         return rp_fail(err, errlen, "section offsets do not match the counts");
     }
+
+    if (h->format == RP_MODEL_FORMAT) {
+        if (h->prior_n != RP_MODEL_PRIOR_N) {
+            return rp_fail(err, errlen, "prior rows of %u values (this build "
+                           "knows %d)", h->prior_n, RP_MODEL_PRIOR_N);
+        }
+        if (h->n_priors > RP_MODEL_MAX_PRIORS
+            || h->prior_slots <= h->n_priors
+            || (h->prior_slots & (h->prior_slots - 1)) != 0
+            || h->prior_slots > 4 * RP_MODEL_MAX_PRIORS)
+        {
+            return rp_fail(err, errlen, "prior table of %u slots for %u "
+                           "products (a power of two above the count "
+                           "expected)", h->prior_slots, h->n_priors);
+        }
+        if (h->prior_probe > RP_MODEL_PRIOR_PROBE_MAX) {
+            return rp_fail(err, errlen, "prior probe bound %u over %d",
+                           h->prior_probe, RP_MODEL_PRIOR_PROBE_MAX);
+        }
+        if ((uint64_t) h->prior_ids_len > (uint64_t) h->n_priors * RP_ID_MAX) {
+            return rp_fail(err, errlen, "prior ids of %u bytes for %u "
+                           "products", h->prior_ids_len, h->n_priors);
+        }
+        if (h->priors_off != RP_ALIGN8(need)) {
+            return rp_fail(err, errlen, "prior section offset %u does not "
+                           "follow the nodes", h->priors_off);
+        }
+        need = RP_ALIGN8(h->priors_off + ((size_t) h->n_priors + 1)
+                         * RP_MODEL_PRIOR_N * sizeof(float))
+               + (size_t) h->prior_slots * sizeof(rp_prior_slot_t)
+               + h->prior_ids_len;
+    }
     if (need != len) {
         return rp_fail(err, errlen, "sections need %zu bytes, file has %zu",
                        need, len);
@@ -456,6 +779,15 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
             }
         }
         m->feat_map[j] = (uint8_t) idx;
+
+        /* the prior features come from the file's table, not the store */
+        if (idx >= RP_F_PRIOR_FIRST && idx < RP_F_PRIOR_FIRST + RP_PRIOR_N
+            && h->format != RP_MODEL_FORMAT)
+        {
+            return rp_fail(err, errlen, "model uses the product prior "
+                           "\"%s\" but has no prior table",
+                           rp_features[idx].name);
+        }
     }
 
     trees = (const rp_tree_t *) (img + trees_off);
@@ -490,6 +822,20 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
     m->names = (const char *) img + names_off;
     m->trees = trees;
     m->nodes = nodes;
+
+    if (h->format == RP_MODEL_FORMAT) {
+        need = RP_ALIGN8(h->priors_off + ((size_t) h->n_priors + 1)
+                         * RP_MODEL_PRIOR_N * sizeof(float));
+        m->prior_values = (const float *) (img + h->priors_off);
+        m->prior_slots = (const rp_prior_slot_t *) (img + need);
+        m->prior_ids = (const char *) img + need
+                       + (size_t) h->prior_slots * sizeof(rp_prior_slot_t);
+
+        if (rp_prior_check(m, err, errlen) != 0) {
+            memset(m, 0, sizeof(*m));
+            return -1;
+        }
+    }
 
     if (rp_qs_build(m) != 0) {
         memset(m, 0, sizeof(*m));
@@ -853,6 +1199,7 @@ rp_model_chunk_avx2(const rp_model_t *m, const float *x, size_t cn,
 #define RP_BLK_NODES  ((1 << RP_BLK_LEVELS) - 1)
 #define RP_BLK_VECS   ((RP_BLK_NODES + 15) / 16)
 #define RP_BLK_GROWTH 4           /* blocks <= 4 x the tree's own bytes */
+#define RP_BLK_FEATURES 32        /* models of at most 32 features */
 
 typedef char rp_check_chunk[RP_XC_FLOATS / RP_MODEL_MAX_FEATURES >= 64
                             && RP_XC_FLOATS <= 65536
@@ -896,8 +1243,9 @@ typedef struct {
 typedef struct {
     int32_t   tk[16 * RP_BLK_VECS];       /* the thresholds' keys */
     float     leaf[1 << RP_BLK_LEVELS];
-    uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in the caller's row,
-                                             + 16 unless default left */
+    uint8_t   idx[16 * RP_BLK_VECS];      /* the feature in model order,
+                                             + RP_BLK_FEATURES unless
+                                             default left */
 } __attribute__((aligned(64))) rp_qs_block_t;
 
 typedef char rp_check_qs_sizes[sizeof(rp_qs_tree_t) == 1216
@@ -1000,8 +1348,9 @@ rp_qs_kind(const rp_model_t *m, uint32_t t, int blocks)
         return RP_QS_SMALL;
     }
 
-    /* the block reads the caller's row into one vector */
-    if (blocks && RP_NFEATURES <= 16 && tr->depth > RP_BLK_LEVELS
+    /* the block reads the row's features (model order) from two vectors */
+    if (blocks && m->hdr->n_features <= RP_BLK_FEATURES
+        && tr->depth > RP_BLK_LEVELS
         && tr->depth <= RP_BLK_LEVELS + 5)
     {
         cut = tr->depth - RP_BLK_LEVELS;
@@ -1061,8 +1410,9 @@ rp_qs_fill(const rp_model_t *m, const rp_node_t *n, uint32_t i, uint32_t p,
     }
 
     b->tk[p] = rp_key(n[i].value);
-    b->idx[p] = (uint8_t) (m->feat_map[n[i].split & RP_FMASK]
-                           + (n[i].split & RP_NODE_DEFAULT_LEFT ? 0 : 16));
+    b->idx[p] = (uint8_t) ((n[i].split & RP_FMASK)
+                           + (n[i].split & RP_NODE_DEFAULT_LEFT
+                              ? 0 : RP_BLK_FEATURES));
     rp_qs_fill(m, n, i + 1, 2 * p + 1, b);
     rp_qs_fill(m, n, n[i].right, 2 * p + 2, b);
 }
@@ -1223,29 +1573,42 @@ rp_step16(const int *b, __m512i *idx, __m512i *split, __mmask16 k,
 }
 
 
-/* A row's keys for the blocks (rp_key, vectorized): [0, 16) with NaN
- * below every key, [16, 32) above. */
+/* A row's keys for the blocks (rp_key, vectorized) from its nf <= 32
+ * features in model order (row holds 32 floats): [0, 32) with NaN below
+ * every key, [32, 64) above. */
 RP_AVX512 static inline void
-rp_row_keys(const float *row, int32_t *rk)
+rp_row_keys(const float *row, uint32_t nf, int32_t *rk)
 {
     __m512     x;
     __m512i    b, k;
     __mmask16  nan;
+    uint32_t   h, left;
 
-    x = _mm512_maskz_loadu_ps((__mmask16) ((1u << RP_NFEATURES) - 1), row);
-    x = _mm512_add_ps(x, _mm512_setzero_ps());                   /* -0 -> +0 */
-    b = _mm512_castps_si512(x);
-    k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
-    nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    for (h = 0; h < 2; h++) {
+        left = nf > 16 * h ? nf - 16 * h : 0;
+        x = _mm512_maskz_loadu_ps((__mmask16) (left >= 16 ? 0xffff
+                                               : (1u << left) - 1),
+                                  row + 16 * h);
+        x = _mm512_add_ps(x, _mm512_setzero_ps());               /* -0 -> +0 */
+        b = _mm512_castps_si512(x);
+        k = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
+        nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
 
-    _mm512_storeu_si512(rk, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MIN)));
-    _mm512_storeu_si512(rk + 16, _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MAX)));
+        _mm512_storeu_si512(rk + 16 * h,
+            _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MIN)));
+        _mm512_storeu_si512(rk + RP_BLK_FEATURES + 16 * h,
+            _mm512_mask_mov_epi32(k, nan, _mm512_set1_epi32(INT32_MAX)));
+    }
 }
+
+
+RP_AVX512 static inline __m512i rp_lookup64(const void *t, __m512i idx);
 
 
 /*
  * The leaf of one row (its keys rk) in one block: each vector of nodes
- * picks its keys with one permute and compares once; then the walk down
+ * picks its keys from the row's 64 (rp_lookup64: 32 features, both NaN
+ * rules) and compares once; then the walk down
  * the mask of right turns, the first three levels by table. About 33
  * instructions a row and tree, no gather: 175 ns per row for the 100
  * trees of the synthetic forest, where 4 levels of gathers took 450.
@@ -1255,16 +1618,13 @@ rp_row_keys(const float *row, int32_t *rk)
 RP_AVX512 static inline float
 rp_qs_block(const rp_qs_block_t *b, const int32_t *rk)
 {
-    __m512i   lo, hi, x;
+    __m512i   x;
     uint32_t  r = 0, i, v;
-
-    lo = _mm512_loadu_si512(rk);
-    hi = _mm512_loadu_si512(rk + 16);
 
     _Pragma("GCC unroll 2")
     for (v = 0; v < RP_BLK_VECS; v++) {
-        x = _mm512_permutex2var_epi32(lo, _mm512_cvtepu8_epi32(
-                _mm_loadu_si128((const __m128i *) (b->idx + 16 * v))), hi);
+        x = rp_lookup64(rk, _mm512_cvtepu8_epi32(
+                _mm_loadu_si128((const __m128i *) (b->idx + 16 * v))));
         r |= (uint32_t) _mm512_cmpge_epi32_mask(x,
                  _mm512_loadu_si512(b->tk + 16 * v)) << (16 * v);
     }
@@ -1457,25 +1817,30 @@ rp_qs_blocks(const rp_model_t *m, const rp_qs_tree_t *q, const float *xc,
     end = cn - r < 16 * nv ? (uint32_t) (cn - r) : 16 * nv;
     for (i = 0; i < end; i++) {
         acc[r + i] += rp_qs_block((const rp_qs_block_t *) (bl + off[i]),
-                                  rk + (r + i) * 32);
+                                  rk + (r + i) * 2 * RP_BLK_FEATURES);
     }
 }
 
 
-/* A chunk of cn rows, feature major (row stride 1 << m->qs->lg) in xc
- * and as given in rows, into acc. */
+/* A chunk of cn rows, feature major (row stride 1 << m->qs->lg) in xc,
+ * into acc. */
 RP_AVX512 static void
-rp_model_chunk_avx512(const rp_model_t *m, const float *xc, const float *rows,
-    size_t cn, double *acc)
+rp_model_chunk_avx512(const rp_model_t *m, const float *xc, size_t cn,
+    double *acc)
 {
     const rp_qs_tree_t  *q;
-    uint32_t             t, nt = m->hdr->n_trees;
+    uint32_t             t, j, nt = m->hdr->n_trees, nf = m->hdr->n_features;
     size_t               r;
-    int32_t              rk[RP_CHUNK_MAX * 32];
+    int32_t              rk[RP_CHUNK_MAX * 2 * RP_BLK_FEATURES];
+    float                xr[RP_BLK_FEATURES];
 
     if (m->qs->nblocks != 0) {
+        /* blocks exist only for models of at most RP_BLK_FEATURES */
         for (r = 0; r < cn; r++) {
-            rp_row_keys(rows + r * RP_NFEATURES, rk + r * 32);
+            for (j = 0; j < nf; j++) {
+                xr[j] = xc[(j << m->qs->lg) + r];
+            }
+            rp_row_keys(xr, nf, rk + r * 2 * RP_BLK_FEATURES);
         }
     }
 
@@ -1719,7 +2084,7 @@ rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,
             acc[r] = m->hdr->base_margin;
         }
 
-        rp_model_chunk_avx512(m, xc, rows + c * RP_NFEATURES, cn, acc);
+        rp_model_chunk_avx512(m, xc, cn, acc);
 
         for (r = 0; r < cn; r++) {
             out[c + r] = rp_sigmoid(acc[r]);
@@ -1818,5 +2183,5 @@ rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
 const char *
 rp_confidence(double p)
 {
-    return p < 0.3 ? "low" : (p < 0.7 ? "medium" : "high");
+    return p < RP_CONF_MEDIUM ? "low" : (p < RP_CONF_HIGH ? "medium" : "high");
 }

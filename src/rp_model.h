@@ -8,8 +8,17 @@
  *   names      n_features x char[RP_FEATURE_NAME_MAX], NUL padded
  *   trees      n_trees x rp_tree_t
  *   nodes      n_nodes x rp_node_t (12 bytes)
+ *   priors     format 2 only, when the model carries product priors:
+ *     values   (n_priors + 1) x prior_n floats; row 0 is the default row
+ *              (unknown products), row k > 0 a product's
+ *     slots    prior_slots x rp_prior_slot_t, an open-addressing table of
+ *              the products' id hashes (linear probing, at most
+ *              prior_probe steps from an id's home slot); row 0 = empty
+ *     ids      prior_ids_len bytes: the product ids, for the exact compare
  *
- * crc32 (IEEE, zlib's) covers every byte after the header.
+ * crc32 (IEEE, zlib's) covers every byte after the header. The writer
+ * writes format 1 when there are no priors, so such files stay readable
+ * by older builds; this build reads both.
  *
  * Trees are stored in depth-first pre-order with node indices relative to
  * the tree's first node: an internal node's left ("yes") child is the next
@@ -31,13 +40,18 @@
 #include "rp_features.h"
 
 #define RP_MODEL_MAGIC          "RPRF"
-#define RP_MODEL_FORMAT         1u
+#define RP_MODEL_FORMAT         2u         /* the newest this build reads */
+#define RP_MODEL_FORMAT_V1      1u         /* without priors */
 #define RP_MODEL_ENDIAN         0x01020304u
 #define RP_MODEL_MAX_FEATURES   64
 #define RP_MODEL_MAX_DEPTH      64
 #define RP_MODEL_MAX_TREES      100000u
 #define RP_MODEL_MAX_NODES      (1u << 26)
 #define RP_MODEL_VERSION_MAX    64         /* including the NUL */
+
+#define RP_MODEL_PRIOR_N        5          /* floats a product prior row */
+#define RP_MODEL_MAX_PRIORS     (1u << 24)
+#define RP_MODEL_PRIOR_PROBE_MAX 32        /* longest probe sequence */
 
 #define RP_OBJ_LOGISTIC         1u         /* p = 1 / (1 + exp(-margin)) */
 
@@ -58,6 +72,14 @@ typedef struct {
     uint32_t reserved;
 } rp_tree_t;
 
+/* One slot of the prior table; row 0: empty (then every field is 0). */
+typedef struct {
+    uint32_t hash;    /* low 32 bits of the id's hash (rp_model_prior_hash) */
+    uint32_t row;     /* 1..n_priors */
+    uint32_t id_off;  /* in the ids pool */
+    uint32_t id_len;  /* 1..RP_ID_MAX */
+} rp_prior_slot_t;
+
 typedef struct {
     char     magic[4];
     uint32_t format;
@@ -77,7 +99,14 @@ typedef struct {
     uint32_t max_depth;
     uint32_t reserved0;
     char     version[RP_MODEL_VERSION_MAX];
-    uint8_t  reserved[112];
+    /* format 2, all 0 without priors */
+    uint32_t priors_off;
+    uint32_t n_priors;
+    uint32_t prior_n;         /* RP_MODEL_PRIOR_N */
+    uint32_t prior_slots;     /* a power of two > n_priors */
+    uint32_t prior_probe;     /* longest probe sequence of the table */
+    uint32_t prior_ids_len;
+    uint8_t  reserved[88];
 } rp_model_header_t;
 
 struct rp_qs_s;
@@ -93,6 +122,9 @@ typedef struct {
     size_t                   map_len;
     struct rp_qs_s          *qs;       /* the AVX-512 batch scorer's tables,
                                           built at load; NULL without AVX-512 */
+    const float             *prior_values;   /* NULL without priors */
+    const rp_prior_slot_t   *prior_slots;
+    const char              *prior_ids;
 } rp_model_t;
 
 /* What the writer needs. nodes are per tree, pre-order, relative indices. */
@@ -106,6 +138,12 @@ typedef struct {
     double             base_margin;
     const char        *version;
     int64_t            trained_at;
+    /* product priors (optional: prior_values NULL = none) */
+    uint32_t           n_priors;
+    const char *const *prior_ids;      /* n_priors ids, distinct */
+    const uint32_t    *prior_id_lens;
+    const float       *prior_values;   /* (n_priors + 1) x RP_MODEL_PRIOR_N,
+                                          row 0 the default */
 } rp_model_spec_t;
 
 uint32_t rp_crc32(uint32_t crc, const void *buf, size_t len);
@@ -160,7 +198,24 @@ void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
  */
 void rp_model_simd(int on);
 
+/*
+ * The prior row of a product (RP_MODEL_PRIOR_N floats): its own row, the
+ * model's default row for a product the table does not hold, or a row of
+ * NaN for a model without priors. Never NULL; O(1) (at most prior_probe
+ * slots compared); allocates nothing.
+ */
+const float *rp_model_prior(const rp_model_t *m, const char *product_id,
+    size_t len);
+
+/* Bytes of the prior section (values, slots, ids); 0 without priors. */
+size_t rp_model_priors_size(const rp_model_t *m);
+
+/* The 64-bit hash of the prior table (FNV-1a, then mixed). */
+uint64_t rp_model_prior_hash(const char *s, size_t len);
+
 /* Confidence bucket: "low" (< 0.3), "medium" (< 0.7), "high". */
+#define RP_CONF_MEDIUM  0.3
+#define RP_CONF_HIGH    0.7
 const char *rp_confidence(double p);
 
 #endif /* RP_MODEL_H */

@@ -12,84 +12,153 @@
 
 /*
  * The update of one user's events, atomic in Redis. The rules are those of
- * rp_state_apply() in rp_features.c, applied to every event whose id the
- * replay guard had not seen; tests/test_store_redis.c checks that the
- * store reaches the in-memory state in any order and grouping.
+ * rp_state_apply() in rp_features.c, applied in the call's order to every
+ * event whose id the replay guard had not seen; tests/test_store_redis.c
+ * checks that the store reaches the in-memory state in any grouping.
  *
- * The events' effects are summed in Lua and written with one command per
- * field, so a group of k events costs k SADDs plus about as many writes as
- * one event: each redis.call costs about 0.6 us besides the command, the
- * script call itself about 1 us. Measured with rp-consumer (Redis 7.0,
- * 300k events of 20k users, 2.8 events per user in a batch of 1000),
- * interleaved runs: one event per call 8.2-10.3 us of Redis CPU per event,
- * grouped 5.8-6.1 us.
+ * Redis does not roll back a script that fails half-way, so the script
+ * reads everything it will touch first (the user's two fields and the
+ * field of every product of the call in one HMGET, the replay guard with
+ * one SMISMEMBER: a key of the wrong type fails there) and checks it:
+ * every value parses in its format and the state keeps the invariants
+ * that rp_store_parse_read() checks. Only then does it write: one SADD,
+ * one HSET of the changed fields, the EXPIREs. A corrupt user is refused
+ * whole, with an error reply, and left as it was.
  *
- * Amounts are integer cents, exact in Lua's doubles up to 2^53; a product's
- * purchase count crossing 2 counts one more repeat product (rn), as one
- * event at a time would. Products are written in their order of first
- * appearance, so the effects do not depend on Lua's table order.
+ * Its cost is mostly Lua's: each redis.call, each parsed or formatted
+ * number and each table costs, so the user's state is packed in two
+ * fields (parsed with one pattern each) and written with one HSET.
+ * Amounts are integer cents, exact in Lua's doubles: a stored value has
+ * at most 15 digits (the parsers refuse more), and 32 events of at most
+ * RP_AMOUNT_MAX each keep every sum below 2^53. Numbers are written with
+ * %d (Redis would write a Lua number with %.14g). The pattern Z finds a
+ * number with a leading zero.
  */
 const char RP_STORE_UPDATE_LUA[] =
-    "-- rp feature store: apply the events of one user (rp_store.h)\n"
+    "-- rp feature store v2: apply the events of one user (rp_store.h)\n"
     "local u, seen, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1])\n"
-    "local n, s, vn, pn, ps, lo, hi, lp = 0, 0, 0, 0, 0, nil, nil, nil\n"
-    "local vc, bc, vp, bp = {}, {}, {}, {}\n"
-    "local done, bit = 0, 1\n"
+    "local find, fmt, floor, match = string.find, string.format, math.floor, string.match\n"
+    "local prods, pidx, ids, pf = {}, {}, {}, {}\n"
+    "local ne, npr = 0, 0\n"
     "for i = 2, #ARGV, 5 do\n"
-    "  if redis.call('SADD', seen, ARGV[i]) == 1 then\n"
-    "    local t, a, p = ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 4]\n"
+    "  ne = ne + 1\n"
+    "  ids[ne] = ARGV[i]\n"
+    "  local f = 'p:' .. ARGV[i + 4]\n"
+    "  local j = pidx[f]\n"
+    "  if not j then npr = npr + 1; prods[npr] = f; pidx[f] = npr; j = npr end\n"
+    "  pf[ne] = j\n"
+    "end\n"
+    "local o = redis.call('HMGET', u, 'u', 'b', unpack(prods))\n"
+    "local was = redis.call('SMISMEMBER', seen, unpack(ids))\n"
+    "local function bad(why)\n"
+    "  return redis.error_reply('rp: corrupt store state in ' .. u .. ': ' .. why)\n"
+    "end\n"
+    "local L, Z = 1e15, '%f[%d]0%d'\n"
+    "local n, s, lo, hi, vn = 0, 0, nil, nil, 0\n"
+    "local pn, ps, lp, fd, nd, np, rn, ld = 0, 0, nil, nil, 0, 0, 0, nil\n"
+    "local ou, ob = o[1], o[2]\n"
+    "if ou then\n"
+    "  local a, b, c, d, e = match(ou, '^(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "  if not a or find(ou, Z) then return bad('field u is not packed state') end\n"
+    "  n, s, lo, hi, vn = tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e)\n"
+    "  if n < 1 or n >= L or s >= L or lo > hi or hi > s or vn > n then\n"
+    "    return bad('field u inconsistent') end\n"
+    "elseif ob then return bad('field b without field u') end\n"
+    "if ob then\n"
+    "  local a, b, c, d, e, f, g = match(ob, '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "  if not a or find(ob, Z) then return bad('field b is not packed state') end\n"
+    "  pn, ps, lp, fd = tonumber(a), tonumber(b), tonumber(c), tonumber(d)\n"
+    "  nd, np, rn = tonumber(e), tonumber(f), tonumber(g)\n"
+    "  if lp >= L then return bad('field b inconsistent') end\n"
+    "  ld = floor(lp / 86400)\n"
+    "  if pn < 1 or nd < 1 or np < 1 or nd > pn or np > pn or rn > np or ps > s\n"
+    "    or pn + vn > n or fd > ld or nd > ld - fd + 1 then\n"
+    "    return bad('field b inconsistent') end\n"
+    "end\n"
+    "local P = {}\n"
+    "for j = 1, npr do\n"
+    "  local x, p = o[2 + j], nil\n"
+    "  if x then\n"
+    "    if not ou then return bad(prods[j] .. ' without field u') end\n"
+    "    if find(x, Z) then return bad(prods[j] .. ' is not packed state') end\n"
+    "    local a, b, c, d, e, f = match(x, '^(%d+),(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
+    "    if a then\n"
+    "      p = {tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e),\n"
+    "        tonumber(f)}\n"
+    "      if p[2] < 1 or p[2] > pn or p[1] > vn or p[5] < 1 or p[5] > p[2]\n"
+    "        or p[5] > p[4] + 1 or p[3] < fd or p[3] + p[4] > ld or p[6] > ps then\n"
+    "        return bad(prods[j] .. ' inconsistent') end\n"
+    "      p[4] = p[3] + p[4]\n"
+    "    elseif find(x, '^%d+$') then\n"
+    "      p = {tonumber(x), 0, 0, 0, 0, 0}\n"
+    "      if p[1] < 1 or p[1] > vn then return bad(prods[j] .. ' inconsistent') end\n"
+    "    else\n"
+    "      return bad(prods[j] .. ' is not packed state')\n"
+    "    end\n"
+    "  else\n"
+    "    p = {0, 0, 0, 0, 0, 0}\n"
+    "  end\n"
+    "  P[j] = p\n"
+    "end\n"
+    "local done, bit, add, dup, dirty = 0, 1, {}, {}, {}\n"
+    "for k = 1, ne do\n"
+    "  local i = 5 * k - 3\n"
+    "  local id = ARGV[i]\n"
+    "  if was[k] == 0 and not dup[id] then\n"
+    "    local t, a, j = ARGV[i + 1], tonumber(ARGV[i + 2]), pf[k]\n"
+    "    local p = P[j]\n"
+    "    dup[id] = true; add[#add + 1] = id\n"
     "    done = done + bit\n"
-    "    n = n + 1\n"
-    "    s = s + a\n"
-    "    if not lo or a < lo then lo = a end\n"
-    "    if not hi or a > hi then hi = a end\n"
+    "    if n == 0 or a < lo then lo = a end\n"
+    "    if n == 0 or a > hi then hi = a end\n"
+    "    n = n + 1; s = s + a\n"
     "    if t == '0' then\n"
-    "      vn = vn + 1\n"
-    "      if not vc[p] then vc[p] = 0; vp[#vp + 1] = p end\n"
-    "      vc[p] = vc[p] + 1\n"
+    "      vn = vn + 1; p[1] = p[1] + 1; dirty[j] = true\n"
     "    elseif t == '2' then\n"
     "      local ts = tonumber(ARGV[i + 3])\n"
-    "      pn = pn + 1\n"
-    "      ps = ps + a\n"
-    "      if not lp or ts > lp then lp = ts end\n"
-    "      if not bc[p] then bc[p] = 0; bp[#bp + 1] = p end\n"
-    "      bc[p] = bc[p] + 1\n"
+    "      local d = floor(ts / 86400)\n"
+    "      dirty[j] = true\n"
+    "      if pn == 0 then fd = d; nd = 1; lp = ts; ld = d\n"
+    "      else\n"
+    "        if d > ld or d < fd then nd = nd + 1 end\n"
+    "        if d < fd then fd = d end\n"
+    "        if ts > lp then lp = ts; ld = d end\n"
+    "      end\n"
+    "      if p[2] == 0 then p[3] = d; p[4] = d; p[5] = 1; np = np + 1\n"
+    "      elseif d > p[4] then p[4] = d; p[5] = p[5] + 1\n"
+    "      elseif d < p[3] then p[3] = d; p[5] = p[5] + 1 end\n"
+    "      pn = pn + 1; ps = ps + a; p[6] = p[6] + a; p[2] = p[2] + 1\n"
+    "      if p[2] == 2 then rn = rn + 1 end\n"
     "    end\n"
     "  end\n"
     "  bit = bit * 2\n"
     "end\n"
-    "if n == 0 then return 0 end\n"
-    "local old = redis.call('HMGET', u, 'lo', 'hi', 'lp')\n"
-    "local set = {}\n"
-    "if not old[1] or lo < tonumber(old[1]) then\n"
-    "  set[#set + 1] = 'lo'; set[#set + 1] = string.format('%d', lo) end\n"
-    "if not old[2] or hi > tonumber(old[2]) then\n"
-    "  set[#set + 1] = 'hi'; set[#set + 1] = string.format('%d', hi) end\n"
-    "if lp and (not old[3] or lp > tonumber(old[3])) then\n"
-    "  set[#set + 1] = 'lp'; set[#set + 1] = string.format('%d', lp) end\n"
-    "if #set > 0 then redis.call('HSET', u, unpack(set)) end\n"
-    "redis.call('HINCRBY', u, 'n', n)\n"
-    "redis.call('HINCRBY', u, 's', string.format('%d', s))\n"
-    "if vn > 0 then redis.call('HINCRBY', u, 'vn', vn) end\n"
-    "for _, p in ipairs(vp) do redis.call('HINCRBY', u, 'p:' .. p .. ':v', vc[p]) end\n"
+    "if done == 0 then return 0 end\n"
+    "local set, m = {'u', fmt('%d,%d,%d,%d,%d', n, s, lo, hi, vn)}, 2\n"
     "if pn > 0 then\n"
-    "  local rn = 0\n"
-    "  redis.call('HINCRBY', u, 'pn', pn)\n"
-    "  redis.call('HINCRBY', u, 'ps', string.format('%d', ps))\n"
-    "  for _, p in ipairs(bp) do\n"
-    "    local b = redis.call('HINCRBY', u, 'p:' .. p .. ':b', bc[p])\n"
-    "    if b >= 2 and b - bc[p] < 2 then rn = rn + 1 end\n"
-    "  end\n"
-    "  if rn > 0 then redis.call('HINCRBY', u, 'rn', rn) end\n"
+    "  set[3] = 'b'; set[4] = fmt('%d,%d,%d,%d,%d,%d,%d', pn, ps, lp, fd, nd, np, rn)\n"
+    "  m = 4\n"
     "end\n"
+    "for j = 1, npr do\n"
+    "  if dirty[j] then\n"
+    "    local p = P[j]\n"
+    "    set[m + 1] = prods[j]\n"
+    "    if p[2] == 0 then set[m + 2] = fmt('%d', p[1])\n"
+    "    else set[m + 2] = fmt('%d,%d,%d,%d,%d,%d', p[1], p[2], p[3], p[4] - p[3],\n"
+    "      p[5], p[6]) end\n"
+    "    m = m + 2\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SADD', seen, unpack(add))\n"
+    "redis.call('HSET', u, unpack(set))\n"
     "if ttl > 0 then\n"
     "  redis.call('EXPIRE', u, ARGV[1])\n"
     "  redis.call('EXPIRE', seen, ARGV[1])\n"
     "end\n"
     "return done\n";
 
-static const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
-    "n", "s", "lo", "hi", "pn", "ps", "vn", "rn", "lp"
+const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
+    "u", "b"
 };
 
 
@@ -191,11 +260,7 @@ rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
     }
 
     if (plen > 0) {
-        n = (size_t) snprintf(key, sizeof(key), "p:%.*s:v", (int) plen, product);
-        if (rp_store_arg(cmd, &p, key, n)) {
-            return -1;
-        }
-        key[n - 1] = 'b';
+        n = (size_t) snprintf(key, sizeof(key), "p:%.*s", (int) plen, product);
         if (rp_store_arg(cmd, &p, key, n)) {
             return -1;
         }
@@ -427,26 +492,169 @@ rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
 }
 
 
-/* A canonical decimal integer in [0, 2^62): what HINCRBY/HSET wrote. */
+/*
+ * Comma-separated canonical decimal integers of 1 to RP_STORE_DIGITS
+ * digits each (what the script writes; it refuses the same values) into
+ * x[0..max). Returns how many, or -1.
+ */
 static int
-rp_store_int(const rp_store_val_t *v, int64_t *out)
+rp_store_ints(const char *s, size_t len, int64_t *x, int max)
 {
-    int64_t  x = 0;
-    size_t   i;
+    int      k = 0;
+    size_t   i, start = 0;
+    int64_t  v = 0;
 
-    if (v->len == 0 || v->len > 18 || (v->len > 1 && v->str[0] == '0')) {
+    for (i = 0; i <= len; i++) {
+        if (i < len && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (s[i] - '0');
+            continue;
+        }
+
+        if ((i < len && s[i] != ',') || i == start
+            || i - start > RP_STORE_DIGITS
+            || (i - start > 1 && s[start] == '0') || k == max)
+        {
+            return -1;
+        }
+
+        x[k++] = v;
+        v = 0;
+        start = i + 1;
+    }
+
+    return k;
+}
+
+
+int
+rp_store_parse_pair(const char *s, size_t len, rp_pair_state_t *p)
+{
+    int64_t  x[6];
+    int      k;
+
+    rp_pair_state_init(p);
+    k = rp_store_ints(s, len, x, 6);
+
+    if (k == 1) {
+        p->views = x[0];
+        return p->views >= 1 ? 0 : -1;
+    }
+
+    if (k != 6 || x[1] < 1) {
         return -1;
     }
 
-    for (i = 0; i < v->len; i++) {
-        if (v->str[i] < '0' || v->str[i] > '9') {
-            return -1;
-        }
-        x = x * 10 + (v->str[i] - '0');
+    p->views = x[0];
+    p->purchases = x[1];
+    p->first_day = x[2];
+    p->last_day = x[2] + x[3];
+    p->ndays = x[4];
+    p->amount = x[5];
+
+    return 0;
+}
+
+
+size_t
+rp_store_format_pair(const rp_pair_state_t *p, char *buf, size_t size)
+{
+    int  n;
+
+    if (p->purchases == 0) {
+        n = snprintf(buf, size, "%lld", (long long) p->views);
+    } else {
+        n = snprintf(buf, size, "%lld,%lld,%lld,%lld,%lld,%lld",
+                     (long long) p->views, (long long) p->purchases,
+                     (long long) p->first_day,
+                     (long long) (p->last_day - p->first_day),
+                     (long long) p->ndays, (long long) p->amount);
     }
 
-    *out = x;
-    return 0;
+    return n > 0 && (size_t) n < size ? (size_t) n : 0;
+}
+
+
+/* The user's fields u and b into *u; NULL, or what is wrong (the script
+ * checks the same before it writes). */
+static const char *
+rp_store_user(const rp_store_val_t *fu, const rp_store_val_t *fb,
+    rp_user_state_t *u)
+{
+    int64_t  x[7], ld;
+
+    if (fu->str == NULL) {
+        return fb->str == NULL ? NULL : "field b without field u";
+    }
+
+    if (rp_store_ints(fu->str, fu->len, x, 5) != 5) {
+        return "stored field \"u\" is not packed state";
+    }
+
+    u->event_count = x[0];
+    u->amount_sum = x[1];
+    u->amount_min = x[2];
+    u->amount_max = x[3];
+    u->view_count = x[4];
+
+    if (u->event_count < 1 || u->amount_min > u->amount_max
+        || u->amount_max > u->amount_sum || u->view_count > u->event_count)
+    {
+        return "stored field \"u\" is inconsistent";
+    }
+
+    if (fb->str == NULL) {
+        return NULL;
+    }
+
+    if (rp_store_ints(fb->str, fb->len, x, 7) != 7) {
+        return "stored field \"b\" is not packed state";
+    }
+
+    u->purchase_count = x[0];
+    u->purchase_sum = x[1];
+    u->last_purchase = x[2];
+    u->first_day = x[3];
+    u->ndays = x[4];
+    u->nproducts = x[5];
+    u->repeat_products = x[6];
+    ld = rp_day(u->last_purchase);
+
+    if (u->purchase_count < 1 || u->ndays < 1 || u->nproducts < 1
+        || u->ndays > u->purchase_count || u->nproducts > u->purchase_count
+        || u->repeat_products > u->nproducts
+        || u->purchase_sum > u->amount_sum
+        || u->purchase_count + u->view_count > u->event_count
+        || u->first_day > ld || u->ndays > ld - u->first_day + 1)
+    {
+        return "stored field \"b\" is inconsistent";
+    }
+
+    return NULL;
+}
+
+
+static const char *
+rp_store_check_pair(const rp_user_state_t *u, const rp_pair_state_t *p)
+{
+    if (p->views > u->view_count) {
+        return "product state inconsistent";
+    }
+
+    if (p->purchases == 0) {
+        return NULL;
+    }
+
+    if (p->purchases > u->purchase_count || p->ndays < 1
+        || p->ndays > p->purchases
+        || p->ndays > p->last_day - p->first_day + 1
+        || p->first_day < u->first_day
+        || p->last_day > rp_day(u->last_purchase)
+        || p->amount > u->purchase_sum)
+    {
+        return "product state inconsistent";
+    }
+
+    return NULL;
 }
 
 
@@ -454,9 +662,8 @@ int
 rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     rp_pair_state_t *p, int *found, char *err, size_t errlen)
 {
-    int64_t  *dst[RP_STORE_READ_FIELDS];
-    int64_t   dummy_v = 0, dummy_b = 0;
-    size_t    i;
+    rp_pair_state_t   pair;
+    const char       *why;
 
     if (n != RP_STORE_USER_FIELDS && n != RP_STORE_READ_FIELDS) {
         if (err != NULL && errlen > 0) {
@@ -467,46 +674,34 @@ rp_store_parse_read(const rp_store_val_t *vals, size_t n, rp_user_state_t *u,
     }
 
     rp_user_state_init(u);
+    rp_pair_state_init(&pair);
     if (p != NULL) {
-        p->views = 0;
-        p->purchases = 0;
+        rp_pair_state_init(p);
     }
     *found = 0;
 
-    dst[0] = &u->event_count;
-    dst[1] = &u->amount_sum;
-    dst[2] = &u->amount_min;
-    dst[3] = &u->amount_max;
-    dst[4] = &u->purchase_count;
-    dst[5] = &u->purchase_sum;
-    dst[6] = &u->view_count;
-    dst[7] = &u->repeat_products;
-    dst[8] = &u->last_purchase;
-    dst[9] = p ? &p->views : &dummy_v;
-    dst[10] = p ? &p->purchases : &dummy_b;
+    why = rp_store_user(&vals[0], &vals[1], u);
 
-    for (i = 0; i < n; i++) {
-        if (vals[i].str == NULL) {
-            continue;
-        }
-        if (rp_store_int(&vals[i], dst[i]) != 0) {
-            if (err != NULL && errlen > 0) {
-                snprintf(err, errlen, "stored field \"%s\" is not a counter",
-                         i < RP_STORE_USER_FIELDS ? rp_store_user_fields[i]
-                         : (i == 9 ? "p:*:v" : "p:*:b"));
-            }
-            return -1;
-        }
-        if (i < RP_STORE_USER_FIELDS) {
-            *found = 1;
+    if (why == NULL && n == RP_STORE_READ_FIELDS && vals[2].str != NULL) {
+        if (rp_store_parse_pair(vals[2].str, vals[2].len, &pair) != 0) {
+            why = "stored product field \"p:*\" is not packed state";
+        } else if (vals[0].str == NULL) {
+            why = "a product field without user fields";
+        } else {
+            why = rp_store_check_pair(u, &pair);
         }
     }
 
-    if (*found && u->event_count == 0) {
+    if (why != NULL) {
         if (err != NULL && errlen > 0) {
-            snprintf(err, errlen, "stored user has no event count");
+            snprintf(err, errlen, "%s", why);
         }
         return -1;
+    }
+
+    *found = vals[0].str != NULL;
+    if (p != NULL) {
+        *p = pair;
     }
 
     return 0;

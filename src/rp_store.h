@@ -8,13 +8,18 @@
  * one layout.
  *
  * Layout (all keys of a user share one Redis Cluster slot via the hash tag):
- *   rp:{USER}        hash: user counters and per-product counters
- *       n   event count          s   amount sum (cents)
- *       lo  amount min (cents)   hi  amount max (cents)
- *       pn  purchase count       ps  purchase sum (cents)
- *       vn  view count           rn  products bought at least twice
- *       lp  last purchase (epoch seconds)
- *       p:PRODUCT:v  views of PRODUCT      p:PRODUCT:b  purchases of PRODUCT
+ *   rp:{USER}        hash: the user's two fields and one field per product,
+ *                    each a packed list of decimal integers:
+ *       u          "n,s,lo,hi,vn": events, amount sum, min and max (cents),
+ *                  views; written at the user's first event
+ *       b          "pn,ps,lp,fd,nd,np,rn": purchases, their sum (cents),
+ *                  last purchase (epoch seconds), day of the first
+ *                  purchase (rp_day), distinct purchase days, distinct
+ *                  products bought, products bought at least twice;
+ *                  written at the user's first purchase
+ *       p:PRODUCT  "V" (views only) or "V,B,F,S,N,A": views, purchases,
+ *                  day of the first purchase, days from the first to the
+ *                  last purchase, distinct purchase days, cents spent on it
  *   rp:{USER}:seen   set of applied events (replay guard), each as a 63-bit
  *                    hash of its event id (rp_store_event_hash): Redis keeps
  *                    up to set-max-intset-entries (512) of them in its
@@ -23,9 +28,19 @@
  *                    would make the second look like a replay.
  * Both keys get the retention as TTL on every update.
  *
- * One prediction = one HMGET of rp:{USER} (11 fields). An update = one
+ * The invariants a stored user keeps (checked by the script before it
+ * writes and by rp_store_parse_read): every number is a canonical decimal
+ * of at most 15 digits; b and the products only with u; n >= 1,
+ * lo <= hi <= s, vn <= n; 1 <= nd, np <= pn, rn <= np, ps <= s,
+ * pn + vn <= n, fd <= day(lp), nd <= day(lp) - fd + 1; a product's
+ * 1 <= V <= vn (short form) or V <= vn, 1 <= N <= B <= pn, N <= S + 1,
+ * F >= fd, F + S <= day(lp), A <= ps.
+ *
+ * One prediction = one HMGET of rp:{USER} (3 fields). An update = one
  * EVALSHA of RP_STORE_UPDATE_LUA for up to RP_STORE_GROUP_MAX events of one
- * user: atomic, and a replay of an applied event id changes nothing.
+ * user: atomic, all or nothing (a corrupt state is refused before the first
+ * write), and a replay of an applied event id changes nothing. The
+ * distinct-day counts take the events in the call's order (rp_features.h).
  * rp_store_plan() groups a batch of events into such commands.
  */
 
@@ -38,14 +53,22 @@
 #include "rp_features.h"
 
 #define RP_STORE_PREFIX          "rp:"
-#define RP_STORE_RETENTION_DEF   (30 * 86400)   /* seconds */
-#define RP_STORE_USER_FIELDS     9              /* n s lo hi pn ps vn rn lp */
-#define RP_STORE_READ_FIELDS     (RP_STORE_USER_FIELDS + 2)
+/* Keys live this long after the user's last event: long enough to keep
+ * the customers who come back after months. */
+#define RP_STORE_RETENTION_DEF   (400 * 86400)  /* seconds */
+#define RP_STORE_USER_FIELDS     2    /* u b */
+#define RP_STORE_READ_FIELDS     (RP_STORE_USER_FIELDS + 1)
+#define RP_STORE_DIGITS          15   /* longest stored integer */
+
+/* The user field names, in HMGET order. */
+extern const char *const rp_store_user_fields[RP_STORE_USER_FIELDS];
 
 /* The update script; KEYS[1] user hash, KEYS[2] seen set; ARGV[1] ttl
  * seconds (0: none), then 5 per event: event id hash, type (0 view, 1 cart,
  * 2 purchase), amount cents, ts, product id. Returns an integer whose bit i
- * is set when the i-th event was applied (clear: a replay). */
+ * is set when the i-th event was applied (clear: a replay), or an error
+ * reply "rp: corrupt store state in KEY: WHY" (nothing written) when the
+ * stored state breaks the layout. */
 extern const char RP_STORE_UPDATE_LUA[];
 
 /* Events in one update command; the reply's bits must fit a double. */
@@ -73,8 +96,8 @@ typedef struct {
 size_t rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size);
 
 /*
- * HMGET rp:{USER} n s lo hi pn ps vn rn lp p:PRODUCT:v p:PRODUCT:b
- * product may be NULL (plen 0): then only the 9 user fields are asked.
+ * HMGET rp:{USER} u b p:PRODUCT
+ * product may be NULL (plen 0): then only the 2 user fields are asked.
  * Returns 0, or -1 for an invalid id.
  */
 int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
@@ -126,13 +149,19 @@ typedef struct {
 } rp_store_val_t;
 
 /*
- * Parses the HMGET reply (n values, 9 or 11). Sets *found to 1 when the user
- * exists (any user field present). Missing fields read as 0 (lo/hi/lp as
- * "none"). Returns 0, or -1 with err set when a stored value is not a
- * canonical integer in range (a corrupted store).
+ * Parses the HMGET reply (n values, 2 or 3). Sets *found to 1 when the
+ * user exists (field u present). Missing fields read as 0. Returns
+ * 0, or -1 with err set when a stored value is not in its format or the
+ * state breaks an invariant of the layout (a corrupted store).
  */
 int rp_store_parse_read(const rp_store_val_t *vals, size_t n,
     rp_user_state_t *u, rp_pair_state_t *p, int *found,
     char *err, size_t errlen);
+
+/* A product field's packed value -> p (0), or -1 when it is not one. */
+int rp_store_parse_pair(const char *s, size_t len, rp_pair_state_t *p);
+
+/* p as the script writes it into buf; its length, or 0 if size is short. */
+size_t rp_store_format_pair(const rp_pair_state_t *p, char *buf, size_t size);
 
 #endif /* RP_STORE_H */

@@ -160,3 +160,40 @@ POST /predict
 "repeat_purchase_probability":0\.5,.*"model_version":"test-v2"
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: a model on features of table v2: features_used lists exactly its features, in its order
+--- http_config
+    rp_model $TEST_NGINX_MODEL_DIR/model-f2.rpf;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"repeat_purchase_probability":0\.7310585786300049,.*"model_version":"test-f2","features_source":"store","features_used":\{"pp_mean_gap":9\.5,"purchase_count":3,"pp_ndays":3\}\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: the same model, a pair never bought and an unknown user: missing features are null
+--- http_config
+    rp_model $TEST_NGINX_MODEL_DIR/model-f2.rpf;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location = /predict/batch { rp_predict_batch; }
+--- request
+POST /predict/batch
+[{"user_id":"u_loyal","product_id":"p2"},{"user_id":"nobody_at_all","product_id":"p1"}]
+--- error_code: 200
+--- response_body_like chomp
+"repeat_purchase_probability":0\.2689414213699951,.*"features_used":\{"pp_mean_gap":null,"purchase_count":3,"pp_ndays":0\}\},.*"repeat_purchase_probability":0\.2689414213699951,.*"features_source":"default","features_used":\{"pp_mean_gap":null,"purchase_count":0,"pp_ndays":0\}\}
+--- no_error_log
+[error]
+

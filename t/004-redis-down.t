@@ -28,9 +28,18 @@ our $Hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
     or die "cannot bind: $!";
 $ENV{TEST_NGINX_HOLE_PORT} = $Hole->sockport;
 
-# a stored value that is not a canonical integer
+# a stored value that is not in its format
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_corrupt}'"
-       . " n 3 pn x7 >/dev/null") == 0
+       . " u 3,300,100,x7,0 >/dev/null") == 0
+    or die "redis-cli failed";
+# values that parse but break the layout's invariants: lo > hi; a product
+# bought twice by a user with one purchase
+system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_badinv}'"
+       . " u 3,100,200,100,0 >/dev/null") == 0
+    or die "redis-cli failed";
+system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} HSET 'rp:{u_badpair}'"
+       . " u 2,1000,500,500,1 b 1,500,1768903500,20473,1,1,0"
+       . " p:p1 1,2,20473,0,1,500 >/dev/null") == 0
     or die "redis-cli failed";
 system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} SET 'rp:{u_string}' x"
        . " >/dev/null") == 0
@@ -153,7 +162,7 @@ POST /predict
 GET /features/u_corrupt
 --- error_code: 502
 --- response_body chomp
-{"error":"store_corrupt","detail":"a stored value does not parse"}
+{"error":"store_corrupt","detail":"the stored state is corrupt"}
 
 
 
@@ -198,3 +207,55 @@ client prematurely closed connection
 [alert]
 [crit]
 did not answer
+
+
+
+=== TEST 10: a state that breaks the invariants (lo > hi) is corrupt: 502
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_badinv
+--- error_code: 502
+--- response_body chomp
+{"error":"store_corrupt","detail":"the stored state is corrupt"}
+--- error_log
+first: user "u_badinv": stored field "u" is inconsistent
+
+
+
+=== TEST 11: an inconsistent product state: default features for the pair
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_badpair","product_id":"p1"}
+--- error_code: 200
+--- response_body_like chomp
+"features_source":"default"
+--- error_log
+first: user "u_badpair": product state inconsistent
+
+
+
+=== TEST 12: the same user without the product reads fine
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    rp_redis_timeout 2s;
+--- config
+    location /features/ { rp_features; }
+--- request
+GET /features/u_badpair
+--- error_code: 200
+--- response_body_like chomp
+"purchase_count":1,
+--- no_error_log
+[error]

@@ -14,7 +14,7 @@ $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
 
 # a key that is not a hash, and a hash with an unparsable value
 for my $cmd ("SET 'rp:{h_wrongtype}' x", "DEL 'rp:{h_corrupt}'",
-             "HSET 'rp:{h_corrupt}' n 3 pn x7") {
+             "HSET 'rp:{h_corrupt}' u 3,x7") {
     system("redis-cli -p $ENV{TEST_NGINX_REDIS_PORT} $cmd >/dev/null") == 0
         or die "redis-cli $cmd failed";
 }
@@ -303,7 +303,7 @@ GET /features/u_%zzloyal
 GET /features/h_wrongtype
 --- error_code: 502
 --- response_body chomp
-{"error":"store_corrupt","detail":"a stored value does not parse"}
+{"error":"store_corrupt","detail":"the stored state is corrupt"}
 --- error_log
 1 of 1 items got default features: 0 Redis errors or lost replies, 1 corrupted store values; first: user "h_wrongtype": WRONGTYPE
 

@@ -14,6 +14,8 @@
 #
 #   build/t/model.rpf     tests/mkmodel: 3 trees with known leaves (test-v1)
 #   build/t/model-v2.rpf  the same trees, version test-v2 (reload tests)
+#   build/t/model-f2.rpf  a model on three features of table v2 (t/001)
+#   build/t/model-priors.rpf  a model on product priors, with their table
 #   build/t/{truncated,flipped,garbage}.rpf  bad models for t/005
 
 RP_T_DIR    := $(BUILD)/t
@@ -29,6 +31,8 @@ $(RP_T_DIR)/mkmodel: tests/mkmodel.c $(LIBRP) $(CORE_HDRS)
 $(RP_T_MODEL): $(RP_T_DIR)/mkmodel
 	$(RP_T_DIR)/mkmodel $@ test-v1
 	$(RP_T_DIR)/mkmodel $(RP_T_DIR)/model-v2.rpf test-v2
+	$(RP_T_DIR)/mkmodel $(RP_T_DIR)/model-f2.rpf test-f2 v2
+	$(RP_T_DIR)/mkmodel $(RP_T_DIR)/model-priors.rpf test-priors priors
 	head -c 100 $@ > $(RP_T_DIR)/truncated.rpf
 	cp $@ $(RP_T_DIR)/flipped.rpf
 	printf '\377' | dd of=$(RP_T_DIR)/flipped.rpf bs=1 seek=400 \

@@ -3,8 +3,10 @@
  *
  * Odd first byte: the rest of the input is a model image as is. Even first
  * byte: a valid image is patched with (offset, byte) pairs from the input,
- * so mutations reach the checks past the checksum (which is recomputed).
- * Whatever loads must score any input without reading out of bounds.
+ * so mutations reach the checks past the checksum (which is recomputed);
+ * the valid image carries product priors (format 2), so the prior
+ * section's checks are reached too. Whatever loads must score any input
+ * and look up any product id without reading out of bounds.
  */
 
 #include <math.h>
@@ -30,6 +32,42 @@ static const rp_node_t nodes[] = {
     { RP_NODE_LEAF, 0.25f, 0 },
 };
 static const uint32_t counts[] = { 7, 1 };
+static const char *const prior_ids[] = { "p1", "prod_0002", "x", "p4" };
+static const uint32_t prior_lens[] = { 2, 9, 1, 2 };
+static const float prior_values[5 * RP_MODEL_PRIOR_N] = {
+    0, 0, 0.1f, 0.2f, 9,
+    4, 1, 0.3f, 0.5f, 12,
+    1, 0, 0.1f, 0, NAN,
+    7, 7, 0.9f, 1, 3,
+    2, 1, 0.2f, 0.5f, 40,
+};
+
+
+/* Every stored id finds its own row; others the default row. */
+static void
+lookup_all(const rp_model_t *m, const uint8_t *data, size_t size)
+{
+    uint32_t                i;
+    const float            *row;
+    const rp_prior_slot_t  *sl;
+
+    row = rp_model_prior(m, (const char *) data, size > 200 ? 200 : size);
+    if (row == NULL) {
+        abort();
+    }
+    if (m->prior_values == NULL) {
+        return;
+    }
+    for (i = 0; i < m->hdr->prior_slots; i++) {
+        sl = &m->prior_slots[i];
+        if (sl->row != 0
+            && rp_model_prior(m, m->prior_ids + sl->id_off, sl->id_len)
+               != m->prior_values + (size_t) sl->row * RP_MODEL_PRIOR_N)
+        {
+            abort();
+        }
+    }
+}
 
 
 static void
@@ -105,6 +143,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s.nodes = nodes;
         s.objective = RP_OBJ_LOGISTIC;
         s.version = "fuzz";
+        s.n_priors = 4;
+        s.prior_ids = prior_ids;
+        s.prior_id_lens = prior_lens;
+        s.prior_values = prior_values;
         if (rp_model_serialize(&s, &img, &len, err, sizeof(err)) != 0) {
             abort();
         }
@@ -123,6 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (rp_model_load_buffer(&m, buf, len, err, sizeof(err)) == 0) {
         score_all(&m);
+        lookup_all(&m, data, size);
         rp_model_close(&m);
     } else if (err[0] == '\0') {
         abort();                        /* every refusal names its reason */

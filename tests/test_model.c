@@ -322,6 +322,11 @@ rnd(void)
 }
 
 
+/* Features of the random models: the whole table, or fewer (a model of
+ * at most 16 features gets the AVX-512 blocks). */
+static uint32_t  nfeat = RP_NFEATURES;
+
+
 static uint32_t
 grow(rp_node_t *n, uint32_t i, int depth)
 {
@@ -331,7 +336,7 @@ grow(rp_node_t *n, uint32_t i, int depth)
         n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd() % 2001) - 1000) / 997.0f, 0 };
         return 1;
     }
-    n[i].split = (rnd() % RP_NFEATURES) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
+    n[i].split = (rnd() % nfeat) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
     n[i].value = (float) (rnd() % 50);
     l = grow(n, i + 1, depth - 1);
     n[i].right = i + 1 + l;
@@ -340,9 +345,10 @@ grow(rp_node_t *n, uint32_t i, int depth)
 
 
 /*
- * Serializes and loads a forest of nt trees over the 14 features, named
- * in a permuted order (step: 1 keeps the table order) so that the
- * scorers' feature map is exercised. *img must be freed after closing m.
+ * Serializes and loads a forest of nt trees over nfeat features of the
+ * table, named in a permuted order (step: 1 keeps the table order; step
+ * and RP_NFEATURES coprime) so that the scorers' feature map is
+ * exercised. *img must be freed after closing m.
  */
 static void
 load_forest(rp_model_t *m, void **img, uint32_t nt, uint32_t *tcounts,
@@ -355,12 +361,19 @@ load_forest(rp_model_t *m, void **img, uint32_t nt, uint32_t *tcounts,
     char              err[RP_ERR_MAX];
     int               j;
 
-    for (j = 0; j < RP_NFEATURES; j++) {
+    /* a model on the prior features must carry a prior table */
+    static const char      *pid[1] = { "p1" };
+    static const uint32_t   plen[1] = { 2 };
+    static const float      pval[2 * RP_MODEL_PRIOR_N] = {
+        0, 0, 0.1f, 0.2f, 10, 5, 1, 0.3f, 0.4f, 20
+    };
+
+    for (j = 0; j < (int) nfeat; j++) {
         fnames[j] = rp_features[(j * step) % RP_NFEATURES].name;
     }
 
     memset(&sp, 0, sizeof(sp));
-    sp.n_features = RP_NFEATURES;
+    sp.n_features = nfeat;
     sp.feature_names = fnames;
     sp.n_trees = nt;
     sp.tree_count = tcounts;
@@ -368,6 +381,10 @@ load_forest(rp_model_t *m, void **img, uint32_t nt, uint32_t *tcounts,
     sp.objective = RP_OBJ_LOGISTIC;
     sp.base_margin = base_margin;
     sp.version = version;
+    sp.n_priors = 1;
+    sp.prior_ids = pid;
+    sp.prior_id_lens = plen;
+    sp.prior_values = pval;
     assert_int_equal(rp_model_serialize(&sp, img, &len, err, sizeof(err)), 0);
     assert_int_equal(rp_model_load_buffer(m, *img, len, err, sizeof(err)), 0);
 }
@@ -438,7 +455,7 @@ grow_tree(rp_node_t *n, uint32_t i, int depth, uint32_t leaf1)
         n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd() % 2001) - 1000) / 997.0f, 0 };
         return 1;
     }
-    n[i].split = (rnd() % RP_NFEATURES) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
+    n[i].split = (rnd() % nfeat) | (rnd() % 2 ? RP_NODE_DEFAULT_LEFT : 0);
     r = rnd() % 64;
     n[i].value = r == 0 ? -INFINITY : r == 1 ? INFINITY : r == 2 ? -0.0f
                  : r == 3 ? 0.0f : (float) (rnd() % 50) - 0.5f;
@@ -459,7 +476,7 @@ grow_tree(rp_node_t *n, uint32_t i, int depth, uint32_t leaf1)
  * both sides of every group and chunk boundary.
  */
 static void
-test_batch_paths_equal(void **state)
+batch_paths_equal(void)
 {
     enum { NT = 72, MAXN = 1 << 13, NROWS = 5000 };
     static rp_node_t    forest[NT * MAXN];
@@ -474,7 +491,6 @@ test_batch_paths_equal(void **state)
     size_t              r, z;
     int                 j;
 
-    (void) state;
     for (t = 0; t < NT; t++) {
         switch (t % 9) {
         case 0:  c = grow_tree(forest + used, 0, 6, 0); break;       /* 127 */
@@ -528,6 +544,28 @@ test_batch_paths_equal(void **state)
 
 
 static void
+test_batch_paths_equal(void **state)
+{
+    (void) state;
+    nfeat = RP_NFEATURES;
+    batch_paths_equal();
+}
+
+
+/* The same with a model of the seed's 14 features, named out of table
+ * order (indices above 16 among them): the blocks take their features in
+ * model order. */
+static void
+test_batch_paths_equal_14(void **state)
+{
+    (void) state;
+    nfeat = RP_F_SEED_N;
+    batch_paths_equal();
+    nfeat = RP_NFEATURES;
+}
+
+
+static void
 test_confidence(void **state)
 {
     (void) state;
@@ -551,6 +589,7 @@ main(void)
         cmocka_unit_test(test_spec_refusals),
         cmocka_unit_test(test_simd_equals_portable),
         cmocka_unit_test(test_batch_paths_equal),
+        cmocka_unit_test(test_batch_paths_equal_14),
         cmocka_unit_test(test_confidence),
     };
 

@@ -14,6 +14,7 @@
 
 #include "rp_sha1.h"
 #include "rp_store.h"
+#include "store_cases.h"
 
 
 static void
@@ -56,11 +57,10 @@ test_read_cmd(void **state)
     assert_int_equal(c.argc, 2 + RP_STORE_READ_FIELDS);
     assert_string_equal(c.argv[0], "HMGET");
     assert_string_equal(c.argv[1], "rp:{u1}");
-    assert_string_equal(c.argv[2], "n");
-    assert_string_equal(c.argv[10], "lp");
-    assert_string_equal(c.argv[11], "p:p9:v");
-    assert_string_equal(c.argv[12], "p:p9:b");
-    assert_int_equal(c.argvlen[12], 6);
+    assert_string_equal(c.argv[2], "u");
+    assert_string_equal(c.argv[3], "b");
+    assert_string_equal(c.argv[4], "p:p9");
+    assert_int_equal(c.argvlen[4], 4);
 
     assert_int_equal(rp_store_read_cmd(&c, "u1", 2, NULL, 0), 0);
     assert_int_equal(c.argc, 2 + RP_STORE_USER_FIELDS);
@@ -256,6 +256,20 @@ test_script_load_cmd(void **state)
 
 
 static void
+set_vals(rp_store_val_t *v, const char *pair)
+{
+    size_t  i;
+
+    for (i = 0; i < RP_STORE_USER_FIELDS; i++) {
+        v[i].str = good_user[i];
+        v[i].len = strlen(good_user[i]);
+    }
+    v[i].str = pair;
+    v[i].len = pair ? strlen(pair) : 0;
+}
+
+
+static void
 test_parse_read(void **state)
 {
     rp_store_val_t   v[RP_STORE_READ_FIELDS];
@@ -263,68 +277,144 @@ test_parse_read(void **state)
     rp_pair_state_t  p;
     int              found;
     char             err[RP_ERR_MAX];
-    const char      *vals[] = { "8", "7200", "400", "1200", "4", "3800", "3",
-                                "1", "7776000", "2", "3" };
     size_t           i;
 
     (void) state;
-    for (i = 0; i < RP_STORE_READ_FIELDS; i++) {
-        v[i].str = vals[i];
-        v[i].len = strlen(vals[i]);
-    }
-
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+    set_vals(v, good_pair);
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_true(found);
     assert_int_equal(u.event_count, 8);
     assert_int_equal(u.amount_sum, 7200);
     assert_int_equal(u.amount_min, 400);
     assert_int_equal(u.amount_max, 1200);
+    assert_int_equal(u.view_count, 3);
     assert_int_equal(u.purchase_count, 4);
     assert_int_equal(u.purchase_sum, 3800);
-    assert_int_equal(u.view_count, 3);
-    assert_int_equal(u.repeat_products, 1);
     assert_int_equal(u.last_purchase, 7776000);
+    assert_int_equal(u.first_day, 11);
+    assert_int_equal(u.ndays, 4);
+    assert_int_equal(u.nproducts, 2);
+    assert_int_equal(u.repeat_products, 1);
     assert_int_equal(p.views, 2);
     assert_int_equal(p.purchases, 3);
+    assert_int_equal(p.first_day, 11);
+    assert_int_equal(p.last_day, 90);
+    assert_int_equal(p.ndays, 3);
+    assert_int_equal(p.amount, 3400);
 
-    /* a nil pair: zero counts */
-    v[9].str = NULL;
-    v[10].str = NULL;
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+    /* a nil pair: zero counts; the user fields only */
+    set_vals(v, NULL);
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_int_equal(p.views, 0);
+    assert_int_equal(p.purchases, 0);
+    assert_int_equal(rp_store_parse_read(v, 2, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_true(found);
+
+    /* views only: the short form */
+    set_vals(v, "3");
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(p.views, 3);
+    assert_int_equal(p.purchases, 0);
+
+    /* a user without purchases: no field b */
+    set_vals(v, "2");
+    v[1].str = NULL;
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
+                                         sizeof(err)), 0);
+    assert_true(found);
+    assert_int_equal(u.purchase_count, 0);
+    assert_int_equal(u.event_count, 8);
+    assert_int_equal(p.views, 2);
 
     /* unknown user: all nil */
     for (i = 0; i < RP_STORE_READ_FIELDS; i++) {
         v[i].str = NULL;
     }
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), 0);
     assert_false(found);
 
-    /* corruption */
-    v[0].str = "12abc";
-    v[0].len = 5;
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
+    /* a product without its user */
+    v[2].str = "2";  v[2].len = 1;
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
                                          sizeof(err)), -1);
-    assert_non_null(strstr(err, "\"n\""));
-    v[0].str = "-3";
-    v[0].len = 2;
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
-                                         sizeof(err)), -1);
-    v[0].str = "007";
-    v[0].len = 3;
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
-                                         sizeof(err)), -1);
-    v[0].str = NULL;
-    v[4].str = "3";
-    v[4].len = 1;
-    assert_int_equal(rp_store_parse_read(v, 11, &u, &p, &found, err,
-                                         sizeof(err)), -1);
-    assert_non_null(strstr(err, "no event count"));
+    assert_non_null(strstr(err, "without user"));
+
     assert_int_equal(rp_store_parse_read(v, 5, &u, &p, &found, err,
                                          sizeof(err)), -1);
+    assert_int_equal(rp_store_parse_read(v, 1, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+}
+
+
+/* Every corrupt case is refused, and names the field when one does not
+ * parse. */
+static void
+test_parse_corrupt(void **state)
+{
+    rp_store_val_t   v[RP_STORE_READ_FIELDS];
+    rp_user_state_t  u;
+    rp_pair_state_t  p;
+    int              found;
+    char             err[RP_ERR_MAX];
+    size_t           c;
+
+    (void) state;
+    for (c = 0; c < NCORRUPT; c++) {
+        set_vals(v, good_pair);
+        v[corrupt_cases[c].field].str = corrupt_cases[c].value;
+        v[corrupt_cases[c].field].len = corrupt_cases[c].value
+                                        ? strlen(corrupt_cases[c].value) : 0;
+        err[0] = '\0';
+        if (rp_store_parse_read(v, 3, &u, &p, &found, err, sizeof(err))
+            != -1)
+        {
+            fail_msg("case %zu (field %d = \"%s\") was accepted", c,
+                     corrupt_cases[c].field,
+                     corrupt_cases[c].value ? corrupt_cases[c].value : "nil");
+        }
+        assert_true(err[0] != '\0');
+    }
+
+    set_vals(v, good_pair);
+    v[0].str = "12abc";
+    v[0].len = 5;
+    assert_int_equal(rp_store_parse_read(v, 3, &u, &p, &found, err,
+                                         sizeof(err)), -1);
+    assert_non_null(strstr(err, "\"u\""));
+}
+
+
+static void
+test_pair_format(void **state)
+{
+    rp_pair_state_t  p, q;
+    char             buf[96];
+    size_t           n;
+
+    (void) state;
+    rp_pair_state_init(&p);
+    p.views = 7;
+    n = rp_store_format_pair(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "7");
+    assert_int_equal(n, 1);
+    assert_int_equal(rp_store_parse_pair(buf, n, &q), 0);
+    assert_memory_equal(&p, &q, sizeof(p));
+
+    p.purchases = 4;
+    p.first_day = 20000;
+    p.last_day = 20045;
+    p.ndays = 3;
+    p.amount = 123456;
+    n = rp_store_format_pair(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "7,4,20000,45,3,123456");
+    assert_int_equal(rp_store_parse_pair(buf, n, &q), 0);
+    assert_memory_equal(&p, &q, sizeof(p));
+    assert_int_equal(rp_store_format_pair(&p, buf, 5), 0);
 }
 
 
@@ -339,6 +429,8 @@ main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_script_load_cmd),
         cmocka_unit_test(test_parse_read),
+        cmocka_unit_test(test_parse_corrupt),
+        cmocka_unit_test(test_pair_format),
     };
 
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

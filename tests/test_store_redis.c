@@ -1,8 +1,9 @@
 /*
  * test_store_redis.c: the update script against a real redis-server
  * (port in RP_TEST_REDIS_PORT). The state the script builds must equal the
- * in-memory rp_state_apply() state, in any order, and replays must change
- * nothing.
+ * in-memory rp_state_apply() state of the same events in the order the
+ * store received them, in any grouping; replays must change nothing; a
+ * corrupt state must be refused whole.
  */
 
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "rp_store.h"
+#include "store_cases.h"
 
 #define NUSERS     5
 #define NPRODUCTS  4
@@ -26,6 +28,22 @@
 static redisContext  *rc;
 static char           sha[41];
 static rp_event_t     events[NEVENTS];
+
+/* the order in which the store first received each event (replays left
+ * out): the in-memory state applies them in the same order */
+static int            seq[NEVENTS], nseq;
+static char           sent[NEVENTS];
+
+
+static void
+flush(void)
+{
+    redisReply  *r = redisCommand(rc, "FLUSHDB");
+
+    freeReplyObject(r);
+    nseq = 0;
+    memset(sent, 0, sizeof(sent));
+}
 
 
 static uint64_t
@@ -113,6 +131,10 @@ apply_all(const int *order, int n, const char *use_sha, int batch)
         bn = n - b < batch ? n - b : batch;
         for (i = 0; i < (size_t) bn; i++) {
             evs[i] = &events[order[b + (int) i]];
+            if (!sent[order[b + (int) i]]) {
+                sent[order[b + (int) i]] = 1;
+                seq[nseq++] = order[b + (int) i];
+            }
         }
         nc = rp_store_plan(evs, (size_t) bn, RP_STORE_GROUP_MAX, ord, ends,
                            work);
@@ -182,10 +204,13 @@ check_against_memory(void)
     for (u = 0; u < NUSERS; u++) {
         rp_user_state_init(&mu[u]);
     }
+    assert_int_equal(nseq, NEVENTS);
     for (i = 0; i < NEVENTS; i++) {
-        u = atoi(strchr(events[i].user_id, '{') + 1);
-        p = atoi(events[i].product_id + 5);
-        rp_state_apply(&mu[u], &mp[u][p], &events[i]);
+        const rp_event_t *e = &events[seq[i]];
+
+        u = atoi(strchr(e->user_id, '{') + 1);
+        p = atoi(e->product_id + 5);
+        rp_state_apply(&mu[u], &mp[u][p], e);
     }
 
     for (u = 0; u < NUSERS; u++) {
@@ -193,8 +218,7 @@ check_against_memory(void)
             read_state(u, p, &su, &sp, &found);
             assert_true(found);
             assert_memory_equal(&su, &mu[u], sizeof(su));
-            assert_int_equal(sp.views, mp[u][p].views);
-            assert_int_equal(sp.purchases, mp[u][p].purchases);
+            assert_memory_equal(&sp, &mp[u][p], sizeof(sp));
         }
     }
 }
@@ -221,7 +245,8 @@ test_apply_equals_memory(void **state)
     int  order[NEVENTS];
 
     (void) state;
-    /* a shuffled order: the state must not depend on it */
+    /* a shuffled order: late events on days already inside a span */
+    flush();
     shuffle(order, NEVENTS, 7);
 
     /* one event per command (EVAL), then groups of up to 32 (EVALSHA) */
@@ -245,12 +270,10 @@ test_groupings(void **state)
 {
     static int  twice[2 * NEVENTS];
     int         order[NEVENTS], i, seed;
-    redisReply *r;
 
     (void) state;
     for (seed = 1; seed <= 3; seed++) {
-        r = redisCommand(rc, "FLUSHDB");
-        freeReplyObject(r);
+        flush();
         shuffle(order, NEVENTS, (uint64_t) seed * 1000);
 
         if (seed == 1) {
@@ -314,7 +337,11 @@ test_large_amounts(void **state)
     assert_int_equal(u.amount_max, max);
     assert_int_equal(u.last_purchase, 1700000031);
     assert_int_equal(u.repeat_products, 2);
+    assert_int_equal(u.nproducts, 2);
+    assert_int_equal(u.ndays, 1);
+    assert_int_equal(u.first_day, 1700000000 / 86400);
     assert_int_equal(p.purchases, RP_STORE_GROUP_MAX / 2);
+    assert_int_equal(p.amount, u.purchase_sum / 2 - 8);   /* odd i: 16 more */
 }
 
 
@@ -340,6 +367,194 @@ test_unknown_and_ttl(void **state)
 }
 
 
+static redisReply *
+cmd(const char *fmt, ...)
+{
+    va_list      ap;
+    redisReply  *r;
+
+    va_start(ap, fmt);
+    r = redisvCommand(rc, fmt, ap);
+    va_end(ap);
+    assert_non_null(r);
+    return r;
+}
+
+
+#define UKEY  "rp:{user {8}}"
+#define SKEY  "rp:{user {8}}:seen"
+
+/* The good user of store_cases.h as user {8} with one case applied
+ * (case < 0: none). */
+static void
+store_case(int c)
+{
+    redisReply  *r;
+    int          i;
+    const char  *v;
+
+    r = cmd("DEL %s %s", UKEY, SKEY);
+    freeReplyObject(r);
+    for (i = 0; i <= RP_STORE_USER_FIELDS; i++) {
+        v = i < RP_STORE_USER_FIELDS ? good_user[i] : good_pair;
+        if (c >= 0 && corrupt_cases[c].field == i) {
+            v = corrupt_cases[c].value;
+        }
+        if (v != NULL) {
+            r = cmd("HSET %s %s %s", UKEY,
+                    i < RP_STORE_USER_FIELDS ? rp_store_user_fields[i]
+                                             : "p:prod:9", v);
+            freeReplyObject(r);
+        }
+    }
+}
+
+
+/* A purchase of prod:9 on day 95 and a view of prod:1; the reply. */
+static redisReply *
+update_case(void)
+{
+    static rp_store_update_t   c;
+    static rp_event_t          ev[2];
+    const rp_event_t          *evs[2] = { &ev[0], &ev[1] };
+    int                        i;
+
+    for (i = 0; i < 2; i++) {
+        memset(&ev[i], 0, sizeof(ev[i]));
+        ev[i].event_id_len = (size_t) sprintf(ev[i].event_id, "case-%d", i);
+        ev[i].user_id_len = (size_t) sprintf(ev[i].user_id, "user {8}");
+        ev[i].product_id_len = (size_t) sprintf(ev[i].product_id, "prod:%d",
+                                                i ? 1 : 9);
+        ev[i].type = i ? RP_EVENT_VIEW : RP_EVENT_PURCHASE;
+        ev[i].amount_cents = 500;
+        ev[i].ts = 95 * 86400 + 100;
+    }
+    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 3600, NULL), 0);
+    return redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
+}
+
+
+/*
+ * The script checks everything before its first write: a corrupt user is
+ * refused with an error and left exactly as it was (no event id in the
+ * replay guard, no field written, no TTL), and the reader refuses the same
+ * state. The good state takes the events.
+ */
+static void
+test_corrupt_refused(void **state)
+{
+    redisReply       *r, *before, *after;
+    rp_user_state_t   u;
+    rp_pair_state_t   p;
+    rp_store_cmd_t    rd;
+    rp_store_val_t    v[RP_STORE_READ_FIELDS];
+    char              err[RP_ERR_MAX];
+    int               c, found;
+    size_t            i;
+
+    (void) state;
+    store_case(-1);
+    r = update_case();
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 3);
+    freeReplyObject(r);
+    read_state(8, 9, &u, &p, &found);
+    assert_int_equal(p.purchases, 4);
+    assert_int_equal(p.ndays, 4);
+    assert_int_equal(p.last_day, 95);
+    assert_int_equal(u.ndays, 5);
+    assert_int_equal(u.event_count, 10);
+    assert_int_equal(u.view_count, 4);
+
+    for (c = 0; c < (int) NCORRUPT; c++) {
+        store_case(c);
+        before = cmd("HGETALL %s", UKEY);
+
+        r = update_case();
+        assert_non_null(r);
+        if (r->type != REDIS_REPLY_ERROR) {
+            fail_msg("case %d (field %d = \"%s\"): script reply type %d", c,
+                     corrupt_cases[c].field,
+                     corrupt_cases[c].value ? corrupt_cases[c].value : "nil",
+                     r->type);
+        }
+        assert_non_null(strstr(r->str, "corrupt"));
+        freeReplyObject(r);
+
+        after = cmd("HGETALL %s", UKEY);
+        assert_int_equal(after->elements, before->elements);
+        for (i = 0; i < after->elements; i++) {
+            assert_string_equal(after->element[i]->str,
+                                before->element[i]->str);
+        }
+        freeReplyObject(before);
+        freeReplyObject(after);
+
+        r = cmd("EXISTS %s", SKEY);
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        r = cmd("TTL %s", UKEY);
+        assert_int_equal(r->integer, -1);
+        freeReplyObject(r);
+
+        /* the reader: the same state is corrupt */
+        assert_int_equal(rp_store_read_cmd(&rd, "user {8}", 8, "prod:9", 6), 0);
+        r = redisCommandArgv(rc, rd.argc, rd.argv, rd.argvlen);
+        for (i = 0; i < r->elements; i++) {
+            v[i].str = r->element[i]->type == REDIS_REPLY_STRING
+                       ? r->element[i]->str : NULL;
+            v[i].len = r->element[i]->len;
+        }
+        assert_int_equal(rp_store_parse_read(v, r->elements, &u, &p, &found,
+                                             err, sizeof(err)), -1);
+        freeReplyObject(r);
+    }
+}
+
+
+/* Keys of the wrong type fail before any write, whichever it is. */
+static void
+test_wrong_types(void **state)
+{
+    redisReply  *r;
+
+    (void) state;
+    r = cmd("DEL %s %s", UKEY, SKEY);
+    freeReplyObject(r);
+    r = cmd("SET %s x", SKEY);
+    freeReplyObject(r);
+    r = update_case();
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = cmd("EXISTS %s", UKEY);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+
+    r = cmd("DEL %s %s", UKEY, SKEY);
+    freeReplyObject(r);
+    r = cmd("SET %s x", UKEY);
+    freeReplyObject(r);
+    r = update_case();
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = cmd("EXISTS %s", SKEY);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+
+    /* a product field without its user */
+    r = cmd("DEL %s %s", UKEY, SKEY);
+    freeReplyObject(r);
+    r = cmd("HSET %s p:prod:9 2", UKEY);
+    freeReplyObject(r);
+    r = update_case();
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = cmd("EXISTS %s", SKEY);
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+}
+
+
 int
 main(void)
 {
@@ -348,6 +563,8 @@ main(void)
         cmocka_unit_test(test_groupings),
         cmocka_unit_test(test_large_amounts),
         cmocka_unit_test(test_unknown_and_ttl),
+        cmocka_unit_test(test_corrupt_refused),
+        cmocka_unit_test(test_wrong_types),
     };
 
     return cmocka_run_group_tests_name("store-redis", tests, setup, teardown);

@@ -9,14 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "rp_train.h"
 #include "rp_model.h"
+#include "rp_store.h"
 
 
 static void rp_features_usage(FILE *f);
 static void rp_eval_usage(FILE *f);
 static void rp_inspect_usage(FILE *f);
-static void rp_json_num(FILE *f, const char *key, double v, int last);
 
 
 static void
@@ -24,11 +26,14 @@ rp_features_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train features EVENTS.csv --cutoff ISO8601 [--horizon DAYS]"
-        "\n                         [--strict] [--max-future S] [-q] -o MATRIX.csv\n"
+        "\n                         [--retention S] [--strict] [--max-future S] [-q]"
+        "\n                         -o MATRIX.csv\n"
         "  one row per (user, product) bought at or before the cutoff:\n"
         "  user_id,product_id, the %d features (state at the cutoff), label\n"
-        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n",
-        RP_NFEATURES);
+        "  (1 when bought again in (cutoff, cutoff + horizon]); horizon 30\n"
+        "  (a missing feature is written as nan); the product priors are\n"
+        "  computed at the cutoff, as fit does for its training rows\n"
+        RP_RETENTION_HELP, RP_NFEATURES, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -38,16 +43,19 @@ rp_cmd_features(int argc, char **argv)
     int            c, rc, strict, i, have_cutoff;
     FILE          *f;
     size_t         r;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     uint32_t       k;
     const char    *out;
     const float   *x;
+    const float  **rows;
+    rp_priors_t    pr;
     rp_samples_t   s;
     rp_dataset_t   ds;
 
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "output", required_argument, NULL, 'o' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPT_MAX_FUTURE
@@ -55,6 +63,7 @@ rp_cmd_features(int argc, char **argv)
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
@@ -65,8 +74,9 @@ rp_cmd_features(int argc, char **argv)
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("features", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
             break;
@@ -95,8 +105,13 @@ rp_cmd_features(int argc, char **argv)
         return 1;
     }
 
+    /* the product priors as training computes them at this cutoff */
+    rp_priors_compute(&ds, cutoff, &pr);
+    rows = rp_priors_rows(&ds, &pr);
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, rows, &s);
+    free(rows);
+    rp_priors_free(&pr);
 
     f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (f == NULL) {
@@ -138,37 +153,19 @@ rp_cmd_features(int argc, char **argv)
 
 
 static void
-rp_json_num(FILE *f, const char *key, double v, int last)
-{
-    if (isfinite(v)) {
-        fprintf(f, "\"%s\":%.10g%s", key, v, last ? "" : ",");
-    } else {
-        fprintf(f, "\"%s\":null%s", key, last ? "" : ",");
-    }
-}
-
-
-void
-rp_metrics_json(FILE *f, const rp_metrics_t *m)
-{
-    rp_json_num(f, "auc", m->auc, 0);
-    rp_json_num(f, "pr_auc", m->pr_auc, 0);
-    rp_json_num(f, "logloss", m->logloss, 0);
-    rp_json_num(f, "accuracy", m->accuracy, 0);
-    rp_json_num(f, "brier", m->brier, 0);
-    rp_json_num(f, "positive_rate", m->positive_rate, 0);
-    fprintf(f, "\"rows\":%zu", m->rows);
-}
-
-
-static void
 rp_eval_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train eval MODEL.rpf EVENTS.csv [--cutoff ISO8601]\n"
-        "                     [--horizon DAYS] [--strict] [--max-future S] [-q]\n"
+        "                     [--horizon DAYS] [--retention S] [--plot DIR]\n"
+        "                     [--strict] [--max-future S] [-q]\n"
         "  scores the samples at the cutoff (default: last event - horizon)\n"
-        "  with our scorer and prints one JSON object of metrics on stdout\n");
+        "  with our scorer and prints one JSON object of metrics on stdout\n"
+        "  (ranking, Brier, ECE, a 10-bin reliability table, the observed\n"
+        "  rate per confidence band); --plot DIR draws roc.png, pr.png and\n"
+        "  reliability.png there with gnuplot. The product priors are the\n"
+        "  model file's, frozen when it was trained, as the module uses them.\n"
+        RP_RETENTION_HELP, RP_STORE_RETENTION_DEF);
 }
 
 
@@ -176,36 +173,48 @@ int
 rp_cmd_eval(int argc, char **argv)
 {
     int            c, rc, strict, have_cutoff;
+    char          *text;
+    cJSON         *doc;
     double        *p;
-    int64_t        cutoff, horizon;
+    int64_t        cutoff, horizon, retention;
     rp_model_t     m;
+    const char    *plot;
+    const float  **rows;
     rp_metrics_t   mt;
     rp_samples_t   s;
     rp_dataset_t   ds;
-    char           err[RP_ERR_MAX], tbuf[32];
+    char           err[RP_ERR_MAX], tbuf[32], title[160];
 
     static const struct option  opts[] = {
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
+        { "plot", required_argument, NULL, 'P' },
         { "strict", no_argument, NULL, 'S' },
         RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 
     horizon = 30;
+    retention = RP_STORE_RETENTION_DEF;
     have_cutoff = 0;
     cutoff = 0;
     strict = 0;
+    plot = NULL;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("eval", c, optarg, &cutoff, &have_cutoff,
-                              &horizon) != 0) {
+                              &horizon, &retention) != 0) {
                 return 2;
             }
+            break;
+        case 'P':
+            plot = optarg;
             break;
         case 'S':
             strict = 1;
@@ -237,8 +246,11 @@ rp_cmd_eval(int argc, char **argv)
         cutoff = ds.last_ts - horizon * RP_DAY;
     }
 
+    /* the model's own prior table, frozen when it was trained */
+    rows = rp_model_uses_priors(&m) ? rp_model_prior_rows(&ds, &m) : NULL;
     memset(&s, 0, sizeof(s));
-    rp_samples_build(&ds, cutoff, horizon * RP_DAY, &s);
+    rp_samples_build(&ds, cutoff, horizon * RP_DAY, retention, rows, &s);
+    free(rows);
 
     p = rp_xalloc((s.n + 1) * sizeof(double));
     rp_model_score_batch(&m, s.x, s.n, p);
@@ -246,17 +258,37 @@ rp_cmd_eval(int argc, char **argv)
     rp_metrics_compute(p, s.y, s.n, &mt);
     rp_time_format(cutoff, tbuf, sizeof(tbuf));
 
-    printf("{");
-    rp_metrics_json(stdout, &mt);
-    printf(",\"cutoff\":\"%s\",\"horizon_days\":%lld,\"model_version\":\"%s\""
-           "}\n", tbuf, (long long) horizon, m.hdr->version);
+    doc = rp_metrics_to_json(&mt);
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "cutoff", tbuf);
+        cJSON_AddNumberToObject(doc, "horizon_days", (double) horizon);
+        cJSON_AddStringToObject(doc, "model_version", m.hdr->version);
+    }
+    text = doc != NULL ? cJSON_PrintUnformatted(doc) : NULL;
+    if (text == NULL) {
+        rp_err("eval: out of memory");
+        rc = 1;
+        goto done;
+    }
+    printf("%s\n", text);
+    cJSON_free(text);
 
     rc = 0;
     if (s.n == 0) {
         rp_err("eval: no samples at cutoff %s", tbuf);
         rc = 1;
+
+    } else if (plot != NULL) {
+        snprintf(title, sizeof(title), "%s, cutoff %s + %lld days",
+                 m.hdr->version, tbuf, (long long) horizon);
+        if (rp_plot(plot, p, s.y, s.n, &mt, title) != 0) {
+            rc = 1;
+        }
     }
 
+done:
+
+    cJSON_Delete(doc);
     free(p);
     rp_samples_free(&s);
     rp_dataset_free(&ds);
@@ -344,12 +376,16 @@ rp_cmd_inspect(int argc, char **argv)
                "\"version\":\"%s\",\"trained_at\":\"%s\",\"objective\":\"%s\","
                "\"base_margin\":%.17g,\"trees\":%u,\"nodes\":%u,"
                "\"leaves\":%u,\"max_depth\":%u,\"crc32\":\"%08x\","
-               "\"checksum\":\"ok\",\"features\":[",
+               "\"checksum\":\"ok\",\"priors\":%u,\"prior_slots\":%u,"
+               "\"priors_bytes\":%zu,\"features\":[",
                (unsigned long long) m.hdr->file_size, m.hdr->format,
                m.hdr->version, tbuf,
                m.hdr->objective == RP_OBJ_LOGISTIC ? "binary:logistic" : "?",
                m.hdr->base_margin, m.hdr->n_trees, m.hdr->n_nodes, leaves,
-               m.hdr->max_depth, m.hdr->crc32);
+               m.hdr->max_depth, m.hdr->crc32,
+               m.prior_values != NULL ? m.hdr->n_priors : 0,
+               m.prior_values != NULL ? m.hdr->prior_slots : 0,
+               rp_model_priors_size(&m));
         for (i = 0; i < m.hdr->n_features; i++) {
             printf("%s\"%s\"", i ? "," : "",
                    m.names + (size_t) i * RP_FEATURE_NAME_MAX);
@@ -367,6 +403,14 @@ rp_cmd_inspect(int argc, char **argv)
         printf("trees       %u, nodes %u (%u leaves), max depth %u\n",
                m.hdr->n_trees, m.hdr->n_nodes, leaves, m.hdr->max_depth);
         printf("checksum    ok (crc32 %08x)\n", m.hdr->crc32);
+        if (m.prior_values != NULL) {
+            printf("priors      %u products + default row, %u slots "
+                   "(longest probe %u), %zu bytes\n", m.hdr->n_priors,
+                   m.hdr->prior_slots, m.hdr->prior_probe,
+                   rp_model_priors_size(&m));
+        } else {
+            printf("priors      none\n");
+        }
         printf("features    %u:", m.hdr->n_features);
         for (i = 0; i < m.hdr->n_features; i++) {
             printf(" %s", m.names + (size_t) i * RP_FEATURE_NAME_MAX);

@@ -445,20 +445,27 @@ rp_dataset_free(rp_dataset_t *ds)
 
 void
 rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_user_state_t **users_out, rp_pair_state_t **pairs_out,
-    uint8_t **label_out)
+    int64_t retention, rp_user_state_t **users_out,
+    rp_pair_state_t **pairs_out, uint8_t **label_out)
 {
     size_t            i;
     uint8_t          *label;
-    uint32_t          k;
+    uint32_t          k, *gen, *pgen;
+    int64_t          *last;
     rp_event_t        ev;
     const rp_ev_t    *e;
     rp_pair_state_t  *pairs;
-    rp_user_state_t  *users;
+    rp_user_state_t  *users, *u;
 
     users = rp_xalloc((size_t) ds->users.n * sizeof(rp_user_state_t));
     pairs = rp_xalloc((size_t) ds->n_pairs * sizeof(rp_pair_state_t));
     label = rp_xalloc(ds->n_pairs ? ds->n_pairs : 1);
+
+    /* a user's state has a generation, bumped when the store would have
+     * forgotten the user; a pair of an older generation is empty */
+    last = rp_xalloc(((size_t) ds->users.n + 1) * sizeof(int64_t));
+    gen = rp_xalloc(((size_t) ds->users.n + 1) * sizeof(uint32_t));
+    pgen = rp_xalloc(((size_t) ds->n_pairs + 1) * sizeof(uint32_t));
 
     for (k = 0; k < ds->users.n; k++) {
         rp_user_state_init(&users[k]);
@@ -470,17 +477,56 @@ rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
         e = &ds->ev[i];
 
         if (e->ts <= cutoff) {
+            u = &users[e->user];
+
+            if (u->event_count > 0) {
+                if (retention > 0 && e->ts - last[e->user] > retention) {
+                    rp_user_state_init(u);
+                    gen[e->user]++;
+                }
+            }
+
+            if (pgen[e->pair] != gen[e->user]) {
+                rp_pair_state_init(&pairs[e->pair]);
+                pgen[e->pair] = gen[e->user];
+            }
+
+            if (u->event_count == 0 || e->ts > last[e->user]) {
+                last[e->user] = e->ts;
+            }
+
             ev.type = (rp_event_type_t) e->type;
             ev.amount_cents = e->cents;
             ev.ts = e->ts;
-            rp_state_apply(&users[e->user], &pairs[e->pair], &ev);
+            rp_state_apply(u, &pairs[e->pair], &ev);
+
+            if (e->type == RP_EVENT_PURCHASE) {
+                label[e->pair] |= RP_LABEL_BOUGHT;
+            }
 
         } else if (e->ts - cutoff <= horizon
                    && e->type == RP_EVENT_PURCHASE)
         {
-            label[e->pair] = 1;
+            label[e->pair] |= RP_LABEL_POS;
         }
     }
+
+    for (k = 0; retention > 0 && k < ds->users.n; k++) {
+        if (users[k].event_count > 0 && cutoff - last[k] > retention) {
+            rp_user_state_init(&users[k]);
+            gen[k]++;
+        }
+    }
+
+    for (k = 0; k < ds->n_pairs; k++) {
+        if (pgen[k] != gen[ds->pair_user[k]]) {
+            rp_pair_state_init(&pairs[k]);
+        }
+    }
+
+    free(last);
+    free(gen);
+    free(pgen);
 
     *users_out = users;
     *pairs_out = pairs;
@@ -495,19 +541,20 @@ rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
 
 int
 rp_samples_build(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_samples_t *s)
+    int64_t retention, const float *const *prior, rp_samples_t *s)
 {
-    size_t            n;
-    uint8_t          *label;
-    uint32_t          k;
-    rp_pair_state_t  *pairs;
-    rp_user_state_t  *users;
+    size_t                  n;
+    uint8_t                *label;
+    uint32_t                k;
+    rp_pair_state_t        *pairs;
+    rp_user_state_t        *users;
+    const rp_user_state_t  *u;
 
-    rp_state_at(ds, cutoff, horizon, &users, &pairs, &label);
+    rp_state_at(ds, cutoff, horizon, retention, &users, &pairs, &label);
 
     n = 0;
     for (k = 0; k < ds->n_pairs; k++) {
-        n += pairs[k].purchases > 0;
+        n += (label[k] & RP_LABEL_BOUGHT) != 0;
     }
 
     if (s->n + n > s->cap) {
@@ -518,14 +565,18 @@ rp_samples_build(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
     }
 
     for (k = 0; k < ds->n_pairs; k++) {
-        if (pairs[k].purchases <= 0) {
+        if (!(label[k] & RP_LABEL_BOUGHT)) {
             continue;
         }
 
-        rp_features_compute(&users[ds->pair_user[k]], &pairs[k], cutoff,
-                            &s->x[s->n * RP_NFEATURES]);
-        s->y[s->n] = label[k];
-        s->pos += label[k];
+        /* a user the store forgot reads as unknown, as in the module */
+        u = &users[ds->pair_user[k]];
+        rp_features_compute(u->event_count > 0 ? u : NULL,
+                            u->event_count > 0 ? &pairs[k] : NULL,
+                            prior != NULL ? prior[ds->pair_product[k]] : NULL,
+                            cutoff, &s->x[s->n * RP_NFEATURES]);
+        s->y[s->n] = (label[k] & RP_LABEL_POS) != 0;
+        s->pos += (label[k] & RP_LABEL_POS) != 0;
         s->pair[s->n] = k;
         s->n++;
     }

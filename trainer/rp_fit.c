@@ -1,78 +1,131 @@
 /*
  * rp_fit.c: "rp-train fit", training with XGBoost's C API and export.
  *
- * Samples are built at the training cutoff(s) T1, T1 - H, ... and tested at
- * T2 = T1 + H. The default learner is a random forest (one boosting round
- * of num_parallel_tree trees, eta 1, row subsampling, a feature subset per
- * split, balanced class weights); --boost trains gradient boosting. The
- * booster is saved as JSON, its trees are converted to rp_node_t in
- * pre-order, and the image is loaded back with the core loader: our scorer
- * must equal XGBoost's prediction on every training row within 1e-6, or
- * nothing is written.
+ * The model trains at T1 (stacking --windows cutoffs T1, T1 - H, ...) and
+ * is tested at T2 = T1 + H. The default learner is gradient boosting
+ * without class weights, whose log-loss objective makes the probabilities
+ * estimates of the observed rate. Its depth and number of rounds are
+ * chosen on an earlier window, never on the test window: candidates train
+ * at T1 - H and are scored at T1 (labels in (T1, T1 + H]); the depth with
+ * the lowest log loss there, stopped at its best round, is retrained at
+ * T1. --forest trains the random forest instead (without class weights);
+ * its probabilities are mapped by Platt scaling fitted the same way (a
+ * forest at T1 - H scored at T1), folded into the leaves and base margin,
+ * so every scoring path applies it for free.
+ *
+ * The trees are converted to rp_node_t (rp_export.c) and the image loaded
+ * back with the core loader: our scorer must equal XGBoost's probability
+ * on every training row within 1e-6, or nothing is written.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <cjson/cJSON.h>
-#include <xgboost/c_api.h>
 
 #include "rp_train.h"
-#include "rp_model.h"
+#include "rp_store.h"
+#include "rp_xgb.h"
 
 
-#define RP_PARITY_MAX  1e-6
+#define RP_PARITY_MAX      1e-6
+#define RP_BOOST_ETA       0.1
+#define RP_BOOST_SUBSAMPLE 0.8
+#define RP_BOOST_ROUNDS    1000     /* upper bound for early stopping */
+#define RP_BOOST_PATIENCE  50       /* rounds without a better valid loss */
+#define RP_FOREST_TREES    100
+#define RP_FOREST_DEPTH    10
+
+/* the depths the selection tries */
+static const int  rp_depths[] = { 2, 3, 4, 6 };
+#define RP_NDEPTHS  (int) (sizeof(rp_depths) / sizeof(rp_depths[0]))
+
+/*
+ * The default feature set: what carries repurchase (the user's activity,
+ * the pair's recency and rhythm, the user's breadth and tenure, the
+ * product priors), plus the view features for shops that record views.
+ * The seed's user amounts are left out: they added nothing measurable.
+ */
+static const char *const  rp_default_features[] = {
+    "event_count", "purchase_count", "product_purchase_count",
+    "repeat_purchase_count", "days_since_last_purchase",
+    "pp_days_since_last", "pp_days_since_first", "pp_ndays", "pp_mean_gap",
+    "pp_recency_ratio", "pp_day_share", "pp_amount",
+    "u_ndays", "u_nproducts", "u_days_since_first",
+    "prod_buyers", "prod_buyers_30d", "prod_rebuy_rate", "prod_repeat_share",
+    "prod_med_interval",
+    "view_count", "product_view_count", "view_to_purchase_ratio", NULL
+};
+
+/* the 14 features of the first models */
+static const char *const  rp_seed_features[] = {
+    "event_count", "amount_max", "amount_mean", "amount_min", "amount_sum",
+    "total_spend", "avg_transaction_amount", "purchase_count", "view_count",
+    "product_view_count", "product_purchase_count", "repeat_purchase_count",
+    "view_to_purchase_ratio", "days_since_last_purchase", NULL
+};
 
 typedef struct {
     int64_t      cutoff;        /* T1 */
     int64_t      horizon;       /* seconds */
+    int64_t      retention;     /* seconds, 0: none (rp_state_at) */
     int64_t      trees;
     int64_t      depth;
     int64_t      windows;
     int64_t      seed;
     int64_t      threads;
-    int          boost;
+    int          forest;
     int          strict;
     int          have_cutoff;
+    int          have_trees;
+    int          have_depth;
     const char  *out;
+    const char  *features;      /* as given, for model.json */
+    uint32_t     n_cols;
+    uint8_t      cols[RP_NFEATURES];   /* table index of each column */
+    int          uses_priors;          /* a column is a product prior */
 } rp_fit_opts_t;
 
+/* A learner's settings. */
 typedef struct {
-    rp_node_t  *nodes;
-    uint32_t   *count;
-    uint32_t    n_trees;
-    size_t      n_nodes;
-    size_t      cap;
-    double      base_margin;
-} rp_forest_t;
+    int          forest;
+    int          depth;
+    int          rounds;        /* boosting rounds, or the forest's trees */
+    int          calibrated;    /* Platt scaling folded in */
+    double       platt_a;
+    double       platt_b;
+} rp_learner_t;
+
+/* One candidate of the selection. */
+typedef struct {
+    int          depth;
+    int          rounds;        /* the best round */
+    double       loss;          /* its log loss on the validation rows */
+    double       last;          /* the log loss after the last round */
+    int          stop;          /* stop RP_BOOST_PATIENCE rounds after best */
+} rp_cand_t;
 
 
 static void rp_fit_usage(FILE *f);
-static int rp_xgb_train(const rp_fit_opts_t *o, const rp_samples_t *s,
-    BoosterHandle *out);
-static int rp_xgb_export(BoosterHandle h, rp_forest_t *fo);
-static int rp_tree_convert(cJSON *tree, rp_forest_t *fo);
-static const float *rp_xgb_predict(BoosterHandle h, const rp_samples_t *s,
-    DMatrixHandle *dm);
-static int rp_write_json(const char *path, cJSON *doc);
-static void rp_json_metrics(cJSON *parent, const char *key,
-    const rp_metrics_t *m);
-
-
-#define rp_xgb(call)                                                         \
-    do {                                                                     \
-        if ((call) != 0) {                                                   \
-            rp_err("fit: xgboost: %s", XGBGetLastError());                  \
-            goto failed;                                                     \
-        }                                                                    \
-    } while (0)
+static int rp_fit_features(rp_fit_opts_t *o, const char *list);
+static void rp_fit_rows(const rp_dataset_t *ds, const rp_fit_opts_t *o,
+    int64_t cutoff, int windows, rp_samples_t *s);
+static void rp_fit_rows_frozen(const rp_dataset_t *ds,
+    const rp_fit_opts_t *o, int64_t cutoff, const rp_priors_t *frozen,
+    rp_samples_t *s);
+static float *rp_fit_matrix(const rp_fit_opts_t *o, const rp_samples_t *s);
+static int rp_xgb_train(const rp_fit_opts_t *o, const rp_learner_t *l,
+    const rp_samples_t *train, const rp_samples_t *valid, BoosterHandle *out,
+    rp_cand_t *best);
+static int rp_xgb_predict(BoosterHandle h, const rp_fit_opts_t *o,
+    const rp_samples_t *s, int margin, double *out);
+static int rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
+    const rp_samples_t *valid, rp_learner_t *l, rp_cand_t *cands, int *ncand);
+static int rp_fit_platt(const rp_fit_opts_t *o, const rp_samples_t *train,
+    const rp_samples_t *valid, rp_learner_t *l);
+static void rp_platt_fold(rp_forest_t *fo, const rp_learner_t *l);
 
 
 static void
@@ -80,46 +133,186 @@ rp_fit_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train fit EVENTS.csv -o MODEL.rpf [--cutoff ISO8601]\n"
-        "         [--horizon DAYS] [--trees N] [--depth N] [--boost]\n"
-        "         [--windows K] [--seed N] [--threads N] [--strict]\n"
-        "         [--max-future S] [-q] [-v]\n"
+        "         [--horizon DAYS] [--retention S] [--forest] [--trees N]\n"
+        "         [--depth N] [--features default|seed|NAME,...] [--windows K]\n"
+        "         [--seed N] [--threads N] [--strict] [--max-future S] [-q] [-v]\n"
         "  trains at --cutoff T1 (default: last event - 2 x horizon),\n"
-        "  stacking"
-        " K windows T1, T1 - H, ...; tests at T2 = T1 + H; writes MODEL.rpf\n"
-        "  (after proving parity with XGBoost to 1e-6) and MODEL.json.\n"
-        "  defaults: random forest, --trees 100 --depth 10 --horizon 30,\n"
-        "  --boost: gradient boosting, eta 0.1, rounds = trees, depth 6\n");
+        "  stacking K windows T1, T1 - H, ...; tests at T2 = T1 + H; writes\n"
+        "  MODEL.rpf (after proving parity with XGBoost to 1e-6) and\n"
+        "  MODEL.json.\n"
+        "  default learner: gradient boosting (eta %.2g, no class weights);\n"
+        "  depth (of 2, 3, 4, 6) and rounds (early stopping, up to %d) are\n"
+        "  chosen on the earlier window: trained at T1 - H, scored at T1.\n"
+        "  --trees/--depth fix them instead (--trees alone: the depth with\n"
+        "  the lowest loss after that many rounds). --forest: a random forest\n"
+        "  (--trees %d --depth %d) with Platt scaling fitted the same way.\n"
+        "  --features seed: the 14 features of the first models.\n"
+        RP_RETENTION_HELP, RP_BOOST_ETA, RP_BOOST_ROUNDS, RP_FOREST_TREES,
+        RP_FOREST_DEPTH, RP_STORE_RETENTION_DEF);
 }
 
 
 static int
-rp_xgb_train(const rp_fit_opts_t *o, const rp_samples_t *s,
-    BoosterHandle *out)
+rp_fit_features(rp_fit_opts_t *o, const char *list)
+{
+    int                 idx;
+    size_t              len;
+    uint32_t            j;
+    const char         *p, *e;
+    const char *const  *names;
+
+    o->n_cols = 0;
+    names = NULL;
+
+    if (list == NULL || strcmp(list, "default") == 0) {
+        names = rp_default_features;
+    } else if (strcmp(list, "seed") == 0) {
+        names = rp_seed_features;
+    }
+
+    if (names != NULL) {
+        for (; *names != NULL; names++) {
+            idx = rp_feature_index(*names, strlen(*names));
+            if (idx < 0) {
+                rp_err("fit: unknown feature \"%s\" in a built-in list",
+                       *names);
+                return -1;
+            }
+            o->cols[o->n_cols++] = (uint8_t) idx;
+        }
+        return 0;
+    }
+
+    for (p = list; *p != '\0'; p = *e ? e + 1 : e) {
+        e = strchr(p, ',');
+        if (e == NULL) {
+            e = p + strlen(p);
+        }
+        len = (size_t) (e - p);
+        idx = rp_feature_index(p, len);
+        if (idx < 0) {
+            rp_err("fit: --features: unknown feature \"%.*s\" (rp-train "
+                   "features writes the names of all)", (int) len, p);
+            return -1;
+        }
+        for (j = 0; j < o->n_cols; j++) {
+            if (o->cols[j] == idx) {
+                rp_err("fit: --features: \"%.*s\" given twice", (int) len, p);
+                return -1;
+            }
+        }
+        o->cols[o->n_cols++] = (uint8_t) idx;
+    }
+
+    if (o->n_cols == 0) {
+        rp_err("fit: --features: no feature named");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The training rows at cutoff, stacked over windows cutoffs H apart; each
+ * window's rows carry the product priors computed at its own cutoff.
+ */
+static void
+rp_fit_rows(const rp_dataset_t *ds, const rp_fit_opts_t *o, int64_t cutoff,
+    int windows, rp_samples_t *s)
+{
+    int            c;
+    int64_t        cw;
+    rp_priors_t    pr;
+    const float  **rows;
+
+    for (c = 0; c < windows; c++) {
+        cw = cutoff - c * o->horizon;
+        rows = NULL;
+        if (o->uses_priors) {
+            rp_priors_compute(ds, cw, &pr);
+            rows = rp_priors_rows(ds, &pr);
+        }
+        rp_samples_build(ds, cw, o->horizon, o->retention, rows, s);
+        if (o->uses_priors) {
+            free(rows);
+            rp_priors_free(&pr);
+        }
+    }
+}
+
+
+/*
+ * Rows at a later cutoff scored by a model trained at an earlier one: the
+ * priors are that model's table, frozen at its training cutoff (frozen),
+ * as the module serves them.
+ */
+static void
+rp_fit_rows_frozen(const rp_dataset_t *ds, const rp_fit_opts_t *o,
+    int64_t cutoff, const rp_priors_t *frozen, rp_samples_t *s)
+{
+    const float  **rows;
+
+    rows = o->uses_priors ? rp_priors_rows(ds, frozen) : NULL;
+    rp_samples_build(ds, cutoff, o->horizon, o->retention, rows, s);
+    free(rows);
+}
+
+
+/* The chosen columns of the rows, n x n_cols (XGBoost's matrix). */
+static float *
+rp_fit_matrix(const rp_fit_opts_t *o, const rp_samples_t *s)
+{
+    float     *x;
+    size_t     r;
+    uint32_t   j;
+
+    x = rp_xalloc((s->n ? s->n : 1) * o->n_cols * sizeof(float));
+    for (r = 0; r < s->n; r++) {
+        for (j = 0; j < o->n_cols; j++) {
+            x[r * o->n_cols + j] = s->x[r * RP_NFEATURES + o->cols[j]];
+        }
+    }
+
+    return x;
+}
+
+
+/*
+ * Trains l on train. With valid (boosting), the log loss on valid is read
+ * after every round, training stops RP_BOOST_PATIENCE rounds after the
+ * best one, and best gets that round count and loss; the booster returned
+ * is the one trained to the end (callers retrain with best->rounds).
+ */
+static int
+rp_xgb_train(const rp_fit_opts_t *o, const rp_learner_t *l,
+    const rp_samples_t *train, const rp_samples_t *valid, BoosterHandle *out,
+    rp_cand_t *best)
 {
     int            i;
-    size_t         r;
-    float         *w;
-    double         wp, wn, t0;
-    DMatrixHandle  dm;
+    float         *xt, *xv;
+    double         loss;
+    const char    *res, *at;
+    const char    *vname[1] = { "valid" };
+    DMatrixHandle  dm[2];
     BoosterHandle  h;
     char           buf[64];
 
-    dm = NULL;
+    dm[0] = NULL;
+    dm[1] = NULL;
     h = NULL;
-    w = rp_xalloc(s->n * sizeof(float));
+    xt = rp_fit_matrix(o, train);
+    xv = valid != NULL ? rp_fit_matrix(o, valid) : NULL;
 
-    /* balanced class weights: n / (2 * n_class) */
-    wp = (double) s->n / (2.0 * s->pos);
-    wn = (double) s->n / (2.0 * (s->n - s->pos));
-    for (r = 0; r < s->n; r++) {
-        w[r] = (float) (s->y[r] > 0.5f ? wp : wn);
-    }
-
-    rp_xgb(XGDMatrixCreateFromMat_omp(s->x, s->n, RP_NFEATURES, NAN, &dm,
+    rp_xgb(XGDMatrixCreateFromMat_omp(xt, train->n, o->n_cols, NAN, &dm[0],
                                       (int) o->threads));
-    rp_xgb(XGDMatrixSetFloatInfo(dm, "label", s->y, s->n));
-    rp_xgb(XGDMatrixSetFloatInfo(dm, "weight", w, s->n));
-    rp_xgb(XGBoosterCreate(&dm, 1, &h));
+    rp_xgb(XGDMatrixSetFloatInfo(dm[0], "label", train->y, train->n));
+    if (valid != NULL) {
+        rp_xgb(XGDMatrixCreateFromMat_omp(xv, valid->n, o->n_cols, NAN,
+                                          &dm[1], (int) o->threads));
+        rp_xgb(XGDMatrixSetFloatInfo(dm[1], "label", valid->y, valid->n));
+    }
+    rp_xgb(XGBoosterCreate(dm, valid != NULL ? 2 : 1, &h));
 
 #define rp_set(k, v)  rp_xgb(XGBoosterSetParam(h, k, v))
 #define rp_setn(k, fmt, v)                                                   \
@@ -127,45 +320,68 @@ rp_xgb_train(const rp_fit_opts_t *o, const rp_samples_t *s,
 
     rp_set("booster", "gbtree");
     rp_set("objective", "binary:logistic");
+    rp_set("eval_metric", "logloss");
     rp_set("tree_method", "hist");
     rp_set("verbosity", "1");
     rp_setn("nthread", "%d", (int) o->threads);
     rp_setn("seed", "%lld", (long long) o->seed);
-    rp_setn("max_depth", "%d", (int) o->depth);
+    rp_setn("max_depth", "%d", l->depth);
 
-    if (o->boost) {
-        rp_set("eta", "0.1");
-        rp_set("subsample", "0.8");
+    /* start from the base rate, not 0.5: the forest's one Newton step
+     * then moves from a sensible margin, and boosting needs fewer rounds */
+    rp_setn("base_score", "%.9g", (double) train->pos / train->n);
 
-    } else {
+    if (l->forest) {
         rp_set("eta", "1");
         rp_set("subsample", "0.632");
-        rp_setn("colsample_bynode", "%.6f", sqrt(RP_NFEATURES) / RP_NFEATURES);
-        rp_setn("num_parallel_tree", "%d", (int) o->trees);
-    }
-
-    if (o->boost) {
-        for (i = 0; i < o->trees; i++) {
-            rp_xgb(XGBoosterUpdateOneIter(h, i, dm));
-            if ((i + 1) % 20 == 0 || i + 1 == o->trees) {
-                rp_log("fit: %d/%d trees built", i + 1, (int) o->trees);
-            }
-        }
+        rp_setn("colsample_bynode", "%.6f", sqrt(o->n_cols) / o->n_cols);
+        rp_setn("num_parallel_tree", "%d", l->rounds);
+        rp_xgb(XGBoosterUpdateOneIter(h, 0, dm[0]));
 
     } else {
-        t0 = rp_now_sec();
-        rp_log("fit: building %d trees on %d threads", (int) o->trees,
-               (int) o->threads);
-        rp_xgb(XGBoosterUpdateOneIter(h, 0, dm));
-        rp_log("fit: %d trees built in %.2f s", (int) o->trees,
-               rp_now_sec() - t0);
+        rp_setn("eta", "%g", RP_BOOST_ETA);
+        rp_setn("subsample", "%g", RP_BOOST_SUBSAMPLE);
+
+        if (best != NULL) {
+            best->depth = l->depth;
+            best->rounds = 0;
+            best->loss = INFINITY;
+            best->last = INFINITY;
+        }
+
+        for (i = 0; i < l->rounds; i++) {
+            rp_xgb(XGBoosterUpdateOneIter(h, i, dm[0]));
+
+            if (valid == NULL || best == NULL) {
+                continue;
+            }
+
+            rp_xgb(XGBoosterEvalOneIter(h, i, &dm[1], vname, 1, &res));
+            at = strstr(res, "valid-logloss:");
+            if (at == NULL) {
+                rp_err("fit: xgboost evaluation without a log loss: %s", res);
+                goto failed;
+            }
+            loss = strtod(at + sizeof("valid-logloss:") - 1, NULL);
+            best->last = loss;
+            if (loss < best->loss) {
+                best->loss = loss;
+                best->rounds = i + 1;
+            } else if (best->stop && i + 1 - best->rounds >= RP_BOOST_PATIENCE) {
+                break;
+            }
+        }
     }
 
 #undef rp_set
 #undef rp_setn
 
-    XGDMatrixFree(dm);
-    free(w);
+    XGDMatrixFree(dm[0]);
+    if (dm[1] != NULL) {
+        XGDMatrixFree(dm[1]);
+    }
+    free(xt);
+    free(xv);
     *out = h;
     return 0;
 
@@ -174,326 +390,222 @@ failed:
     if (h != NULL) {
         XGBoosterFree(h);
     }
+    if (dm[0] != NULL) {
+        XGDMatrixFree(dm[0]);
+    }
+    if (dm[1] != NULL) {
+        XGDMatrixFree(dm[1]);
+    }
+    free(xt);
+    free(xv);
+    return -1;
+}
+
+
+/* XGBoost's probabilities (margin 0) or margins (1) of the rows. */
+static int
+rp_xgb_predict(BoosterHandle h, const rp_fit_opts_t *o, const rp_samples_t *s,
+    int margin, double *out)
+{
+    int               rc;
+    float            *x;
+    size_t            r;
+    bst_ulong         dim;
+    const float      *res;
+    DMatrixHandle     dm;
+    const bst_ulong  *shape;
+    char              cfg[160];
+
+    rc = -1;
+    dm = NULL;
+    x = rp_fit_matrix(o, s);
+
+    snprintf(cfg, sizeof(cfg), "{\"type\": %d, \"training\": false, "
+             "\"iteration_begin\": 0, \"iteration_end\": 0, "
+             "\"strict_shape\": false}", margin);
+
+    /* a fresh matrix: no prediction cache from training is involved */
+    rp_xgb(XGDMatrixCreateFromMat(x, s->n, o->n_cols, NAN, &dm));
+    rp_xgb(XGBoosterPredictFromDMatrix(h, dm, cfg, &shape, &dim, &res));
+
+    for (r = 0; r < s->n; r++) {
+        out[r] = res[r];
+    }
+    rc = 0;
+
+failed:
+
     if (dm != NULL) {
         XGDMatrixFree(dm);
     }
-    free(w);
-    return -1;
+    free(x);
+    return rc;
 }
 
 
+/*
+ * Boosting: each candidate depth (or the one of --depth) trains on train
+ * and is scored on valid after every round; the lowest log loss wins.
+ */
 static int
-rp_tree_convert(cJSON *tree, rp_forest_t *fo)
+rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
+    const rp_samples_t *valid, rp_learner_t *l, rp_cand_t *cands, int *ncand)
 {
-    int        n, i, top, id, pos, parent;
-    cJSON     *lc, *rc, *si, *sc, *dl, *it;
-    int       *left, *right, *stack_id, *stack_parent;
-    uint8_t   *seen;
-    rp_node_t *nd;
+    int            k, n;
+    double         t0, best;
+    rp_learner_t   c;
+    BoosterHandle  h;
 
-    lc = cJSON_GetObjectItemCaseSensitive(tree, "left_children");
-    rc = cJSON_GetObjectItemCaseSensitive(tree, "right_children");
-    si = cJSON_GetObjectItemCaseSensitive(tree, "split_indices");
-    sc = cJSON_GetObjectItemCaseSensitive(tree, "split_conditions");
-    dl = cJSON_GetObjectItemCaseSensitive(tree, "default_left");
-
-    if (!cJSON_IsArray(lc) || !cJSON_IsArray(rc) || !cJSON_IsArray(si)
-        || !cJSON_IsArray(sc) || !cJSON_IsArray(dl))
-    {
-        rp_err("fit: xgboost tree without the expected arrays");
-        return -1;
-    }
-
-    n = cJSON_GetArraySize(lc);
-    if (n <= 0 || cJSON_GetArraySize(rc) != n || cJSON_GetArraySize(si) != n
-        || cJSON_GetArraySize(sc) != n || cJSON_GetArraySize(dl) != n)
-    {
-        rp_err("fit: xgboost tree arrays of different sizes");
-        return -1;
-    }
-
-    if (fo->n_nodes + n > fo->cap) {
-        fo->cap = (fo->n_nodes + n) * 2;
-        fo->nodes = rp_xrealloc(fo->nodes, fo->cap * sizeof(rp_node_t));
-    }
-
-    left = rp_xalloc(n * sizeof(int));
-    right = rp_xalloc(n * sizeof(int));
-    stack_id = rp_xalloc(n * sizeof(int));
-    stack_parent = rp_xalloc(n * sizeof(int));
-    seen = rp_xalloc(n);
-
-    i = 0;
-    cJSON_ArrayForEach(it, lc) { left[i++] = it->valueint; }
-    i = 0;
-    cJSON_ArrayForEach(it, rc) { right[i++] = it->valueint; }
-
-    nd = fo->nodes + fo->n_nodes;
-    pos = 0;
-    top = 0;
-    stack_id[top] = 0;
-    stack_parent[top++] = -1;
-
-    /* pre-order: a node, its left subtree, then its right subtree */
-    while (top > 0) {
-        top--;
-        id = stack_id[top];
-        parent = stack_parent[top];
-
-        if (id < 0 || id >= n || seen[id] || pos >= n) {
-            rp_err("fit: xgboost tree with a bad child index %d", id);
-            goto failed;
-        }
-        seen[id] = 1;
-
-        if (parent >= 0) {
-            nd[parent].right = (uint32_t) pos;
+    n = 0;
+    for (k = 0; k < RP_NDEPTHS; k++) {
+        if (o->have_depth && k > 0) {
+            break;
         }
 
-        if (left[id] == -1) {
-            nd[pos].split = RP_NODE_LEAF;
-            nd[pos].value = (float) cJSON_GetArrayItem(sc, id)->valuedouble;
-            nd[pos].right = 0;
+        c = *l;
+        c.depth = o->have_depth ? (int) o->depth : rp_depths[k];
+        c.rounds = o->have_trees ? (int) o->trees : RP_BOOST_ROUNDS;
 
-        } else {
-            i = cJSON_GetArrayItem(si, id)->valueint;
-            if (i < 0 || i >= RP_NFEATURES || right[id] == -1) {
-                rp_err("fit: xgboost node with feature %d", i);
-                goto failed;
+        /* --trees fixes the rounds: no early stop, compare the depths
+         * after that many rounds */
+        cands[n].stop = !o->have_trees;
+
+        t0 = rp_now_sec();
+        if (rp_xgb_train(o, &c, train, valid, &h, &cands[n]) != 0) {
+            return -1;
+        }
+        XGBoosterFree(h);
+
+        rp_log("fit: selection: depth %d: best valid log loss %.5f at "
+               "round %d (%.1f s)", cands[n].depth, cands[n].loss,
+               cands[n].rounds, rp_now_sec() - t0);
+        n++;
+    }
+
+    *ncand = n;
+
+    /* the lowest loss; on a tie the shallower depth (tried first) */
+    best = INFINITY;
+    for (k = 0; k < n; k++) {
+        if (o->have_trees) {
+            if (cands[k].last < best) {
+                best = cands[k].last;
+                l->depth = cands[k].depth;
+                l->rounds = (int) o->trees;
             }
-            it = cJSON_GetArrayItem(dl, id);
-            nd[pos].split = (uint32_t) i
-                            | ((cJSON_IsTrue(it) || (cJSON_IsNumber(it)
-                                                     && it->valueint != 0))
-                               ? RP_NODE_DEFAULT_LEFT : 0);
-            nd[pos].value = (float) cJSON_GetArrayItem(sc, id)->valuedouble;
-            nd[pos].right = 0;
 
-            stack_id[top] = right[id];
-            stack_parent[top++] = pos;
-            stack_id[top] = left[id];
-            stack_parent[top++] = -1;
-        }
-
-        pos++;
-    }
-
-    if (pos != n) {
-        rp_err("fit: xgboost tree with %d unreachable nodes", n - pos);
-        goto failed;
-    }
-
-    fo->count = rp_xrealloc(fo->count, (fo->n_trees + 1) * sizeof(uint32_t));
-    fo->count[fo->n_trees++] = (uint32_t) n;
-    fo->n_nodes += (size_t) n;
-
-    free(left);
-    free(right);
-    free(stack_id);
-    free(stack_parent);
-    free(seen);
-    return 0;
-
-failed:
-
-    free(left);
-    free(right);
-    free(stack_id);
-    free(stack_parent);
-    free(seen);
-    return -1;
-}
-
-
-static int
-rp_xgb_export(BoosterHandle h, rp_forest_t *fo)
-{
-    double       bs;
-    cJSON       *doc, *p, *trees, *tree;
-    bst_ulong    len;
-    const char  *buf;
-
-    doc = NULL;
-    memset(fo, 0, sizeof(*fo));
-
-    rp_xgb(XGBoosterSaveModelToBuffer(h, "{\"format\": \"json\"}", &len,
-                                      &buf));
-
-    doc = cJSON_ParseWithLength(buf, len);
-    if (doc == NULL) {
-        rp_err("fit: cannot parse xgboost's JSON model");
-        goto failed;
-    }
-
-    p = cJSON_GetObjectItemCaseSensitive(doc, "learner");
-    p = cJSON_GetObjectItemCaseSensitive(p, "learner_model_param");
-    p = cJSON_GetObjectItemCaseSensitive(p, "base_score");
-    if (!cJSON_IsString(p)) {
-        rp_err("fit: xgboost JSON without learner_model_param.base_score");
-        goto failed;
-    }
-
-    bs = strtod(p->valuestring, NULL);
-    if (!(bs > 0 && bs < 1)) {
-        rp_err("fit: xgboost base_score %s out of (0, 1)", p->valuestring);
-        goto failed;
-    }
-    fo->base_margin = log(bs / (1 - bs));
-
-    trees = cJSON_GetObjectItemCaseSensitive(doc, "learner");
-    trees = cJSON_GetObjectItemCaseSensitive(trees, "gradient_booster");
-    trees = cJSON_GetObjectItemCaseSensitive(trees, "model");
-    trees = cJSON_GetObjectItemCaseSensitive(trees, "trees");
-    if (!cJSON_IsArray(trees) || cJSON_GetArraySize(trees) == 0) {
-        rp_err("fit: xgboost JSON without trees");
-        goto failed;
-    }
-
-    cJSON_ArrayForEach(tree, trees) {
-        if (rp_tree_convert(tree, fo) != 0) {
-            goto failed;
+        } else if (cands[k].rounds > 0 && cands[k].loss < best) {
+            best = cands[k].loss;
+            l->depth = cands[k].depth;
+            l->rounds = cands[k].rounds;
         }
     }
 
-    cJSON_Delete(doc);
-    return 0;
-
-failed:
-
-    cJSON_Delete(doc);
-    return -1;
-}
-
-
-static const float *
-rp_xgb_predict(BoosterHandle h, const rp_samples_t *s, DMatrixHandle *dm)
-{
-    bst_ulong         dim;
-    const float      *res;
-    const bst_ulong  *shape;
-
-    res = NULL;
-
-    /* a fresh matrix: no prediction cache from training is involved */
-    rp_xgb(XGDMatrixCreateFromMat(s->x, s->n, RP_NFEATURES, NAN, dm));
-    rp_xgb(XGBoosterPredictFromDMatrix(h, *dm,
-               "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-               "\"iteration_end\": 0, \"strict_shape\": false}",
-               &shape, &dim, &res));
-
-failed:
-
-    return res;
-}
-
-
-static int
-rp_write_json(const char *path, cJSON *doc)
-{
-    int     fd;
-    char   *text, *tmp;
-    size_t  len, plen;
-
-    text = cJSON_Print(doc);
-    if (text == NULL) {
+    if (!(best < INFINITY)) {
+        rp_err("fit: the selection found no round that lowers the log loss "
+               "on the earlier window");
         return -1;
     }
 
-    plen = strlen(path);
-    tmp = rp_xalloc(plen + 5);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        goto failed;
-    }
-
-    len = strlen(text);
-    text[len] = '\n';
-    if (write(fd, text, len + 1) != (ssize_t) (len + 1) || fsync(fd) != 0) {
-        close(fd);
-        unlink(tmp);
-        goto failed;
-    }
-
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        goto failed;
-    }
-
-    free(tmp);
-    free(text);
     return 0;
-
-failed:
-
-    rp_err("fit: write \"%s\" failed: %s", path, strerror(errno));
-    free(tmp);
-    free(text);
-    return -1;
 }
 
 
-static void
-rp_json_metrics(cJSON *parent, const char *key, const rp_metrics_t *m)
+/*
+ * The forest's Platt scaling: a forest trained on train, its margins on
+ * valid, the a, b that map them to probabilities with the least log loss.
+ */
+static int
+rp_fit_platt(const rp_fit_opts_t *o, const rp_samples_t *train,
+    const rp_samples_t *valid, rp_learner_t *l)
 {
-    cJSON  *o;
+    int            rc;
+    double        *mv;
+    BoosterHandle  h;
 
-#define rp_jn(k, v)                                                          \
-    if (isfinite(v)) {                                                       \
-        cJSON_AddNumberToObject(o, k, v);                                    \
-    } else {                                                                 \
-        cJSON_AddNullToObject(o, k);                                         \
+    if (rp_xgb_train(o, l, train, NULL, &h, NULL) != 0) {
+        return -1;
     }
 
-    o = cJSON_AddObjectToObject(parent, key);
-    rp_jn("auc", m->auc);
-    rp_jn("pr_auc", m->pr_auc);
-    rp_jn("logloss", m->logloss);
-    rp_jn("accuracy", m->accuracy);
-    rp_jn("brier", m->brier);
-    rp_jn("positive_rate", m->positive_rate);
-    cJSON_AddNumberToObject(o, "rows", (double) m->rows);
+    mv = rp_xalloc((valid->n + 1) * sizeof(double));
+    rc = rp_xgb_predict(h, o, valid, 1, mv);
+    XGBoosterFree(h);
 
-#undef rp_jn
+    if (rc == 0 && rp_platt_fit(mv, valid->y, valid->n, &l->platt_a,
+                                &l->platt_b) != 0)
+    {
+        rp_err("fit: Platt scaling cannot be fitted on the earlier window "
+               "(%zu rows, %zu positive)", valid->n, valid->pos);
+        rc = -1;
+    }
+
+    if (rc == 0) {
+        l->calibrated = 1;
+        rp_log("fit: Platt scaling on the earlier window: p = sigmoid(%.4f "
+               "x margin %+.4f)", l->platt_a, l->platt_b);
+    }
+
+    free(mv);
+    return rc;
+}
+
+
+/* sigmoid(a (base + sum leaves) + b) = sigmoid(a base + b + sum a leaves) */
+static void
+rp_platt_fold(rp_forest_t *fo, const rp_learner_t *l)
+{
+    size_t  i;
+
+    fo->base_margin = l->platt_a * fo->base_margin + l->platt_b;
+    for (i = 0; i < fo->n_nodes; i++) {
+        if (fo->nodes[i].split == RP_NODE_LEAF) {
+            fo->nodes[i].value = (float) (l->platt_a * fo->nodes[i].value);
+        }
+    }
 }
 
 
 int
 rp_cmd_fit(int argc, char **argv)
 {
-    int               c, rc;
+    int               c, rc, nc, ncand, sel_windows;
     char             *json_path;
     void             *img;
     size_t            r, img_len, plen;
-    double           *p, d, maxd, t0;
-    int64_t           t1, t2, tw;
+    double           *p, *xp, d, maxd, t0, t1s;
+    int64_t           t1, t2, ts, tw;
     uint32_t          i, crc;
-    const float      *xp;
     time_t            now;
     struct tm         tm;
+    rp_cand_t         cands[RP_NDEPTHS];
     rp_model_t        m;
     rp_forest_t       fo;
+    rp_learner_t      l;
     rp_metrics_t      mtrain, mtest;
-    rp_samples_t      train, test;
+    rp_samples_t      train, test, strain, svalid;
+    rp_priors_t       prior1, priors;
+    const char      **pids;
+    uint32_t         *plens, np;
+    float            *pvals;
     rp_dataset_t      ds;
     rp_fit_opts_t     o;
     rp_model_spec_t   spec;
     BoosterHandle     h;
-    DMatrixHandle     pdm;
-    cJSON            *doc, *obj, *arr;
+    cJSON            *doc, *obj, *arr, *it;
     const char       *names[RP_NFEATURES];
     char              err[RP_ERR_MAX], version[RP_MODEL_VERSION_MAX],
-                      tb1[32], tb2[32], stamp[32];
+                      tb1[32], tb2[32], tbs[32], stamp[32];
 
     static const struct option  opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "cutoff", required_argument, NULL, 'c' },
         { "horizon", required_argument, NULL, 'H' },
+        { "retention", required_argument, NULL, 'R' },
         { "trees", required_argument, NULL, 't' },
         { "depth", required_argument, NULL, 'd' },
+        { "forest", no_argument, NULL, 'F' },
         { "boost", no_argument, NULL, 'b' },
+        { "features", required_argument, NULL, 'f' },
         { "windows", required_argument, NULL, 'w' },
         { "seed", required_argument, NULL, 's' },
         { "threads", required_argument, NULL, 'j' },
@@ -504,8 +616,7 @@ rp_cmd_fit(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.horizon = 30;
-    o.trees = 100;
-    o.depth = -1;
+    o.retention = RP_STORE_RETENTION_DEF;
     o.windows = 1;
     o.seed = 42;
     o.threads = rp_nthreads();
@@ -518,8 +629,9 @@ rp_cmd_fit(int argc, char **argv)
             break;
         case 'c':
         case 'H':
+        case 'R':
             if (rp_window_opt("fit", c, optarg, &o.cutoff,
-                              &o.have_cutoff, &o.horizon) != 0) {
+                              &o.have_cutoff, &o.horizon, &o.retention) != 0) {
                 return 2;
             }
             break;
@@ -528,15 +640,23 @@ rp_cmd_fit(int argc, char **argv)
                 rp_err("fit: bad --trees \"%s\" (1..5000)", optarg);
                 return 2;
             }
+            o.have_trees = 1;
             break;
         case 'd':
             if (rp_parse_i64(optarg, 1, 20, &o.depth) != 0) {
                 rp_err("fit: bad --depth \"%s\" (1..20)", optarg);
                 return 2;
             }
+            o.have_depth = 1;
+            break;
+        case 'F':
+            o.forest = 1;
             break;
         case 'b':
-            o.boost = 1;
+            o.forest = 0;          /* the default; kept for old scripts */
+            break;
+        case 'f':
+            o.features = optarg;
             break;
         case 'w':
             if (rp_parse_i64(optarg, 1, 100, &o.windows) != 0) {
@@ -580,9 +700,27 @@ rp_cmd_fit(int argc, char **argv)
         return 2;
     }
 
-    if (o.depth < 0) {
-        o.depth = o.boost ? 6 : 10;
+    if (rp_fit_features(&o, o.features) != 0) {
+        return 2;
     }
+    for (i = 0; i < o.n_cols; i++) {
+        o.uses_priors |= o.cols[i] >= RP_F_PRIOR_FIRST
+                         && o.cols[i] < RP_F_PRIOR_FIRST + RP_PRIOR_N;
+    }
+
+    memset(&l, 0, sizeof(l));
+    l.forest = o.forest;
+    l.platt_a = 1;
+    if (o.forest) {
+        l.depth = o.have_depth ? (int) o.depth : RP_FOREST_DEPTH;
+        l.rounds = o.have_trees ? (int) o.trees : RP_FOREST_TREES;
+    } else {
+        l.depth = (int) o.depth;
+        l.rounds = (int) o.trees;
+    }
+
+    /* boosting with both settings given needs no earlier window */
+    sel_windows = (!o.forest && o.have_trees && o.have_depth) ? 0 : 1;
     o.horizon *= RP_DAY;
 
     t0 = rp_now_sec();
@@ -592,58 +730,108 @@ rp_cmd_fit(int argc, char **argv)
 
     t1 = o.have_cutoff ? o.cutoff : ds.last_ts - 2 * o.horizon;
     t2 = t1 + o.horizon;
-    tw = t1 - (o.windows - 1) * o.horizon;
+    ts = t1 - o.horizon;
+    tw = t1 - (o.windows - 1 + sel_windows) * o.horizon;
     rp_time_format(t1, tb1, sizeof(tb1));
     rp_time_format(t2, tb2, sizeof(tb2));
+    rp_time_format(ts, tbs, sizeof(tbs));
 
     if (tw <= ds.first_ts || t2 + o.horizon > ds.last_ts) {
         rp_time_format(ds.first_ts, tb1, sizeof(tb1));
         rp_time_format(ds.last_ts, tb2, sizeof(tb2));
         rp_err("fit: data too short: events span %s .. %s (%.1f days); "
-               "%d training window(s) and a test window of %d days need "
+               "%d training window(s)%s and a test window of %d days need "
                "about %d days after the first event (use more --days, a "
                "smaller --horizon or --windows, or another --cutoff)",
                tb1, tb2, (ds.last_ts - ds.first_ts) / (double) RP_DAY,
-               (int) o.windows, (int) (o.horizon / RP_DAY),
-               (int) ((o.windows + 1) * o.horizon / RP_DAY + 1));
+               (int) o.windows, sel_windows ? ", the earlier one the "
+               "settings are chosen on" : "", (int) (o.horizon / RP_DAY),
+               (int) ((o.windows + 1 + sel_windows) * o.horizon / RP_DAY
+                      + 1));
         rp_dataset_free(&ds);
         return 1;
     }
 
     memset(&train, 0, sizeof(train));
     memset(&test, 0, sizeof(test));
+    memset(&strain, 0, sizeof(strain));
+    memset(&svalid, 0, sizeof(svalid));
 
-    for (c = 0; c < o.windows; c++) {
-        rp_samples_build(&ds, t1 - c * o.horizon, o.horizon, &train);
+    /* the model's priors are frozen at T1, the selection's at T1 - H */
+    memset(&prior1, 0, sizeof(prior1));
+    memset(&priors, 0, sizeof(priors));
+    if (o.uses_priors) {
+        rp_priors_compute(&ds, t1, &prior1);
+        rp_priors_compute(&ds, ts, &priors);
     }
-    rp_samples_build(&ds, t2, o.horizon, &test);
+
+    rp_fit_rows(&ds, &o, t1, (int) o.windows, &train);
+    rp_fit_rows_frozen(&ds, &o, t2, &prior1, &test);
+    if (sel_windows) {
+        rp_fit_rows(&ds, &o, ts, (int) o.windows, &strain);
+        rp_fit_rows_frozen(&ds, &o, t1, &priors, &svalid);
+    }
 
     rp_log("fit: train cutoff %s (%d window%s): %zu rows, %.1f%% positive; "
            "test cutoff %s: %zu rows", tb1, (int) o.windows,
            o.windows > 1 ? "s" : "", train.n,
            train.n ? 100.0 * train.pos / train.n : 0.0, tb2, test.n);
 
-    if (train.n < 10 || train.pos == 0 || train.pos == train.n) {
-        rp_err("fit: cannot train on %zu rows with %zu positives", train.n,
-               train.pos);
-        rp_samples_free(&train);
-        rp_samples_free(&test);
-        rp_dataset_free(&ds);
-        return 1;
-    }
-
     h = NULL;
-    pdm = NULL;
     img = NULL;
     doc = NULL;
+    pids = NULL;
+    plens = NULL;
+    pvals = NULL;
     json_path = NULL;
     p = NULL;
+    xp = NULL;
     rc = 1;
+    ncand = 0;
     memset(&fo, 0, sizeof(fo));
     memset(&m, 0, sizeof(m));
 
-    if (rp_xgb_train(&o, &train, &h) != 0 || rp_xgb_export(h, &fo) != 0) {
+    if (train.n < 10 || train.pos == 0 || train.pos == train.n
+        || (sel_windows && (strain.n < 10 || strain.pos == 0
+                            || strain.pos == strain.n || svalid.pos == 0
+                            || svalid.pos == svalid.n)))
+    {
+        rp_err("fit: cannot train on %zu rows with %zu positives (the "
+               "earlier window: %zu rows, %zu positives; scored on %zu rows, "
+               "%zu positives)", train.n, train.pos, strain.n, strain.pos,
+               svalid.n, svalid.pos);
         goto done;
+    }
+
+    if (sel_windows) {
+        rp_log("fit: choosing settings on the earlier window: trained at %s "
+               "(%zu rows), scored at %s (%zu rows, %.1f%% positive)", tbs,
+               strain.n, tb1, svalid.n, 100.0 * svalid.pos / svalid.n);
+    }
+
+    if (o.forest) {
+        if (rp_fit_platt(&o, &strain, &svalid, &l) != 0) {
+            goto done;
+        }
+
+    } else if (sel_windows) {
+        if (rp_fit_select(&o, &strain, &svalid, &l, cands, &ncand) != 0) {
+            goto done;
+        }
+        rp_log("fit: chosen: depth %d, %d rounds", l.depth, l.rounds);
+    }
+
+    nc = (int) o.n_cols;
+    t1s = rp_now_sec();
+    if (rp_xgb_train(&o, &l, &train, NULL, &h, NULL) != 0
+        || rp_xgb_export(h, (uint32_t) nc, &fo) != 0)
+    {
+        goto done;
+    }
+    rp_log("fit: %u trees built in %.2f s on %d threads", fo.n_trees,
+           rp_now_sec() - t1s, (int) o.threads);
+    if (l.calibrated) {
+        rp_platt_fold(&fo, &l);
     }
 
     /* the model image, as the module will see it */
@@ -652,14 +840,39 @@ rp_cmd_fit(int argc, char **argv)
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     crc = rp_crc32(0, fo.nodes, fo.n_nodes * sizeof(rp_node_t));
     snprintf(version, sizeof(version), "%s-%s-%08x",
-             o.boost ? "gb" : "rf", stamp, crc);
+             o.forest ? "rf" : "gb", stamp, crc);
 
-    for (i = 0; i < RP_NFEATURES; i++) {
-        names[i] = rp_features[i].name;
+    for (i = 0; i < o.n_cols; i++) {
+        names[i] = rp_features[o.cols[i]].name;
     }
 
     memset(&spec, 0, sizeof(spec));
-    spec.n_features = RP_NFEATURES;
+
+    /* the priors the model carries: the products bought by T1 */
+    if (o.uses_priors) {
+        pids = rp_xalloc((prior1.n_known + 1) * sizeof(char *));
+        plens = rp_xalloc((prior1.n_known + 1) * sizeof(uint32_t));
+        pvals = rp_xalloc(((size_t) prior1.n_known + 1) * RP_MODEL_PRIOR_N
+                          * sizeof(float));
+        memcpy(pvals, prior1.rows, RP_MODEL_PRIOR_N * sizeof(float));
+        for (i = 0, np = 0; i < prior1.n_products; i++) {
+            if (!prior1.known[i]) {
+                continue;
+            }
+            pids[np] = ds.products.names[i];
+            plens[np] = ds.products.lens[i];
+            np++;
+            memcpy(pvals + (size_t) np * RP_MODEL_PRIOR_N,
+                   rp_priors_row(&prior1, i),
+                   RP_MODEL_PRIOR_N * sizeof(float));
+        }
+        spec.n_priors = np;
+        spec.prior_ids = pids;
+        spec.prior_id_lens = plens;
+        spec.prior_values = pvals;
+    }
+
+    spec.n_features = o.n_cols;
     spec.feature_names = names;
     spec.n_trees = fo.n_trees;
     spec.tree_count = fo.count;
@@ -676,23 +889,29 @@ rp_cmd_fit(int argc, char **argv)
         goto done;
     }
 
-    /* parity on every training row */
-    xp = rp_xgb_predict(h, &train, &pdm);
-    if (xp == NULL) {
+    /* parity on every training row: XGBoost's probability, or its margin
+     * through the Platt map */
+    xp = rp_xalloc((train.n + 1) * sizeof(double));
+    if (rp_xgb_predict(h, &o, &train, l.calibrated, xp) != 0) {
         goto done;
+    }
+    if (l.calibrated) {
+        for (r = 0; r < train.n; r++) {
+            xp[r] = 1 / (1 + exp(-(l.platt_a * xp[r] + l.platt_b)));
+        }
     }
 
     /* both scoring paths of the module: one row, and batches */
-    p = rp_xalloc(train.n * sizeof(double));
+    p = rp_xalloc((train.n + 1) * sizeof(double));
     rp_model_score_batch(&m, train.x, train.n, p);
     maxd = 0;
     for (r = 0; r < train.n; r++) {
-        d = fabs(p[r] - (double) xp[r]);
+        d = fabs(p[r] - xp[r]);
         if (!(d <= maxd)) {
             maxd = d;
         }
         p[r] = rp_model_score(&m, &train.x[r * RP_NFEATURES]);
-        d = fabs(p[r] - (double) xp[r]);
+        d = fabs(p[r] - xp[r]);
         if (!(d <= maxd)) {
             maxd = d;
         }
@@ -731,21 +950,62 @@ rp_cmd_fit(int argc, char **argv)
 
     obj = cJSON_AddObjectToObject(doc, "parameters");
     cJSON_AddStringToObject(obj, "algorithm",
-                            o.boost ? "gradient_boosting" : "random_forest");
+                            o.forest ? "random_forest" : "gradient_boosting");
     cJSON_AddStringToObject(obj, "library", "xgboost");
     cJSON_AddStringToObject(obj, "tree_method", "hist");
-    cJSON_AddNumberToObject(obj, "trees", (double) o.trees);
-    cJSON_AddNumberToObject(obj, "max_depth", (double) o.depth);
-    cJSON_AddNumberToObject(obj, "eta", o.boost ? 0.1 : 1.0);
-    cJSON_AddNumberToObject(obj, "subsample", o.boost ? 0.8 : 0.632);
-    cJSON_AddNumberToObject(obj, "colsample_bynode", o.boost ? 1.0
-                            : sqrt(RP_NFEATURES) / RP_NFEATURES);
-    cJSON_AddStringToObject(obj, "class_weight", "balanced");
+    cJSON_AddNumberToObject(obj, "trees", fo.n_trees);
+    cJSON_AddNumberToObject(obj, "max_depth", l.depth);
+    cJSON_AddNumberToObject(obj, "eta", o.forest ? 1.0 : RP_BOOST_ETA);
+    cJSON_AddNumberToObject(obj, "subsample",
+                            o.forest ? 0.632 : RP_BOOST_SUBSAMPLE);
+    cJSON_AddNumberToObject(obj, "colsample_bynode", o.forest
+                            ? sqrt(o.n_cols) / o.n_cols : 1.0);
+    cJSON_AddStringToObject(obj, "class_weight", "none");
+    cJSON_AddStringToObject(obj, "features",
+                            o.features != NULL ? o.features : "default");
     cJSON_AddNumberToObject(obj, "horizon_days",
                             (double) (o.horizon / RP_DAY));
+    cJSON_AddNumberToObject(obj, "retention_seconds", (double) o.retention);
     cJSON_AddNumberToObject(obj, "windows", (double) o.windows);
     cJSON_AddNumberToObject(obj, "seed", (double) o.seed);
     cJSON_AddNumberToObject(obj, "threads", (double) o.threads);
+
+    obj = cJSON_AddObjectToObject(doc, "calibration");
+    if (l.calibrated) {
+        cJSON_AddStringToObject(obj, "method", "platt");
+        cJSON_AddNumberToObject(obj, "a", l.platt_a);
+        cJSON_AddNumberToObject(obj, "b", l.platt_b);
+        cJSON_AddStringToObject(obj, "applied", "folded into the leaves "
+                                "and base margin");
+    } else {
+        cJSON_AddStringToObject(obj, "method", "none (log loss, no class "
+                                "weights)");
+    }
+
+    if (sel_windows) {
+        obj = cJSON_AddObjectToObject(doc, "selection");
+        cJSON_AddStringToObject(obj, "train_cutoff", tbs);
+        cJSON_AddStringToObject(obj, "valid_cutoff", tb1);
+        cJSON_AddNumberToObject(obj, "train_rows", (double) strain.n);
+        cJSON_AddNumberToObject(obj, "valid_rows", (double) svalid.n);
+        arr = cJSON_AddArrayToObject(obj, "candidates");
+        for (c = 0; c < ncand; c++) {
+            it = cJSON_CreateObject();
+            cJSON_AddNumberToObject(it, "max_depth", cands[c].depth);
+            cJSON_AddNumberToObject(it, "rounds", cands[c].rounds);
+            cJSON_AddNumberToObject(it, "valid_logloss", cands[c].loss);
+            cJSON_AddNumberToObject(it, "valid_logloss_last", cands[c].last);
+            cJSON_AddItemToArray(arr, it);
+        }
+    }
+
+    obj = cJSON_AddObjectToObject(doc, "priors");
+    cJSON_AddNumberToObject(obj, "products", (double) spec.n_priors);
+    if (o.uses_priors) {
+        cJSON_AddStringToObject(obj, "cutoff", tb1);
+        cJSON_AddNumberToObject(obj, "bytes",
+                                (double) rp_model_priors_size(&m));
+    }
 
     obj = cJSON_AddObjectToObject(doc, "data");
     cJSON_AddStringToObject(obj, "events_file", argv[optind]);
@@ -763,11 +1023,11 @@ rp_cmd_fit(int argc, char **argv)
     cJSON_AddNumberToObject(obj, "test_rows", (double) test.n);
 
     obj = cJSON_AddObjectToObject(doc, "metrics");
-    rp_json_metrics(obj, "train", &mtrain);
-    rp_json_metrics(obj, "test", &mtest);
+    cJSON_AddItemToObject(obj, "train", rp_metrics_to_json(&mtrain));
+    cJSON_AddItemToObject(obj, "test", rp_metrics_to_json(&mtest));
 
     arr = cJSON_AddArrayToObject(doc, "feature_names");
-    for (i = 0; i < RP_NFEATURES; i++) {
+    for (i = 0; i < o.n_cols; i++) {
         cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
     }
     cJSON_AddNumberToObject(doc, "parity_max_abs_diff", maxd);
@@ -785,16 +1045,14 @@ rp_cmd_fit(int argc, char **argv)
            o.out, fo.n_trees, fo.n_nodes, version, json_path,
            rp_now_sec() - t0);
     fprintf(stderr, "test (cutoff %s, %zu rows): auc %.4f pr_auc %.4f "
-            "logloss %.4f accuracy %.4f brier %.4f positive_rate %.4f\n",
-            tb2, mtest.rows, mtest.auc, mtest.pr_auc, mtest.logloss,
-            mtest.accuracy, mtest.brier, mtest.positive_rate);
+            "logloss %.4f brier %.4f ece %.4f positive_rate %.4f "
+            "mean_predicted %.4f\n", tb2, mtest.rows, mtest.auc,
+            mtest.pr_auc, mtest.logloss, mtest.brier, mtest.ece,
+            mtest.positive_rate, mtest.mean_predicted);
     rc = 0;
 
 done:
 
-    if (pdm != NULL) {
-        XGDMatrixFree(pdm);
-    }
     if (h != NULL) {
         XGBoosterFree(h);
     }
@@ -803,10 +1061,17 @@ done:
     free(json_path);
     free(img);
     free(p);
-    free(fo.nodes);
-    free(fo.count);
+    free(xp);
+    rp_forest_free(&fo);
+    free(pids);
+    free(plens);
+    free(pvals);
+    rp_priors_free(&prior1);
+    rp_priors_free(&priors);
     rp_samples_free(&train);
     rp_samples_free(&test);
+    rp_samples_free(&strain);
+    rp_samples_free(&svalid);
     rp_dataset_free(&ds);
 
     return rc;

@@ -201,8 +201,17 @@ rp_parse_time_arg(const char *s, int64_t *out)
 
 int
 rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
-    int *have_cutoff, int64_t *horizon)
+    int *have_cutoff, int64_t *horizon, int64_t *retention)
 {
+    if (c == 'R') {
+        if (rp_parse_i64(arg, 0, INT32_MAX, retention) != 0) {
+            rp_err("%s: bad --retention \"%s\" (seconds, 0 = none)", cmd,
+                   arg);
+            return 2;
+        }
+        return 0;
+    }
+
     if (c == 'c') {
         if (rp_parse_time_arg(arg, cutoff) != 0) {
             rp_err("%s: bad --cutoff \"%s\"", cmd, arg);

@@ -17,6 +17,7 @@
 
 #include "rp_event.h"
 #include "rp_features.h"
+#include "rp_model.h"
 
 
 #define RP_DAY  86400
@@ -40,12 +41,17 @@ int rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int rp_parse_time_arg(const char *s, int64_t *out);
 
 /*
- * The time window options of features, eval and fit: c is 'c' (--cutoff)
- * or 'H' (--horizon, days). Returns 0 when parsed, 2 (the exit status)
- * after reporting a bad value as "CMD: bad --...".
+ * The time window options of features, eval and fit: c is 'c' (--cutoff),
+ * 'H' (--horizon, days) or 'R' (--retention, seconds; 0 = the store
+ * forgets nobody). Returns 0 when parsed, 2 (the exit status) after
+ * reporting a bad value as "CMD: bad --...".
  */
 int rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
-    int *have_cutoff, int64_t *horizon);
+    int *have_cutoff, int64_t *horizon, int64_t *retention);
+#define RP_RETENTION_HELP                                                    \
+        "  --retention S: features as the store holds them when it forgets\n" \
+        "  a user S seconds after the user's last event (default %d;\n"       \
+        "  0: never)\n"
 int rp_nthreads(void);
 
 /*
@@ -138,36 +144,138 @@ typedef struct {
     size_t     pos;
 } rp_samples_t;
 
-/* Appends the samples at cutoff to s (no leakage: only events <= cutoff). */
+/*
+ * Appends the samples at cutoff to s (no leakage: only events <= cutoff):
+ * every pair the user bought at or before the cutoff, with its features as
+ * the store holds them under the retention (rp_state_at). prior: the prior
+ * row of each product (indexed like ds->products), from rp_priors_rows()
+ * or rp_model_prior_rows(); NULL: the prior features are NaN.
+ */
 int rp_samples_build(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_samples_t *s);
+    int64_t retention, const float *const *prior, rp_samples_t *s);
 void rp_samples_free(rp_samples_t *s);
 
 /*
- * The state of every user and pair after the events <= cutoff (malloc'ed
- * arrays indexed like ds); label (optional): pair bought in
- * (cutoff, cutoff + horizon].
+ * The state of every user and pair after the events <= cutoff, in file
+ * order (malloc'ed arrays indexed like ds), as the store holds it when its
+ * keys expire `retention` seconds after a user's last event (0: never): a
+ * user whose events pause longer than that starts again from an empty
+ * state, and a user whose last event is older than cutoff - retention is
+ * unknown (all zero, event_count 0). label (optional): per pair,
+ * RP_LABEL_POS when bought in (cutoff, cutoff + horizon], RP_LABEL_BOUGHT
+ * when bought at or before the cutoff (whatever the store forgot).
  */
+#define RP_LABEL_POS     1
+#define RP_LABEL_BOUGHT  2
 void rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
-    rp_user_state_t **users, rp_pair_state_t **pairs, uint8_t **label);
+    int64_t retention, rp_user_state_t **users, rp_pair_state_t **pairs,
+    uint8_t **label);
 
 
-/* Metrics of probabilities p against labels y. */
+/*
+ * Product priors at a cutoff T, from the purchases at or before T only
+ * (rp_priors.c). Per product bought by then, in this order:
+ *   prod_buyers        distinct buyers
+ *   prod_buyers_30d    distinct buyers in (T - 30 d, T]
+ *   prod_rebuy_rate    among its (user, product) pairs bought at or before
+ *                      T - 30 d, the share bought again in (T - 30 d, T],
+ *                      smoothed toward the global share g with m = 20
+ *                      pseudo-pairs: (rebought + 20 g) / (pairs + 20)
+ *   prod_repeat_share  share of its buyers who bought it on 2+ distinct days
+ *   prod_med_interval  median over those repeat buyers of their mean gap
+ *                      between purchase days, in days; NaN without any
+ * Days are day numbers (UTC). The default row, for a product not bought
+ * by T, is what the data says of such a product: 0 buyers, 0 recent
+ * buyers, and the global values of the other three (g; the share over all
+ * pairs; the median over all repeat pairs).
+ */
+#define RP_PRIOR_WINDOW  (30 * RP_DAY)
+#define RP_PRIOR_M       20.0
+
 typedef struct {
-    double  auc;
-    double  pr_auc;
-    double  logloss;
-    double  accuracy;
-    double  brier;
-    double  positive_rate;
-    size_t  rows;
+    uint32_t   n_products;    /* ds->products.n */
+    uint32_t   n_known;       /* products bought at or before the cutoff */
+    float     *rows;          /* (n_products + 1) x RP_MODEL_PRIOR_N: row 0
+                                 the default, row p + 1 product p (the
+                                 default row's values when not known) */
+    uint8_t   *known;         /* n_products */
+} rp_priors_t;
+
+void rp_priors_compute(const rp_dataset_t *ds, int64_t cutoff,
+    rp_priors_t *pr);
+void rp_priors_free(rp_priors_t *pr);
+
+/* Row of product p (a dataset product index). */
+#define rp_priors_row(pr, p)  ((pr)->rows + ((size_t) (p) + 1) * RP_MODEL_PRIOR_N)
+
+/* Each product's row, for rp_samples_build (malloc'ed array). */
+const float **rp_priors_rows(const rp_dataset_t *ds, const rp_priors_t *pr);
+
+/* Each product's row in a model file's table (the default row for a
+ * product it does not hold), for rp_samples_build (malloc'ed array). */
+const float **rp_model_prior_rows(const rp_dataset_t *ds, const rp_model_t *m);
+
+/* Whether a model's features include a prior feature. */
+int rp_model_uses_priors(const rp_model_t *m);
+
+
+/*
+ * Metrics of probabilities p against labels y. The reliability table has
+ * RP_REL_BINS equal-width bins of the predicted probability ([k/10,
+ * (k+1)/10), the last one closed); the expected calibration error is the
+ * row-weighted mean of |mean predicted - observed rate| over them. The
+ * bands are rp_confidence's: low < RP_CONF_MEDIUM <= medium < RP_CONF_HIGH
+ * <= high.
+ */
+#define RP_REL_BINS  10
+#define RP_BANDS     3
+
+typedef struct {
+    double  lo;
+    double  hi;
+    size_t  count;
+    double  mean_predicted;   /* NaN when empty */
+    double  observed_rate;    /* NaN when empty */
+} rp_bin_t;
+
+typedef struct {
+    double    auc;
+    double    pr_auc;
+    double    logloss;
+    double    accuracy;
+    double    brier;
+    double    ece;
+    double    positive_rate;
+    double    mean_predicted;
+    size_t    rows;
+    rp_bin_t  rel[RP_REL_BINS];
+    rp_bin_t  band[RP_BANDS];   /* low, medium, high */
 } rp_metrics_t;
+
+extern const char *const rp_band_names[RP_BANDS];
 
 void rp_metrics_compute(const double *p, const float *y, size_t n,
     rp_metrics_t *m);
 
-/* The metrics as JSON members (no braces), null for NaN. */
-void rp_metrics_json(FILE *f, const rp_metrics_t *m);
+/*
+ * Platt scaling: the a, b of p = 1 / (1 + exp(-(a x + b))) that minimize
+ * the log loss of margins x against labels y (Newton's method). 0, or -1
+ * when the fit is undefined (one class, constant margins).
+ */
+int rp_platt_fit(const double *x, const float *y, size_t n, double *a,
+    double *b);
+
+/* The metrics as a JSON object (null for NaN); NULL when out of memory. */
+struct cJSON;
+struct cJSON *rp_metrics_to_json(const rp_metrics_t *m);
+
+/*
+ * The ROC curve, precision-recall curve and reliability diagram of p
+ * against y as PNG files in dir (created if needed), drawn by gnuplot;
+ * title names the model and window. 0 / -1 after reporting why.
+ */
+int rp_plot(const char *dir, const double *p, const float *y, size_t n,
+    const rp_metrics_t *m, const char *title);
 
 
 /* Subcommands. */

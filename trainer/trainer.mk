@@ -24,8 +24,15 @@ $(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_metrics.c \
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ \
 	    tests/trainer_metrics.c trainer/rp_metrics.c -lm
 
+$(BUILD)/trainer-priors-test: tests/trainer_priors.c trainer/rp_priors.c \
+        $(TRAIN_HDRS) $(LIBRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ \
+	    tests/trainer_priors.c trainer/rp_priors.c $(LIBRP) $(CORE_LIBS)
+
 .PHONY: test-trainer bench-train
-test-trainer: $(BUILD)/rp-train $(BUILD)/trainer-metrics-test
+test-trainer: $(BUILD)/rp-train $(BUILD)/trainer-metrics-test \
+        $(BUILD)/trainer-priors-test
 	scripts/with-redis tests/trainer-test.sh
 
 bench-train: $(BUILD)/rp-train
