@@ -468,7 +468,7 @@ if "$bin/rp-produce" -b "$BROKER" -t t6 -q --key kt raw < "$tmp/hostile.txt" \
     kcat -b "$BROKER" -C -t t6.dlq -e -q -f '%h\n' 2> "$tmp/kcat6.err" \
         > "$tmp/dlq6.headers"
     keys=$(redis-cli -p "$RP" -n 7 KEYS '*' | sort | tr '\n' ' ')
-    pn=$(redis-cli -p "$RP" -n 7 HGET 'rp:{kt_u2}' pn)
+    pn=$(redis-cli -p "$RP" -n 7 HGET 'rp:{kt_u2}' b | cut -d, -f1)   # b = pn,ps,lp,...
     nul=$(grep -c 'rp-error=\\u0000 inside a string' "$tmp/dlq6.headers")
     raw=$(grep -c 'rp-error=control byte 0x00 inside a string' "$tmp/dlq6.headers")
     fut=$(grep -c 'rp-error=timestamp .* is more than 86400 s ahead of the clock' "$tmp/dlq6.headers")

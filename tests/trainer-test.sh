@@ -453,10 +453,10 @@ else
     $R flushall >/dev/null
     "$RP" materialize "$T/future.csv" --redis 127.0.0.1:$PORT >"$T/out" 2>"$T/err"
     if grep -q "line 51: timestamp 9999-12-31T23:59:59Z is more than 86400 s ahead" "$T/err" \
-            && [ "$($R hget 'rp:{user_f}' pn)" = 1 ]; then
+            && [ "$($R hget 'rp:{user_f}' b | cut -d, -f1)" = 1 ]; then   # b = pn,ps,lp,...
         ok "materialize skips rows beyond --max-future (only the in-skew purchase applied)"
     else
-        nok "materialize future rows (pn $($R hget 'rp:{user_f}' pn))"; sed 's/^/#   /' "$T/err" | head -5
+        nok "materialize future rows (b $($R hget 'rp:{user_f}' b))"; sed 's/^/#   /' "$T/err" | head -5
     fi
 fi
 
