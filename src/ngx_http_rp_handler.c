@@ -595,7 +595,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     float                   *rows;
     double                  *probs;
     u_char                  *body, *p, *last;
-    size_t                   len;
+    size_t                   len, rows_size;
     ngx_uint_t               i, failed;
     const float             *prior;
     struct timeval           tv;
@@ -635,13 +635,18 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     /* rows in table order, scored together: trees outside, rows inside */
 
-    rows = ngx_palloc(r->pool, ctx->nitems * (RP_NFEATURES * sizeof(float)
-                                              + sizeof(double)));
+    /* the probabilities follow the rows, at a double's alignment: a row
+     * of an odd number of floats would leave them misaligned */
+
+    rows_size = ngx_align(ctx->nitems * RP_NFEATURES * sizeof(float),
+                          sizeof(double));
+
+    rows = ngx_palloc(r->pool, rows_size + ctx->nitems * sizeof(double));
     if (rows == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    probs = (double *) (rows + ctx->nitems * RP_NFEATURES);
+    probs = (double *) ((u_char *) rows + rows_size);
 
     for (i = 0; i < ctx->nitems; i++) {
         it = &ctx->items[i];

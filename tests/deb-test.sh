@@ -160,7 +160,7 @@ fi
 check "man rp-train finds the page" sh -c "man -w rp-train | grep -q /usr/share/man/man1/rp-train.1"
 
 # a model, trained the way the nightly job does
-/usr/bin/rp-train generate --users 60 --products 30 --days 90 --seed 7 -q \
+/usr/bin/rp-train generate --users 60 --products 30 --days 120 --seed 7 -q \
     -o "$TMP/events.csv" 2> "$TMP/gen.err"
 if RP_EVENTS=$TMP/events.csv RP_MODEL=$TMP/model.rpf RP_FIT_OPTS="--trees 5 -q" \
        /usr/libexec/rp/rp-retrain > "$TMP/retrain.out" 2>&1 \
