@@ -14,8 +14,8 @@
  * is committed only after Redis acknowledged every event before it and the
  * dead letters were delivered, so a crash anywhere redelivers, and the
  * update script's replay guard (seen event ids) makes the redelivery
- * harmless. librdkafka 2.0.2 makes no final commit on revoke or close in
- * this mode, so both are done here (NOTES.md §3).
+ * harmless. librdkafka makes no final commit on revoke or close in this
+ * mode (explicit offset lists, no auto commit), so both are done here.
  *
  * Redis down or slow: every wait is bounded (redisSetTimeout). On failure
  * the assigned partitions are paused, rd_kafka_consumer_poll keeps us in
@@ -40,6 +40,7 @@
 #include "rp_batch.h"
 #include "rp_consumer_opts.h"
 #include "rp_consumer.h"
+#include "rp_tool.h"
 #include "rp_version.h"
 
 #define RP_BACKOFF_MIN_MS   100
@@ -78,25 +79,6 @@ rp_stop(int sig)
     rp_consumer_run = 0;
 }
 
-
-double
-rp_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
-int64_t
-rp_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 
 static void
@@ -184,18 +166,16 @@ rp_redis_connect(rp_ctx_t *ctx)
 
     rp_store_script_load_cmd(&ctx->cmd);
     r = redisCommandArgv(c, ctx->cmd.argc, ctx->cmd.argv, ctx->cmd.argvlen);
-    if (r == NULL || r->type != REDIS_REPLY_STRING) {
+    if (r == NULL || r->type != REDIS_REPLY_STRING
+        || r->len != sizeof(ctx->sha) - 1)
+    {
         snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SCRIPT LOAD: %s",
                  r ? (r->str ? r->str : "unexpected reply")
                    : rp_redis_err(ctx, c));
         goto failed;
     }
-    if (strcmp(r->str, ctx->sha) != 0) {
-        fprintf(stderr, "rp-consumer: SCRIPT LOAD returned %s, "
-                "rp_store_script_sha() says %s; using Redis' value\n",
-                r->str, ctx->sha);
-        snprintf(ctx->sha, sizeof(ctx->sha), "%s", r->str);
-    }
+    /* the script's name for EVALSHA: the same on every Redis */
+    memcpy(ctx->sha, r->str, sizeof(ctx->sha));
     freeReplyObject(r);
 
     ctx->redis = c;
@@ -254,7 +234,7 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
         }
 
         if (rp_batch_live(b) == 0) {
-            *t0 = rp_now();
+            *t0 = rp_clock_sec();
         }
         if (m->partition >= 0 && m->partition < RP_PARTS_MAX
             && ctx->part[m->partition] == RP_PART_END)
@@ -272,7 +252,7 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
 
         ctx->broker_down = 0;
         if (ctx->consumed == 0) {
-            ctx->first_msg = rp_now();
+            ctx->first_msg = rp_clock_sec();
         }
         ctx->consumed++;
         ctx->tick_consumed++;
@@ -280,7 +260,7 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
     }
 
     if (added) {
-        ctx->last_activity = rp_now();
+        ctx->last_activity = rp_clock_sec();
     }
 
     return added;
@@ -320,7 +300,9 @@ rp_msg_payload(void *msg, size_t *len)
 static int
 rp_plan(rp_ctx_t *ctx, rp_plan_t *p, const rp_batch_t *b)
 {
-    return rp_plan_make(p, b, rp_msg_payload, ctx->sha, ctx->o->retention,
+    /* no name yet (not connected): EVAL, which needs none */
+    return rp_plan_make(p, b, rp_msg_payload, ctx->sha[0] ? ctx->sha : NULL,
+                        ctx->o->retention,
                         (size_t) ctx->o->per_call, (int64_t) time(NULL),
                         ctx->o->max_future);
 }
@@ -369,7 +351,7 @@ rp_send(rp_ctx_t *ctx)
         return -1;
     }
 
-    ctx->send_t0 = rp_now();
+    ctx->send_t0 = rp_clock_sec();
     rp_plan_arm(p, &ctx->batch);
 
     if (p->resplen > 0
@@ -528,10 +510,10 @@ rp_recv(rp_ctx_t *ctx)
     ctx->inflight = 0;
 
     /* Everything acknowledged: count, and measure. */
-    ctx->last_applied = rp_now();
+    ctx->last_applied = rp_clock_sec();
     rp_hist_add(ctx->rtt, (int64_t) ((ctx->last_applied - ctx->send_t0)
                                      * 1000.0));
-    now_ms = rp_now_ms();
+    now_ms = rp_wall_ms();
     waited = (int64_t) ((ctx->last_applied - ctx->batch_t0) * 1000.0);
 
     for (i = 0; i < ctx->batch.n; i++) {
@@ -733,11 +715,11 @@ rp_recover(rp_ctx_t *ctx)
     while (rp_consumer_run) {
         backoff = rp_backoff_next(backoff, RP_BACKOFF_MIN_MS,
                                   RP_BACKOFF_MAX_MS);
-        until = rp_now() + (double) backoff / 1000.0;
+        until = rp_clock_sec() + (double) backoff / 1000.0;
 
-        while (rp_consumer_run && rp_now() < until) {
+        while (rp_consumer_run && rp_clock_sec() < until) {
             rp_collect(ctx, &ctx->batch, &ctx->batch_t0, RP_COLLECT_MS, 1);
-            if (rp_now() - ctx->tick >= ctx->o->stats_interval
+            if (rp_clock_sec() - ctx->tick >= ctx->o->stats_interval
                 && ctx->o->stats_interval > 0)
             {
                 rp_stats(ctx, 0);
@@ -775,7 +757,7 @@ rp_recover(rp_ctx_t *ctx)
 static int
 rp_batch_job_done(rp_ctx_t *ctx)
 {
-    double  now = rp_now();
+    double  now = rp_clock_sec();
 
     if (ctx->assigned <= 0) {
         ctx->caught_up_since = 0;
@@ -853,7 +835,6 @@ main(int argc, char **argv)
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.o = &o;
-    rp_store_script_sha(ctx.sha);
     ctx.e2e = calloc(1, sizeof(rp_hist_t));
     ctx.rtt = calloc(1, sizeof(rp_hist_t));
     ctx.p2a = calloc(1, sizeof(rp_hist_t));
@@ -902,7 +883,7 @@ main(int argc, char **argv)
                 o.group, o.dlq ? ctx.dlq_topic : "off");
     }
 
-    ctx.tick = ctx.last_activity = rp_now();
+    ctx.tick = ctx.last_activity = rp_clock_sec();
 
     /*
      * One batch in flight: while Redis works on the batch in hand, the next
@@ -911,7 +892,7 @@ main(int argc, char **argv)
      * ones in hand are finished.
      */
     for ( ;; ) {
-        if (o.stats_interval > 0 && rp_now() - ctx.tick >= o.stats_interval) {
+        if (o.stats_interval > 0 && rp_clock_sec() - ctx.tick >= o.stats_interval) {
             rp_stats(&ctx, 0);
         }
 
@@ -958,10 +939,9 @@ main(int argc, char **argv)
 
         /*
          * Applied: the next batch goes out first, and this one's commit
-         * (a round trip to the broker) runs while Redis works on it.
-         * Measured with the next batch's plan made in flight (300k events,
-         * interleaved runs): 116-117k events/s before these two changes,
-         * 121-122k after, consumer CPU 0.65-0.71 s -> 0.57-0.67 s.
+         * (a round trip to the broker) runs while Redis works on it, so
+         * neither Redis nor the broker waits for the other
+         * (bench/consumer-history.md has the gain).
          */
         if (rp_applied(&ctx) != 0) {
             break;
@@ -997,7 +977,8 @@ main(int argc, char **argv)
     }
 
     /* Release everything in hand before close: librdkafka waits for
-     * outstanding messages. Then the final commit (NOTES.md §3). */
+     * outstanding messages. Then the final commit, which librdkafka does
+     * not make on close in this mode. */
     rp_batch_discard(&ctx.batch);
     rp_batch_discard(&ctx.next);
     rp_commit(&ctx, -1);

@@ -98,8 +98,6 @@ static volatile sig_atomic_t  rp_run = 1;
 extern volatile sig_atomic_t  rp_consumer_run;
 
 /* Monotonic seconds; wall-clock milliseconds. */
-double rp_now(void);
-int64_t rp_now_ms(void);
 
 /* rp_consumer_kafka.c. The handles take ctx as their opaque. */
 rd_kafka_t *rp_kafka_consumer(rp_ctx_t *ctx);

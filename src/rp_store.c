@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rp_sha1.h"
 #include "rp_store.h"
 
 
@@ -161,12 +160,6 @@ const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
     "u", "b"
 };
 
-
-void
-rp_store_script_sha(char out[41])
-{
-    rp_sha1_hex(RP_STORE_UPDATE_LUA, sizeof(RP_STORE_UPDATE_LUA) - 1, out);
-}
 
 
 size_t

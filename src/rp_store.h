@@ -77,9 +77,6 @@ extern const char RP_STORE_UPDATE_LUA[];
 /* The replay guard's 63-bit hash of an event id (FNV-1a 64, shifted). */
 uint64_t rp_store_event_hash(const char *id, size_t len);
 
-/* Hex SHA1 of RP_STORE_UPDATE_LUA (what SCRIPT LOAD returns). 41 bytes. */
-void rp_store_script_sha(char out[41]);
-
 /* Room for the longest key or field this layout builds. */
 #define RP_STORE_KEY_MAX   (RP_ID_MAX + 16)
 
@@ -139,7 +136,8 @@ size_t rp_store_plan_words(size_t n);
 size_t rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
     uint32_t *order, uint32_t *ends, uint32_t *work);
 
-/* SCRIPT LOAD of the update script (its reply is rp_store_script_sha()). */
+/* SCRIPT LOAD of the update script: its reply is the script's name (the
+ * hex SHA-1 of its text, 40 characters) that EVALSHA takes. */
 void rp_store_script_load_cmd(rp_store_cmd_t *cmd);
 
 /* One element of an HMGET reply: str == NULL for a nil. */

@@ -79,7 +79,19 @@ setup(void **state)
     freeReplyObject(r);
     r = redisCommand(rc, "FLUSHDB");
     freeReplyObject(r);
-    rp_store_script_sha(sha);
+    /* the script's name is what SCRIPT LOAD answers */
+    {
+        rp_store_cmd_t  lc;
+
+        rp_store_script_load_cmd(&lc);
+        r = redisCommandArgv(rc, lc.argc, lc.argv, lc.argvlen);
+        if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+            fprintf(stderr, "SCRIPT LOAD failed\n");
+            return -1;
+        }
+        memcpy(sha, r->str, 41);
+        freeReplyObject(r);
+    }
 
     for (i = 0; i < NEVENTS; i++) {
         rp_event_t *e = &events[i];

@@ -50,15 +50,14 @@ rp_apply_load(rp_apply_t *a, char *err, size_t errlen)
         return -1;
     }
 
-    if (r->type != REDIS_REPLY_STRING || r->len != 40
-        || memcmp(r->str, a->sha, 40) != 0)
-    {
-        snprintf(err, errlen, "SCRIPT LOAD: unexpected reply \"%.*s\" "
-                 "(expected sha %s)", r->str ? (int) r->len : 0,
-                 r->str ? r->str : "", a->sha);
+    if (r->type != REDIS_REPLY_STRING || r->len != sizeof(a->sha) - 1) {
+        snprintf(err, errlen, "SCRIPT LOAD: unexpected reply \"%.*s\"",
+                 r->str ? (int) r->len : 0, r->str ? r->str : "");
         freeReplyObject(r);
         return -1;
     }
+
+    memcpy(a->sha, r->str, sizeof(a->sha));   /* the name EVALSHA takes */
 
     freeReplyObject(r);
     return 0;
@@ -94,8 +93,6 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
         rp_apply_destroy(a);
         return NULL;
     }
-
-    rp_store_script_sha(a->sha);
 
     if (rp_apply_load(a, err, errlen) != 0) {
         rp_apply_destroy(a);

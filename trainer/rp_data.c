@@ -349,7 +349,7 @@ rp_dataset_seen(rp_dataset_t *ds, const rp_event_t *ev)
 static int
 rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line)
 {
-    rp_ev_t       *e;
+    rp_interned_event_t       *e;
     uint32_t       u, p;
     rp_dataset_t  *ds = ctx;
 
@@ -363,7 +363,7 @@ rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line)
 
     if (ds->n == ds->cap) {
         ds->cap = ds->cap ? ds->cap * 2 : 65536;
-        ds->ev = rp_xrealloc(ds->ev, ds->cap * sizeof(rp_ev_t));
+        ds->ev = rp_xrealloc(ds->ev, ds->cap * sizeof(rp_interned_event_t));
     }
 
     u = rp_intern(&ds->users, ev->user_id, ev->user_id_len);
@@ -398,7 +398,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
     double  t0;
 
     memset(ds, 0, sizeof(*ds));
-    t0 = rp_now_sec();
+    t0 = rp_clock_sec();
 
     if (rp_csv_each(path, strict, rp_dataset_row, ds, &ds->lines, &ds->bad)
         != 0)
@@ -422,7 +422,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
 
     rp_log("read %zu events (%u users, %u products, %u pairs) in %.2f s",
            ds->n, ds->users.n, ds->products.n, ds->n_pairs,
-           rp_now_sec() - t0);
+           rp_clock_sec() - t0);
 
     return 0;
 }
@@ -453,7 +453,7 @@ rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
     uint32_t          k, *gen, *pgen;
     int64_t          *last;
     rp_event_t        ev;
-    const rp_ev_t    *e;
+    const rp_interned_event_t    *e;
     rp_pair_state_t  *pairs;
     rp_user_state_t  *users, *u;
 

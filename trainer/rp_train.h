@@ -18,6 +18,7 @@
 #include "rp_event.h"
 #include "rp_features.h"
 #include "rp_model.h"
+#include "rp_tool.h"
 
 
 #define RP_DAY  86400
@@ -36,8 +37,6 @@ void rp_log(const char *fmt, ...);           /* progress, silenced by -q */
 void rp_err(const char *fmt, ...);           /* always printed, "rp-train: " */
 void *rp_xalloc(size_t n);                   /* calloc or die */
 void *rp_xrealloc(void *p, size_t n);
-double rp_now_sec(void);                     /* monotonic seconds */
-int rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int rp_parse_time_arg(const char *s, int64_t *out);
 
 /*
@@ -86,7 +85,7 @@ typedef struct {
     uint32_t  user;
     uint32_t  pair;
     uint8_t   type;
-} rp_ev_t;
+} rp_interned_event_t;
 
 /* String interning: id -> dense index. */
 typedef struct {
@@ -99,7 +98,7 @@ typedef struct {
 } rp_intern_t;
 
 typedef struct {
-    rp_ev_t      *ev;
+    rp_interned_event_t      *ev;
     size_t        n;
     size_t        cap;
     rp_intern_t   users;

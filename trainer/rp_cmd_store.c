@@ -1,5 +1,5 @@
 /*
- * rp_redis.c: "rp-train materialize" (replay an events file into the
+ * rp_cmd_store.c: "rp-train materialize" (replay an events file into the
  * Redis feature store through rp_apply) and "rp-train verify" (read the
  * store back with the module's HMGET and compare it with the state and
  * the features computed offline from the same file).
@@ -26,7 +26,7 @@ typedef struct {
     int64_t      retention;
     int64_t      batch;
     int          strict;
-} rp_redis_opts_t;
+} rp_store_opts_t;
 
 typedef struct {
     rp_apply_t  *a;
@@ -36,8 +36,8 @@ typedef struct {
 } rp_mat_ctx_t;
 
 
-static redisContext *rp_redis_connect(const char *addr, int64_t db);
-static int rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o,
+static redisContext *rp_store_connect(const char *addr, int64_t db);
+static int rp_store_opts(int argc, char **argv, rp_store_opts_t *o,
     const char *cmd, void (*usage)(FILE *f));
 static void rp_materialize_usage(FILE *f);
 static void rp_verify_usage(FILE *f);
@@ -48,31 +48,17 @@ static int rp_verify_pair(const rp_dataset_t *ds, uint32_t k,
 
 
 static redisContext *
-rp_redis_connect(const char *addr, int64_t db)
+rp_store_connect(const char *addr, int64_t db)
 {
     char            host[256];
-    const char     *colon;
-    int64_t         port;
+    int             port;
     redisReply     *r;
     redisContext   *c;
     struct timeval  tv;
 
-    colon = strrchr(addr, ':');
-    if (colon == NULL || colon == addr
-        || (size_t) (colon - addr) >= sizeof(host)
-        || rp_parse_i64(colon + 1, 1, 65535, &port) != 0)
-    {
+    if (rp_parse_hostport(addr, host, sizeof(host), &port) != 0) {
         rp_err("bad --redis \"%s\", expected HOST:PORT", addr);
         return NULL;
-    }
-
-    memcpy(host, addr, colon - addr);
-    host[colon - addr] = '\0';
-
-    /* "[::1]:6379" */
-    if (host[0] == '[' && colon[-1] == ']') {
-        memmove(host, host + 1, colon - addr - 2);
-        host[colon - addr - 2] = '\0';
     }
 
     tv.tv_sec = 5;
@@ -109,7 +95,7 @@ rp_redis_connect(const char *addr, int64_t db)
 
 
 static int
-rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
+rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
 {
     int  c, rc;
@@ -201,7 +187,7 @@ rp_mat_row(void *ctx, const rp_event_t *ev, size_t line)
     }
 
     if (++m->n % 500000 == 0) {
-        dt = rp_now_sec() - m->t0;
+        dt = rp_clock_sec() - m->t0;
         rp_log("materialize: %llu events (%.0f/s)", (unsigned long long) m->n,
                dt > 0 ? m->n / dt : 0.0);
     }
@@ -217,21 +203,21 @@ rp_cmd_materialize(int argc, char **argv)
     size_t            lines, bad;
     rp_mat_ctx_t      m;
     redisContext     *c;
-    rp_redis_opts_t   o;
+    rp_store_opts_t   o;
     rp_apply_stats_t  st;
 
-    rc = rp_redis_opts(argc, argv, &o, "materialize", rp_materialize_usage);
+    rc = rp_store_opts(argc, argv, &o, "materialize", rp_materialize_usage);
     if (rc != 0) {
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_redis_connect(o.redis, o.db);
+    c = rp_store_connect(o.redis, o.db);
     if (c == NULL) {
         return 1;
     }
 
     memset(&m, 0, sizeof(m));
-    m.t0 = rp_now_sec();
+    m.t0 = rp_clock_sec();
     m.a = rp_apply_create(c, o.retention, (size_t) o.batch, m.err,
                           sizeof(m.err));
     if (m.a == NULL) {
@@ -253,7 +239,7 @@ rp_cmd_materialize(int argc, char **argv)
         fprintf(stderr, "materialize: %llu events sent in %.2f s: applied "
                 "%llu, replays %llu, rejected %llu, bad rows %zu (NOSCRIPT "
                 "resent as EVAL: %llu)%s\n",
-                (unsigned long long) m.n, rp_now_sec() - m.t0,
+                (unsigned long long) m.n, rp_clock_sec() - m.t0,
                 (unsigned long long) st.applied,
                 (unsigned long long) st.replays,
                 (unsigned long long) st.rejected, bad,
@@ -385,17 +371,17 @@ rp_cmd_verify(int argc, char **argv)
     rp_dataset_t      ds;
     redisContext     *c;
     rp_store_cmd_t    cmd;
-    rp_redis_opts_t   o;
+    rp_store_opts_t   o;
     rp_pair_state_t  *pairs;
     rp_user_state_t  *users;
     const char       *user, *product;
 
-    rc = rp_redis_opts(argc, argv, &o, "verify", rp_verify_usage);
+    rc = rp_store_opts(argc, argv, &o, "verify", rp_verify_usage);
     if (rc != 0) {
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_redis_connect(o.redis, o.db);
+    c = rp_store_connect(o.redis, o.db);
     if (c == NULL) {
         return 1;
     }
