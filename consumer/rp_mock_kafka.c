@@ -330,10 +330,10 @@ main(int argc, char **argv)
         }
         printf("127.0.0.1:%d\n", port);
         fprintf(stderr, "rp-mock-kafka: forwarding 127.0.0.1:%d to the mock "
-                "broker at 127.0.0.1:%d\n", port, (int) v);
+                "broker at 127.0.0.1:%d\n", port, bport);
 
     } else {
-        printf("127.0.0.1:%d\n", (int) v);
+        printf("127.0.0.1:%d\n", bport);
     }
     fflush(stdout);
 
