@@ -61,7 +61,6 @@ static const char *rp_redis_err(rp_ctx_t *ctx, const redisContext *c);
 static void rp_redis_drop(rp_ctx_t *ctx, const char *why);
 static int rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0,
     int timeout_ms, int unbounded);
-static int rp_reply_transient(const redisReply *r);
 static int rp_send(rp_ctx_t *ctx);
 static int rp_recv(rp_ctx_t *ctx);
 static int rp_finish(rp_ctx_t *ctx);
@@ -164,19 +163,15 @@ rp_redis_connect(rp_ctx_t *ctx)
     }
     freeReplyObject(r);
 
-    rp_store_script_load_cmd(&ctx->cmd);
-    r = redisCommandArgv(c, ctx->cmd.argc, ctx->cmd.argv, ctx->cmd.argvlen);
-    if (r == NULL || r->type != REDIS_REPLY_STRING
-        || r->len != sizeof(ctx->sha) - 1)
-    {
-        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SCRIPT LOAD: %s",
-                 r ? (r->str ? r->str : "unexpected reply")
-                   : rp_redis_err(ctx, c));
+    /* the script's name for EVALSHA: the same on every Redis */
+    r = NULL;
+    if (rp_pipe_load(c, ctx->sha, ctx->errmsg, sizeof(ctx->errmsg)) != 0) {
+        if (c->err) {
+            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "SCRIPT LOAD: %s",
+                     rp_redis_err(ctx, c));
+        }
         goto failed;
     }
-    /* the script's name for EVALSHA: the same on every Redis */
-    memcpy(ctx->sha, r->str, sizeof(ctx->sha));
-    freeReplyObject(r);
 
     ctx->redis = c;
     ctx->redis_up = 1;
@@ -267,24 +262,6 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
 }
 
 
-static int
-rp_reply_transient(const redisReply *r)
-{
-    static const char *const  prefixes[] = {
-        "LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "TRYAGAIN",
-        "CLUSTERDOWN", "MISCONF", "NOREPLICAS"
-    };
-    size_t  i, n;
-
-    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        n = strlen(prefixes[i]);
-        if (r->len >= n && strncmp(r->str, prefixes[i], n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 
 static const char *
 rp_msg_payload(void *msg, size_t *len)
@@ -338,7 +315,6 @@ rp_plan_next(rp_ctx_t *ctx)
 static int
 rp_send(rp_ctx_t *ctx)
 {
-    int         done;
     rp_plan_t  *p = &ctx->plan[ctx->cur];
 
     if (ctx->redis == NULL && rp_redis_connect(ctx) != 0) {
@@ -354,157 +330,81 @@ rp_send(rp_ctx_t *ctx)
     ctx->send_t0 = rp_clock_sec();
     rp_plan_arm(p, &ctx->batch);
 
-    if (p->resplen > 0
-        && redisAppendFormattedCommand(ctx->redis, p->resp, p->resplen)
-           != REDIS_OK)
-    {
-        rp_redis_drop(ctx, "cannot buffer the commands");
+    if (rp_pipe_send(&p->pipe, ctx->redis) != 0) {
+        rp_redis_drop(ctx, ctx->redis->err ? rp_redis_err(ctx, ctx->redis)
+                                           : p->pipe.err);
         return -1;
     }
-
-    do {
-        if (redisBufferWrite(ctx->redis, &done) != REDIS_OK) {
-            rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
-            return -1;
-        }
-    } while (!done);
 
     ctx->inflight = 1;
     return 0;
 }
 
 
-/* Appends command k of the batch in hand again, with EVAL. 0 / -1. */
-static int
-rp_send_eval(rp_ctx_t *ctx, size_t k)
-{
-    rp_plan_t  *p = &ctx->plan[ctx->cur];
-
-    if (rp_plan_cmd(p, k, ctx->o->retention, NULL) != 0
-        || redisAppendCommandArgv(ctx->redis, p->cmd.argc, p->cmd.argv,
-                                  p->cmd.argvlen) != REDIS_OK)
-    {
-        rp_redis_drop(ctx, "cannot resend with EVAL");
-        return -1;
-    }
-
-    p->cmark[k] = RP_MARK_SENT;
-    return 0;
-}
-
 
 /*
- * Reads the replies of the batch in flight; resends with EVAL the commands
- * that got NOSCRIPT. Messages of a partition revoked while the batch was in
- * flight still have their reply read, but are not counted. Returns 0 when
- * Redis acknowledged all of them, -1 on a Redis failure (nothing counted;
- * the caller applies the same batch again later).
+ * Reads the replies of the batch in flight (the pipe resends with EVAL the
+ * commands that got NOSCRIPT). Messages of a partition revoked while the
+ * batch was in flight still have their reply read, but are not counted.
+ * Returns 0 when Redis answered all of them, -1 on a Redis failure
+ * (nothing counted; the caller applies the same batch again later).
  */
 static int
 rp_recv(rp_ctx_t *ctx)
 {
-    int                   noscript = 0, pass;
-    size_t                i, k, from;
+    int                   rc;
+    size_t                i, e;
     int64_t               now_ms, ts, waited;
-    uint64_t              applied = 0, replays = 0, bits;
+    uint64_t              applied = 0, replays = 0;
     rp_bmsg_t            *bm;
     rp_plan_t            *p = &ctx->plan[ctx->cur];
-    redisReply           *r;
+    rp_pipe_t            *pipe = &p->pipe;
     rd_kafka_message_t   *m;
     rd_kafka_timestamp_type_t  tstype;
 
-    /* Pass 0: the EVALSHA replies; pass 1: EVAL for the commands that got
-     * NOSCRIPT (no poll happens in between, so the batch is stable). */
-    for (pass = 0; pass < 2; pass++) {
-
-        for (k = 0; k < p->ncmd; k++) {
-            if (p->cmark[k] != RP_MARK_SENT) {
-                continue;
-            }
-            from = rp_plan_first(p, k);
-
-            if (redisGetReply(ctx->redis, (void **) &r) != REDIS_OK) {
-                rp_redis_drop(ctx, rp_redis_err(ctx, ctx->redis));
-                return -1;
-            }
-
-            if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0
-                && (uint64_t) r->integer < (1ULL << (p->ends[k] - from)))
-            {
-                p->cmark[k] = RP_MARK_DONE;
-                bits = (uint64_t) r->integer;
-                for (i = from; i < p->ends[k]; i++, bits >>= 1) {
-                    bm = &ctx->batch.msgs[p->evmsg[p->order[i]]];
-                    if (bm->state != RP_BMSG_PENDING) {
-                        bm->mark = RP_MARK_INVALID;  /* revoked meanwhile */
-                        continue;
-                    }
-                    bm->mark = RP_MARK_DONE;
-                    if (bits & 1) {
-                        applied++;
-                    } else {
-                        replays++;
-                    }
-                }
-
-            } else if (r->type == REDIS_REPLY_ERROR
-                       && strncmp(r->str, "NOSCRIPT", 8) == 0 && pass == 0)
-            {
-                p->cmark[k] = RP_MARK_EVAL;
-                noscript++;
-
-            } else if (r->type == REDIS_REPLY_ERROR && rp_reply_transient(r)) {
-                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", r->str);
-                freeReplyObject(r);
-                rp_redis_drop(ctx, ctx->errmsg);
-                return -1;
-
-            } else {
-                /* The store refused this user's events: dead letters. */
-                p->cmark[k] = RP_MARK_INVALID;
-                for (i = from; i < p->ends[k]; i++) {
-                    bm = &ctx->batch.msgs[p->evmsg[p->order[i]]];
-                    bm->mark = RP_MARK_INVALID;
-                    if (bm->state != RP_BMSG_PENDING) {
-                        continue;
-                    }
-                    m = bm->msg;
-                    fprintf(stderr, "rp-consumer: partition %d offset %lld: "
-                            "store error: %s\n", (int) m->partition,
-                            (long long) m->offset,
-                            r->type == REDIS_REPLY_ERROR ? r->str
-                                                         : "unexpected reply");
-                }
-            }
-
-            freeReplyObject(r);
-        }
-
-        if (noscript == 0 || pass == 1) {
-            break;
-        }
-
-        fprintf(stderr, "rp-consumer: NOSCRIPT: the script cache was "
-                "flushed; resending %d command(s) with EVAL and reloading\n",
-                noscript);
-
-        for (k = 0; k < p->ncmd; k++) {
-            if (p->cmark[k] == RP_MARK_EVAL && rp_send_eval(ctx, k) != 0) {
-                return -1;
-            }
-        }
+    rc = rp_pipe_recv(pipe, ctx->redis);
+    if (rc != 0) {
+        rp_redis_drop(ctx, rc == RP_PIPE_LOST && ctx->redis->err
+                           ? rp_redis_err(ctx, ctx->redis) : pipe->err);
+        return -1;
     }
 
-    if (noscript > 0) {
-        /* All EVAL replies are read: reload for the next batches. */
-        rp_store_script_load_cmd(&ctx->cmd);
-        r = redisCommandArgv(ctx->redis, ctx->cmd.argc, ctx->cmd.argv,
-                             ctx->cmd.argvlen);
-        if (r == NULL) {
-            rp_redis_drop(ctx, "SCRIPT LOAD failed");
-            return -1;
+    if (pipe->noscript > 0) {
+        fprintf(stderr, "rp-consumer: NOSCRIPT: the script cache was "
+                "flushed; resent %llu command(s) with EVAL and reloaded "
+                "it\n", (unsigned long long) pipe->noscript);
+    }
+
+    for (e = 0; e < pipe->nev; e++) {
+        bm = &ctx->batch.msgs[pipe->evitem[e]];
+        if (bm->state != RP_BMSG_PENDING) {
+            bm->mark = RP_MARK_INVALID;         /* revoked meanwhile */
+            continue;
         }
-        freeReplyObject(r);
+
+        switch (pipe->status[e]) {
+
+        case RP_PIPE_APPLIED:
+            applied++;
+            bm->mark = RP_MARK_DONE;
+            break;
+
+        case RP_PIPE_REPLAY:
+            replays++;
+            bm->mark = RP_MARK_DONE;
+            break;
+
+        default:
+            /* The store refused this user's events: dead letters. */
+            bm->mark = RP_MARK_INVALID;
+            m = bm->msg;
+            fprintf(stderr, "rp-consumer: partition %d offset %lld: "
+                    "store error: %s\n", (int) m->partition,
+                    (long long) m->offset,
+                    rp_pipe_reason(pipe, pipe->evitem[e]) != NULL
+                        ? rp_pipe_reason(pipe, pipe->evitem[e])
+                        : "unexpected reply");
+        }
     }
 
     ctx->inflight = 0;
@@ -547,7 +447,7 @@ rp_dead_letter(rp_ctx_t *ctx)
     size_t                i, n = 0, rej = 0;
     char                  err[RP_ERR_MAX], src[600];
     rp_bmsg_t            *bm;
-    rp_event_t            ev;
+    const char           *why;
     rd_kafka_message_t   *m;
     rd_kafka_resp_err_t   e;
     const rp_plan_t      *p = &ctx->plan[ctx->cur];
@@ -559,12 +459,10 @@ rp_dead_letter(rp_ctx_t *ctx)
         }
         m = bm->msg;
 
-        /* the reason, by the same rules at the same clock as the plan */
-        if (rp_plan_event(m->payload, m->len, &ev, p->now, p->max_future, err,
-                          sizeof(err)) == 0)
-        {
-            snprintf(err, sizeof(err), "refused by the store");
-        }
+        /* the reason the plan found, or the store's refusal */
+        why = rp_pipe_reason(&p->pipe, i);
+        snprintf(err, sizeof(err), "%s",
+                 why != NULL ? why : "refused by the store");
 
         rej++;
         if (ctx->rejected + rej <= RP_LOG_REJECTS

@@ -38,7 +38,6 @@ typedef struct {
     rp_batch_t           batch;         /* in hand: being applied */
     rp_batch_t           next;          /* polled while batch is in flight */
     int                  inflight;      /* batch sent, replies not read */
-    rp_store_cmd_t       cmd;           /* scratch for one command */
 
     /* The batches as update commands: plan[cur] is the batch in hand's,
      * plan[!cur] the next batch's, made while the one in hand is in

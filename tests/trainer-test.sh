@@ -449,6 +449,20 @@ else
     touch "$T/stop"; wait $fl
     grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && ok "all applied once ($(sed -n 's/.*\(NOSCRIPT[^)]*\).*/\1/p' "$T/err"))" || { nok "summary under SCRIPT FLUSH"; cat "$T/err"; }
     check "verify after SCRIPT FLUSH run" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
+    # a transient state (here a read-only replica, as after a failover) is
+    # waited out: the batch goes again, nothing is counted as rejected
+    $R flushall >/dev/null
+    $R replicaof 127.0.0.1 1 >/dev/null
+    ( sleep 1; $R replicaof no one >/dev/null ) &
+    ro=$!
+    check "materialize while Redis is briefly a read-only replica" "$RP" materialize "$T/small.csv" --redis 127.0.0.1:$PORT --batch 100
+    wait $ro
+    if grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && grep -q "READONLY.*sending the batch again" "$T/err"; then
+        ok "READONLY is transient: waited out, all $nsmall applied"
+    else
+        nok "materialize under READONLY"; sed 's/^/#   /' "$T/err" | tail -3
+    fi
+    check "verify after the read-only spell" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
     check_fails "materialize to a closed port fails" "$RP" materialize -q "$T/small.csv" --redis 127.0.0.1:1
     $R flushall >/dev/null
     "$RP" materialize "$T/future.csv" --redis 127.0.0.1:$PORT >"$T/out" 2>"$T/err"

@@ -1,8 +1,9 @@
 /*
  * rp_cmd_store.c: "rp-train materialize" (replay an events file into the
- * Redis feature store through rp_apply) and "rp-train verify" (read the
- * store back with the module's HMGET and compare it with the state and
- * the features computed offline from the same file).
+ * Redis feature store through rp_apply, the pipe rp-consumer uses too)
+ * and "rp-train verify" (read the store back with the module's HMGET and
+ * compare it with the state and the features computed offline from the
+ * same file).
  */
 
 #include <getopt.h>
@@ -237,13 +238,15 @@ rp_cmd_materialize(int argc, char **argv)
 
     if (!rp_quiet || rc != 0) {
         fprintf(stderr, "materialize: %llu events sent in %.2f s: applied "
-                "%llu, replays %llu, rejected %llu, bad rows %zu (NOSCRIPT "
-                "resent as EVAL: %llu)%s\n",
+                "%llu, replays %llu, rejected %llu, bad rows %zu (commands "
+                "resent as EVAL after NOSCRIPT: %llu, batches sent again "
+                "after a transient error: %llu)%s\n",
                 (unsigned long long) m.n, rp_clock_sec() - m.t0,
                 (unsigned long long) st.applied,
                 (unsigned long long) st.replays,
                 (unsigned long long) st.rejected, bad,
                 (unsigned long long) st.noscript,
+                (unsigned long long) st.retries,
                 rc != 0 ? " (stopped by an error)" : "");
     }
 
