@@ -13,8 +13,8 @@
  * Commits: enable.auto.commit=false with explicit offset lists. An offset
  * is committed only after Redis acknowledged every event before it and the
  * dead letters were delivered, so a crash anywhere redelivers, and the
- * update script's replay guard (seen event ids) makes the redelivery
- * harmless. librdkafka makes no final commit on revoke or close in this
+ * update script's replay guard (per user, the last offset applied of each
+ * partition) makes the redelivery harmless. librdkafka makes no final commit on revoke or close in this
  * mode (explicit offset lists, no auto commit), so both are done here.
  *
  * Redis down or slow: every wait is bounded (redisSetTimeout). On failure
@@ -278,7 +278,8 @@ static int
 rp_plan(rp_ctx_t *ctx, rp_plan_t *p, const rp_batch_t *b)
 {
     /* no name yet (not connected): EVAL, which needs none */
-    return rp_plan_make(p, b, rp_msg_payload, ctx->sha[0] ? ctx->sha : NULL,
+    return rp_plan_make(p, b, rp_msg_payload, ctx->o->topic,
+                        ctx->sha[0] ? ctx->sha : NULL,
                         ctx->o->retention,
                         (size_t) ctx->o->per_call, (int64_t) time(NULL),
                         ctx->o->max_future);

@@ -3,6 +3,7 @@
  * (see rp_plan.h).
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,22 +11,45 @@
 
 
 typedef struct {
+    rp_plan_t           *p;
     const rp_batch_t    *b;
     rp_plan_payload_pt   payload;
 } rp_plan_src_t;
 
 
+void
+rp_plan_source(const char *topic, int32_t partition,
+    char out[RP_STORE_SOURCE_LEN + 1])
+{
+    char  name[300];
+    int   n;
+
+    n = snprintf(name, sizeof(name), "kafka:%s:%d", topic, (int) partition);
+    rp_store_source(name, n < (int) sizeof(name) ? (size_t) n
+                                                 : sizeof(name) - 1, out);
+}
+
+
 /* The pipe's view of the batch: pending messages only. */
 static const char *
-rp_plan_item(void *data, size_t i, size_t *len)
+rp_plan_item(void *data, size_t i, size_t *len, rp_store_pos_t *at)
 {
     rp_plan_src_t    *src = data;
+    rp_plan_t        *p = src->p;
     const rp_bmsg_t  *bm = &src->b->msgs[i];
     const char       *s;
 
     if (bm->state != RP_BMSG_PENDING) {
         return NULL;
     }
+
+    /* a batch holds runs of one partition: one token per run */
+    if (bm->partition != p->src_part || p->src[0] == '\0') {
+        rp_plan_source(p->topic, bm->partition, p->src);
+        p->src_part = bm->partition;
+    }
+    memcpy(at->src, p->src, sizeof(at->src));
+    at->pos = bm->offset;
 
     s = src->payload(bm->msg, len);
     return s != NULL ? s : "";          /* no value: an empty message */
@@ -34,8 +58,8 @@ rp_plan_item(void *data, size_t i, size_t *len)
 
 int
 rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
-    const char *sha, int64_t ttl, size_t per_call, int64_t now,
-    int64_t max_future)
+    const char *topic, const char *sha, int64_t ttl, size_t per_call,
+    int64_t now, int64_t max_future)
 {
     size_t          i;
     void           *q;
@@ -60,6 +84,12 @@ rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
         p->msgs[i].pending = b->msgs[i].state == RP_BMSG_PENDING;
     }
 
+    if (p->topic != topic) {
+        p->topic = topic;
+        p->src[0] = '\0';
+    }
+
+    src.p = p;
     src.b = b;
     src.payload = payload;
     rp_pipe_reset(&p->pipe);

@@ -42,6 +42,11 @@ typedef struct {
 typedef struct {
     rp_pipe_t             pipe;     /* item i: the batch's message i */
 
+    /* the replay guard's source of the last partition seen */
+    const char           *topic;
+    int32_t               src_part;
+    char                  src[RP_STORE_SOURCE_LEN + 1];
+
     /* the batch it was made for */
     rp_plan_msg_t        *msgs;
     size_t                nmsgs;
@@ -51,14 +56,21 @@ typedef struct {
 } rp_plan_t;
 
 /*
- * Makes the plan of batch b: parses each pending message with
- * rp_pipe_event at the clock now (invalid ones get no event and keep
- * their reason), plans the commands and encodes them with sha (EVALSHA;
- * NULL: EVAL). 0, or -1 when out of memory (then the plan is not made).
+ * Makes the plan of batch b, messages of topic: parses each pending
+ * message with rp_pipe_event at the clock now (invalid ones get no event
+ * and keep their reason), plans the commands and encodes them with sha
+ * (EVALSHA; NULL: EVAL). Each event's source for the replay guard is
+ * rp_plan_source(topic, its partition), its position its offset. 0, or
+ * -1 when out of memory (then the plan is not made).
  */
 int rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
-    const char *sha, int64_t ttl, size_t per_call, int64_t now,
-    int64_t max_future);
+    const char *topic, const char *sha, int64_t ttl, size_t per_call,
+    int64_t now, int64_t max_future);
+
+/* The replay guard's source of a topic's partition: the token of
+ * "kafka:TOPIC:PARTITION" (rp_store_source). */
+void rp_plan_source(const char *topic, int32_t partition,
+    char out[RP_STORE_SOURCE_LEN + 1]);
 
 /* 1 when p was made for b as b is now (same messages, none dropped since). */
 int rp_plan_fits(const rp_plan_t *p, const rp_batch_t *b);

@@ -53,6 +53,7 @@ rp_pipe_reserve(rp_pipe_t *p, size_t n)
     cap = n > 2 * p->evcap ? n : 2 * p->evcap;
     if (rp_grow(&p->evs, cap, sizeof(rp_event_t)) != 0
         || rp_grow(&p->evp, cap, sizeof(rp_event_t *)) != 0
+        || rp_grow(&p->at, cap, sizeof(rp_store_pos_t)) != 0
         || rp_grow(&p->evitem, cap, sizeof(uint32_t)) != 0
         || rp_grow(&p->status, cap, 1) != 0
         || rp_grow(&p->order, cap, sizeof(uint32_t)) != 0
@@ -131,11 +132,12 @@ rp_pipe_reset(rp_pipe_t *p)
 
 /* Item nitems gets event nev (ev copied unless it is already there). */
 static void
-rp_pipe_take(rp_pipe_t *p, const rp_event_t *ev)
+rp_pipe_take(rp_pipe_t *p, const rp_event_t *ev, const rp_store_pos_t *at)
 {
     if (ev != &p->evs[p->nev]) {
         p->evs[p->nev] = *ev;
     }
+    p->at[p->nev] = *at;
     p->evitem[p->nev] = (uint32_t) p->nitems;
     p->status[p->nev] = RP_PIPE_QUEUED;
     p->item_event[p->nitems] = (int32_t) p->nev;
@@ -165,16 +167,17 @@ int
 rp_pipe_parse(rp_pipe_t *p, size_t n, rp_pipe_payload_pt payload,
     void *data, int64_t now, int64_t max_future)
 {
-    size_t       i, len;
-    const char  *s;
-    char         err[RP_ERR_MAX];
+    size_t           i, len;
+    const char      *s;
+    char             err[RP_ERR_MAX];
+    rp_store_pos_t   at;
 
     if (rp_pipe_reserve(p, p->nitems + n) != 0) {
         return -1;
     }
 
     for (i = 0; i < n; i++) {
-        s = payload(data, i, &len);
+        s = payload(data, i, &len, &at);
         if (s == NULL) {
             if (rp_pipe_skip(p, NULL) != 0) {
                 return -1;
@@ -191,7 +194,7 @@ rp_pipe_parse(rp_pipe_t *p, size_t n, rp_pipe_payload_pt payload,
             continue;
         }
 
-        rp_pipe_take(p, &p->evs[p->nev]);
+        rp_pipe_take(p, &p->evs[p->nev], &at);
     }
 
     return 0;
@@ -199,7 +202,7 @@ rp_pipe_parse(rp_pipe_t *p, size_t n, rp_pipe_payload_pt payload,
 
 
 int
-rp_pipe_add(rp_pipe_t *p, const rp_event_t *ev)
+rp_pipe_add(rp_pipe_t *p, const rp_event_t *ev, const rp_store_pos_t *at)
 {
     if (rp_pipe_reserve(p, p->nitems + 1) != 0) {
         return -1;
@@ -209,7 +212,7 @@ rp_pipe_add(rp_pipe_t *p, const rp_event_t *ev)
         return rp_pipe_skip(p, "refused by the store");
     }
 
-    rp_pipe_take(p, ev);
+    rp_pipe_take(p, ev, at);
     return 0;
 }
 
@@ -224,14 +227,17 @@ rp_pipe_first(const rp_pipe_t *p, size_t k)
 int
 rp_pipe_cmd(rp_pipe_t *p, size_t k, const char *sha)
 {
-    const rp_event_t  *grp[RP_STORE_GROUP_MAX];
-    size_t             i, from = rp_pipe_first(p, k);
+    const rp_event_t      *grp[RP_STORE_GROUP_MAX];
+    const rp_store_pos_t  *at[RP_STORE_GROUP_MAX];
+    size_t                 i, from = rp_pipe_first(p, k);
 
     for (i = from; i < p->ends[k]; i++) {
         grp[i - from] = p->evp[p->order[i]];
+        at[i - from] = &p->at[p->order[i]];
     }
 
-    return rp_store_update_cmd(&p->cmd, grp, p->ends[k] - from, p->ttl, sha);
+    return rp_store_update_cmd(&p->cmd, grp, at, p->ends[k] - from, p->ttl,
+                               sha);
 }
 
 
@@ -543,6 +549,7 @@ rp_pipe_free(rp_pipe_t *p)
 {
     free(p->evs);
     free(p->evp);
+    free(p->at);
     free(p->evitem);
     free(p->status);
     free(p->item_event);

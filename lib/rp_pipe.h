@@ -42,14 +42,17 @@
 #define RP_PIPE_RETRY     1         /* a transient error reply: send again */
 #define RP_PIPE_LOST      (-1)      /* the connection failed */
 
-/* The bytes of item i, or NULL to leave the item out (no event, no
- * reason: e.g. a message of a revoked partition). */
-typedef const char *(*rp_pipe_payload_pt)(void *data, size_t i, size_t *len);
+/* The bytes of item i and where it comes from (*at: its source and
+ * position, for the replay guard), or NULL to leave the item out (no
+ * event, no reason: e.g. a message of a revoked partition). */
+typedef const char *(*rp_pipe_payload_pt)(void *data, size_t i, size_t *len,
+    rp_store_pos_t *at);
 
 typedef struct {
     /* the batch's events, each with the item it came from */
     rp_event_t           *evs;
     const rp_event_t    **evp;
+    rp_store_pos_t       *at;           /* where each event comes from */
     uint32_t             *evitem;
     uint8_t              *status;       /* RP_PIPE_QUEUED ... */
     size_t                nev;
@@ -107,9 +110,9 @@ void rp_pipe_reset(rp_pipe_t *p);
 int rp_pipe_parse(rp_pipe_t *p, size_t n, rp_pipe_payload_pt payload,
     void *data, int64_t now, int64_t max_future);
 
-/* One more item, already an event (the trainer's rows): refused with a
- * reason unless rp_store_event_valid. 0, or -1 out of memory. */
-int rp_pipe_add(rp_pipe_t *p, const rp_event_t *ev);
+/* One more item, already an event (the trainer's rows) from at: refused
+ * with a reason unless rp_store_event_valid. 0, or -1 out of memory. */
+int rp_pipe_add(rp_pipe_t *p, const rp_event_t *ev, const rp_store_pos_t *at);
 
 /* Plans the events into commands (rp_store_plan, at most per_call events
  * of one user each) and encodes them: EVALSHA sha, or EVAL with sha NULL.

@@ -484,7 +484,7 @@ test_plan(void **state)
         assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
     }
 
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 2, 1700000000,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 2, 1700000000,
                                   RP_MAX_FUTURE_DEF), 0);
     assert_int_equal(pl.pipe.nev, 6);
     /* u1 has 3 events: 2 commands of at most 2; u2 one, u3 one */
@@ -550,7 +550,7 @@ test_plan(void **state)
 
     /* an empty batch: no commands */
     rp_batch_discard(&nb);
-    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, sha, 60, 32, 1700000000,
+    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, "t", sha, 60, 32, 1700000000,
                                   RP_MAX_FUTURE_DEF), 0);
     assert_int_equal(pl.pipe.ncmd, 0);
     assert_int_equal(pl.pipe.resplen, 0);
@@ -586,7 +586,7 @@ test_plan_future(void **state)
         assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
     }
 
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 32, now,
                                   RP_MAX_FUTURE_DEF), 0);
     assert_int_equal(pl.pipe.nev, 1);
     assert_int_equal(pl.pipe.item_event[0], 0);
@@ -601,7 +601,7 @@ test_plan_future(void **state)
     assert_string_equal(err, "empty message");
 
     /* a larger skew takes them all */
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 32, now,
                                   RP_TIME_MAX), 0);
     assert_int_equal(pl.pipe.nev, 3);
 

@@ -147,7 +147,7 @@ echo "ev_leak_3,$u,$p,view,99999.00,2025-04-30T23:59:59Z" >>"$T/leak.csv"
 if [ "$(sed -n 2p "$T/m.csv")" != "$(sed -n 2p "$T/m3.csv")" ]; then
     ok "an earlier event does change the features"; else nok "earlier event ignored"; fi
 
-# a repeated event id is ignored, as the store's replay guard does
+# a repeated event id is ignored, as materialize does
 cp "$T/ev.csv" "$T/dup.csv"
 grep ',purchase,' "$T/ev.csv" | head -3 >>"$T/dup.csv"
 "$RP" features "$T/dup.csv" --cutoff $CUT -o "$T/m4.csv" 2>"$T/err"

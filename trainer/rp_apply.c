@@ -19,14 +19,15 @@ struct rp_apply_s {
     int64_t              ttl;
     size_t               batch;
     rp_pipe_t            pipe;
+    rp_store_pos_t       at;        /* the source, the next event's line */
     char                 sha[41];
     rp_apply_stats_t     st;
 };
 
 
 rp_apply_t *
-rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
-    size_t errlen)
+rp_apply_create(redisContext *c, int64_t ttl, size_t batch,
+    const char *source, char *err, size_t errlen)
 {
     rp_apply_t  *a;
 
@@ -39,6 +40,7 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
     a->c = c;
     a->ttl = ttl;
     a->batch = batch ? batch : 1;
+    rp_store_source(source, strlen(source), a->at.src);
 
     if (rp_pipe_load(c, a->sha, err, errlen) != 0) {
         rp_apply_destroy(a);
@@ -50,10 +52,11 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
 
 
 int
-rp_apply_event(rp_apply_t *a, const rp_event_t *ev, char *err,
+rp_apply_event(rp_apply_t *a, const rp_event_t *ev, int64_t pos, char *err,
     size_t errlen)
 {
-    if (rp_pipe_add(&a->pipe, ev) != 0) {
+    a->at.pos = pos;
+    if (rp_pipe_add(&a->pipe, ev, &a->at) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

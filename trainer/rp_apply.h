@@ -9,8 +9,12 @@
  * makes that harmless. A replay of an applied event is counted, not an
  * error.
  *
- *   a = rp_apply_create(c, ttl, 1000, err, sizeof(err));
- *   for each event: rp_apply_event(a, &ev, err, sizeof(err));
+ * The replay guard knows an event by its source and its position there:
+ * here the source is named by the caller (materialize: the file's
+ * identity) and the position is the event's line, increasing.
+ *
+ *   a = rp_apply_create(c, ttl, 1000, "file:...", err, sizeof(err));
+ *   for each event: rp_apply_event(a, &ev, line, err, sizeof(err));
  *   rp_apply_flush(a, err, sizeof(err));
  *   rp_apply_destroy(a);
  */
@@ -41,11 +45,12 @@ typedef struct {
 
 /* Loads the script (SCRIPT LOAD). NULL with err. */
 rp_apply_t *rp_apply_create(redisContext *c, int64_t ttl, size_t batch,
-    char *err, size_t errlen);
+    const char *source, char *err, size_t errlen);
 
-/* Queues one event; sends and reads the batch when it is full. 0 / -1. */
-int rp_apply_event(rp_apply_t *a, const rp_event_t *ev, char *err,
-    size_t errlen);
+/* Queues one event at position pos (>= 0, increasing) of the source;
+ * sends and reads the batch when it is full. 0 / -1. */
+int rp_apply_event(rp_apply_t *a, const rp_event_t *ev, int64_t pos,
+    char *err, size_t errlen);
 
 /* Sends what is queued and reads every reply. 0, or -1 on a connection
  * error or a transient error that outlasted the retries (the events of

@@ -24,7 +24,6 @@ static uint64_t rp_hash_str(const char *s, size_t len);
 static uint32_t rp_intern(rp_intern_t *t, const char *s, size_t len);
 static void rp_intern_free(rp_intern_t *t);
 static uint32_t rp_pair_intern(rp_dataset_t *ds, uint32_t u, uint32_t p);
-static int rp_dataset_seen(rp_dataset_t *ds, const rp_event_t *ev);
 static int rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line);
 
 
@@ -300,49 +299,54 @@ rp_pair_intern(rp_dataset_t *ds, uint32_t u, uint32_t p)
 }
 
 
-/*
- * The store ignores an event id it has applied; so does the trainer. Ids
- * are kept as 64-bit hashes (a false duplicate needs a 64-bit collision).
- */
-static int
-rp_dataset_seen(rp_dataset_t *ds, const rp_event_t *ev)
+int
+rp_idset_add(rp_idset_t *s, const char *id, size_t len)
 {
     size_t     i, j, nmask;
     uint64_t   h, *ns;
 
-    if (ds->n * 2 >= ds->seen_mask) {
-        nmask = ds->seen_mask ? ds->seen_mask * 2 + 1 : 65535;
+    if (s->n * 2 >= s->mask) {
+        nmask = s->mask ? s->mask * 2 + 1 : 65535;
         ns = rp_xalloc((nmask + 1) * sizeof(uint64_t));
 
-        for (i = 0; ds->seen != NULL && i <= ds->seen_mask; i++) {
-            if (ds->seen[i] != 0) {
-                j = (size_t) (ds->seen[i] * 0x9e3779b97f4a7c15ull >> 20)
+        for (i = 0; s->slot != NULL && i <= s->mask; i++) {
+            if (s->slot[i] != 0) {
+                j = (size_t) (s->slot[i] * 0x9e3779b97f4a7c15ull >> 20)
                     & nmask;
                 while (ns[j] != 0) {
                     j = (j + 1) & nmask;
                 }
-                ns[j] = ds->seen[i];
+                ns[j] = s->slot[i];
             }
         }
 
-        free(ds->seen);
-        ds->seen = ns;
-        ds->seen_mask = nmask;
+        free(s->slot);
+        s->slot = ns;
+        s->mask = nmask;
     }
 
-    h = rp_hash_str(ev->event_id, ev->event_id_len);
+    h = rp_hash_str(id, len);
     h += (h == 0);
-    i = (size_t) (h * 0x9e3779b97f4a7c15ull >> 20) & ds->seen_mask;
+    i = (size_t) (h * 0x9e3779b97f4a7c15ull >> 20) & s->mask;
 
-    while (ds->seen[i] != 0) {
-        if (ds->seen[i] == h) {
+    while (s->slot[i] != 0) {
+        if (s->slot[i] == h) {
             return 1;
         }
-        i = (i + 1) & ds->seen_mask;
+        i = (i + 1) & s->mask;
     }
 
-    ds->seen[i] = h;
+    s->slot[i] = h;
+    s->n++;
     return 0;
+}
+
+
+void
+rp_idset_free(rp_idset_t *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof(*s));
 }
 
 
@@ -353,10 +357,10 @@ rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line)
     uint32_t       u, p;
     rp_dataset_t  *ds = ctx;
 
-    if (rp_dataset_seen(ds, ev)) {
+    if (rp_idset_add(&ds->seen, ev->event_id, ev->event_id_len)) {
         if (ds->dups++ < 5) {
-            rp_err("line %zu: event id \"%s\" seen before (skipped, as the "
-                   "store does)", line, ev->event_id);
+            rp_err("line %zu: event id \"%s\" seen before (skipped, as "
+                   "materialize does)", line, ev->event_id);
         }
         return 0;
     }
@@ -406,9 +410,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
         return -1;
     }
 
-    free(ds->seen);
-    ds->seen = NULL;
-    ds->seen_mask = 0;
+    rp_idset_free(&ds->seen);
 
     if (ds->dups > 0) {
         rp_err("%s: %zu repeated event id%s skipped", path, ds->dups,
@@ -438,7 +440,7 @@ rp_dataset_free(rp_dataset_t *ds)
     free(ds->pair_idx);
     free(ds->pair_user);
     free(ds->pair_product);
-    free(ds->seen);
+    rp_idset_free(&ds->seen);
     memset(ds, 0, sizeof(*ds));
 }
 

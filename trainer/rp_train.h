@@ -78,6 +78,22 @@ int rp_nthreads(void);
 int rp_opt_common(int c, void (*usage)(FILE *f));
 
 
+/*
+ * The event ids of a file, for its one rule on repeats: the first line
+ * of an id counts, a later one is skipped (features and materialize
+ * alike, so the store built from a file holds what the trainer computes).
+ * 64-bit hashes, open addressing (a false repeat needs a collision).
+ */
+typedef struct {
+    uint64_t  *slot;            /* 0 = empty */
+    size_t     mask;
+    size_t     n;
+} rp_idset_t;
+
+/* 1 when id was added before, else adds it and returns 0. */
+int rp_idset_add(rp_idset_t *s, const char *id, size_t len);
+void rp_idset_free(rp_idset_t *s);
+
 /* One event, compact. */
 typedef struct {
     int64_t   ts;
@@ -115,10 +131,8 @@ typedef struct {
 
     int64_t       first_ts;
     int64_t       last_ts;
-    /* event ids seen: 64-bit hashes, open addressing, 0 = empty */
-    uint64_t     *seen;
-    size_t        seen_mask;
-    size_t        dups;         /* repeated event ids, skipped as the store does */
+    rp_idset_t    seen;         /* event ids read */
+    size_t        dups;         /* repeated event ids, skipped */
 
     size_t        lines;        /* data lines read */
     size_t        bad;          /* rows rejected */
@@ -127,6 +141,7 @@ typedef struct {
 /* Reads an events CSV. strict: the first bad row is fatal. 0 / -1. */
 int rp_dataset_load(rp_dataset_t *ds, const char *path, int strict);
 void rp_dataset_free(rp_dataset_t *ds);
+
 
 /* Per-line CSV reader shared by load and materialize. */
 typedef int (*rp_csv_row_pt)(void *ctx, const rp_event_t *ev, size_t line);
