@@ -6,7 +6,9 @@
 #   RP_BASE_BUILD=DIR bench/replay-guard.sh
 #                                 adds a row for DIR/rp-train (a build of
 #                                 another revision, e.g. before a change of
-#                                 the guard), on the same events
+#                                 the guard), on the same events; its name
+#                                 in the table: RP_BASE_NAME (default
+#                                 "before")
 #
 # Events: rp-train generate --users 2000 --days 365 --seed 3. For each
 # user, MEMORY USAGE (SAMPLES 0: every element) of each of its keys:
@@ -18,13 +20,15 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${RP_BUILD:-$here/build}
 base=${RP_BASE_BUILD:-}
+base_name=${RP_BASE_NAME:-before}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-replay-guard.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 "$bin/rp-train" generate -q --users 2000 --days 365 --seed 3 \
     -o "$tmp/events.csv"
-export tmp bin base
+export tmp bin base base_name
 
+export here
 exec "$here/scripts/with-redis" sh -c '
 set -eu
 cli() { redis-cli -p "$RP_TEST_REDIS_PORT" "$@"; }
@@ -78,7 +82,7 @@ echo
 echo "| revision | users | total B/user | state B/user | guard B/user | total / state | guard, largest user (B) | field r, longest (B) |"
 echo "|---|---|---|---|---|---|---|---|"
 if [ -n "$base" ]; then
-    row "before ($base)" "$base/rp-train"
+    row "$base_name" "$base/rp-train"
 fi
-row "this tree" "$bin/rp-train"
+row "this tree ($(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown))" "$bin/rp-train"
 '
