@@ -14,8 +14,9 @@
  * is committed only after Redis acknowledged every event before it and the
  * dead letters were delivered, so a crash anywhere redelivers, and the
  * update script's replay guard (per user, the last offset applied of each
- * partition) makes the redelivery harmless. librdkafka makes no final commit on revoke or close in this
- * mode (explicit offset lists, no auto commit), so both are done here.
+ * partition) makes the redelivery harmless. librdkafka makes no final
+ * commit on revoke or close in this mode (explicit offset lists, no auto
+ * commit), so both are done here.
  *
  * Redis down or slow: every wait is bounded (redisSetTimeout). On failure
  * the assigned partitions are paused, rd_kafka_consumer_poll keeps us in
@@ -64,7 +65,7 @@ static int rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0,
 static int rp_send(rp_ctx_t *ctx);
 static int rp_recv(rp_ctx_t *ctx);
 static int rp_finish(rp_ctx_t *ctx);
-static int rp_fail(rp_ctx_t *ctx);
+static int rp_pause_and_reapply(rp_ctx_t *ctx);
 static int rp_dead_letter(rp_ctx_t *ctx);
 static int rp_process(rp_ctx_t *ctx);
 static int rp_recover(rp_ctx_t *ctx);
@@ -583,7 +584,7 @@ rp_finish(rp_ctx_t *ctx)
  * 0 when applied, -1 when stopped first.
  */
 static int
-rp_fail(rp_ctx_t *ctx)
+rp_pause_and_reapply(rp_ctx_t *ctx)
 {
     fprintf(stderr, "rp-consumer: %s: pausing consumption\n", ctx->errmsg);
 
@@ -791,7 +792,9 @@ main(int argc, char **argv)
      * ones in hand are finished.
      */
     for ( ;; ) {
-        if (o.stats_interval > 0 && rp_clock_sec() - ctx.tick >= o.stats_interval) {
+        if (o.stats_interval > 0
+            && rp_clock_sec() - ctx.tick >= o.stats_interval)
+        {
             rp_stats(&ctx, 0);
         }
 
@@ -816,7 +819,7 @@ main(int argc, char **argv)
             }
 
             if (rp_send(&ctx) != 0) {
-                if (rp_fail(&ctx) != 0 || rp_finish(&ctx) != 0) {
+                if (rp_pause_and_reapply(&ctx) != 0 || rp_finish(&ctx) != 0) {
                     break;
                 }
                 continue;
@@ -831,7 +834,7 @@ main(int argc, char **argv)
         }
 
         if ((rp_recv(&ctx) != 0 || rp_dead_letter(&ctx) != 0)
-            && rp_fail(&ctx) != 0)
+            && rp_pause_and_reapply(&ctx) != 0)
         {
             break;
         }
@@ -860,7 +863,7 @@ main(int argc, char **argv)
             ctx.cur = !ctx.cur;
 
             if (rp_send(&ctx) != 0
-                && (rp_fail(&ctx) != 0 || rp_finish(&ctx) != 0))
+                && (rp_pause_and_reapply(&ctx) != 0 || rp_finish(&ctx) != 0))
             {
                 break;
             }

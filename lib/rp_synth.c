@@ -1,5 +1,6 @@
 /*
- * rp_synth.c: the behaviour model behind synthetic shop events (see rp_synth.h).
+ * rp_synth.c: the behaviour model behind synthetic shop events (see
+ * rp_synth.h).
  *
  * Needs only libc and libm: no exit(), no output; errors are returned.
  */
@@ -71,12 +72,12 @@ struct rp_synth_s {
     uint8_t     *cat_kind;
     char        (*uid)[RP_SYNTH_ID_LEN];
     char        (*pid)[RP_SYNTH_ID_LEN];
-    rp_synth_event_t    *day;            /* the day being simulated, push order */
+    rp_synth_event_t  *day;         /* the day being simulated, push order */
     size_t       day_n;
     size_t       day_cap;
     size_t       uid_len;
     size_t       pid_len;
-    rp_synth_event_t    *sorted;         /* the day being returned, time order */
+    rp_synth_event_t  *sorted;      /* the day being returned, time order */
     size_t       sorted_n;
     size_t       sorted_cap;
     size_t       cursor;         /* next event of sorted to return */
@@ -612,7 +613,8 @@ rp_synth_create(const rp_synth_params_t *p, char *err, size_t errlen)
     g->progress = p->progress;
     g->progress_data = p->progress_data;
     /* the MVP's ids (user_00001, prod_0001), wider only when needed */
-    g->uid_width = rp_synth_digits(p->users) > 5 ? rp_synth_digits(p->users) : 5;
+    g->uid_width = rp_synth_digits(p->users) > 5 ? rp_synth_digits(p->users)
+                                                 : 5;
     g->pid_width = rp_synth_digits(p->products) > 4
                    ? rp_synth_digits(p->products) : 4;
 

@@ -68,7 +68,8 @@ typedef struct {
 void rp_synth_params_default(rp_synth_params_t *p);
 
 /* NULL on bad params or no memory, with the reason in err. */
-rp_synth_t *rp_synth_create(const rp_synth_params_t *p, char *err, size_t errlen);
+rp_synth_t *rp_synth_create(const rp_synth_params_t *p, char *err,
+    size_t errlen);
 
 /*
  * The next event in time order: 1 = *ev filled, 0 = the simulated period
