@@ -304,11 +304,14 @@ rp_pipe_send(rp_pipe_t *p, redisContext *c)
 {
     int  done;
 
-    /* a batch sent again starts from its plan: no answers yet */
+    /* a batch sent again starts from its plan: no answers yet (an empty
+     * batch may have no arrays) */
     p->whylen = p->whyplan;
-    memset(p->status, RP_PIPE_QUEUED, p->nev);
-    memset(p->cstate, RP_CMD_SENT, p->ncmd);
-    memset(p->cwhy, 0, p->ncmd * sizeof(uint32_t));
+    if (p->nev > 0) {
+        memset(p->status, RP_PIPE_QUEUED, p->nev);
+        memset(p->cstate, RP_CMD_SENT, p->ncmd);
+        memset(p->cwhy, 0, p->ncmd * sizeof(uint32_t));
+    }
 
     if (p->resplen > 0
         && redisAppendFormattedCommand(c, p->resp, p->resplen) != REDIS_OK)
