@@ -16,7 +16,8 @@ RP_WARN  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line
 # (dpkg-buildflags' hardening flags in the Debian build) reach every compile
 # and link, the module's included (module.mk)
-RP_CPPFLAGS := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -I$(BUILD)/gen \
+RP_CPPFLAGS := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -Ilib \
+               -I$(BUILD)/gen \
                $(CPPFLAGS)
 RP_CFLAGS   := -std=c99 $(RP_WARN) $(CFLAGS)
 RP_LDFLAGS  := $(LDFLAGS)
@@ -26,6 +27,16 @@ CORE_HDRS := $(sort $(wildcard src/rp_*.h))
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 LIBRP     := $(BUILD)/librp.a
 CORE_LIBS := -lcjson -lm
+
+# lib/: the programs' library, linked by rp-train, rp-consumer, rp-produce
+# and rp-mock-kafka, never by the module: what they share beyond the core
+# (option values, host:port, clocks, the synthetic shop, the events ->
+# Redis pipeline). It may use hiredis; the core stays libc + cJSON.
+PROG_SRCS := $(sort $(wildcard lib/rp_*.c))
+PROG_HDRS := $(sort $(wildcard lib/rp_*.h))
+PROG_OBJS := $(patsubst lib/%.c,$(BUILD)/obj/lib/%.o,$(PROG_SRCS))
+LIBPROG   := $(BUILD)/librp-prog.a
+PROG_LIBS := $(LIBPROG) $(LIBRP) -lhiredis $(CORE_LIBS)
 
 # the git description of this checkout, for --version and /model/info:
 # rewritten only when it changes, so that it rebuilds only rp_version.o
@@ -38,7 +49,7 @@ $(shell mkdir -p $(BUILD)/gen; \
     || echo '#define RP_GIT_DESCRIBE "$(RP_GIT_DESCRIBE)"' > $(RP_GIT_H))
 endif
 
-ALL_TARGETS  := $(LIBRP)
+ALL_TARGETS  := $(LIBRP) $(LIBPROG)
 TEST_TARGETS :=
 BENCH_TARGETS :=
 
@@ -52,6 +63,15 @@ $(BUILD)/obj/%.o: src/%.c $(CORE_HDRS)
 $(BUILD)/obj/rp_version.o: $(wildcard $(RP_GIT_H))
 
 $(LIBRP): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/lib/%.o: lib/%.c $(PROG_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -c -o $@ $<
+
+$(LIBPROG): $(PROG_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^

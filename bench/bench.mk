@@ -30,6 +30,14 @@ bench-store-layout:
 	bench/store-layout.sh > bench/store-layout.md
 	cat bench/store-layout.md
 
+# The replay guard's memory per user on a synthetic year (RP_BASE_BUILD=DIR
+# adds a row for another revision's rp-train).
+BENCH_TARGETS += bench-replay-guard
+.PHONY: bench-replay-guard
+bench-replay-guard: $(BUILD)/rp-train
+	bench/replay-guard.sh > bench/replay-guard.md
+	cat bench/replay-guard.md
+
 # produce -> visible in Redis at 1 to 10,000 events/s, against librdkafka's
 # default fetch wait as the reference (about 4 minutes).
 BENCH_TARGETS += bench-freshness

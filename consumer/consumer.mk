@@ -2,8 +2,8 @@
 # Included by the top Makefile (CC, BUILD, RP_CPPFLAGS, RP_CFLAGS, LIBRP,
 # CORE_LIBS, ALL_TARGETS, TEST_TARGETS, BENCH_TARGETS come from there).
 
-CONSUMER_LIBS := $(LIBRP) -lrdkafka -lhiredis $(CORE_LIBS) -lpthread
-CONSUMER_HDRS := $(wildcard consumer/*.h) $(CORE_HDRS)
+CONSUMER_LIBS := -lrdkafka $(PROG_LIBS) -lpthread
+CONSUMER_HDRS := $(wildcard consumer/*.h) $(PROG_HDRS) $(CORE_HDRS)
 CONSUMER_CPPFLAGS := $(RP_CPPFLAGS) -Iconsumer
 
 $(BUILD)/consumer/%.o: consumer/%.c $(CONSUMER_HDRS)
@@ -14,16 +14,16 @@ $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
         $(BUILD)/consumer/rp_consumer_kafka.o \
         $(BUILD)/consumer/rp_consumer_stats.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(BUILD)/consumer/rp_plan.o $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
+        $(BUILD)/consumer/rp_plan.o $(BUILD)/consumer/rp_kafka_conf.o \
+        $(LIBPROG) $(LIBRP)
 	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 $(BUILD)/rp-produce: $(BUILD)/consumer/rp_produce.o \
-        $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(BUILD)/consumer/rp_kafka_conf.o $(LIBRP)
+        $(BUILD)/consumer/rp_batch.o $(BUILD)/consumer/rp_kafka_conf.o \
+        $(LIBPROG) $(LIBRP)
 	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
-$(BUILD)/rp-mock-kafka: $(BUILD)/consumer/rp_mock_kafka.o \
-        $(BUILD)/consumer/rp_consumer_opts.o $(LIBRP)
+$(BUILD)/rp-mock-kafka: $(BUILD)/consumer/rp_mock_kafka.o $(LIBPROG) $(LIBRP)
 	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(filter %.o,$^) $(CONSUMER_LIBS)
 
 # cmocka unit tests: option parsing and batch/commit bookkeeping.
@@ -33,18 +33,18 @@ $(BUILD)/tests/test_consumer_%.o: tests/test_consumer_%.c $(CONSUMER_HDRS)
 
 $(BUILD)/test_consumer_units: $(BUILD)/tests/test_consumer_units.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
-        $(BUILD)/consumer/rp_plan.o $(LIBRP)
-	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) $(LIBRP) -lcmocka -lhiredis \
-	    $(CORE_LIBS)
+        $(BUILD)/consumer/rp_plan.o $(LIBPROG) $(LIBRP)
+	$(CC) $(RP_CFLAGS) -o $@ $(filter %.o,$^) -lcmocka $(PROG_LIBS)
 
 # The same under ASan/UBSan (SAN_FLAGS from tests/tests.mk).
 CONSUMER_UNIT_SRCS := consumer/rp_consumer_opts.c consumer/rp_batch.c \
                       consumer/rp_plan.c
 $(BUILD)/asan/test_consumer_units: tests/test_consumer_units.c \
-        $(CONSUMER_UNIT_SRCS) $(CONSUMER_HDRS) $(CORE_SRCS)
+        $(CONSUMER_UNIT_SRCS) $(CONSUMER_HDRS) $(PROG_SRCS) $(CORE_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CONSUMER_CPPFLAGS) $(RP_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< \
-	    $(CONSUMER_UNIT_SRCS) $(CORE_SRCS) -lcmocka -lhiredis $(CORE_LIBS)
+	    $(CONSUMER_UNIT_SRCS) $(PROG_SRCS) $(CORE_SRCS) -lcmocka -lhiredis \
+	    $(CORE_LIBS)
 
 CONSUMER_PROGS := $(BUILD)/rp-consumer $(BUILD)/rp-produce \
                   $(BUILD)/rp-mock-kafka

@@ -38,7 +38,6 @@ typedef struct {
     rp_batch_t           batch;         /* in hand: being applied */
     rp_batch_t           next;          /* polled while batch is in flight */
     int                  inflight;      /* batch sent, replies not read */
-    rp_store_cmd_t       cmd;           /* scratch for one command */
 
     /* The batches as update commands: plan[cur] is the batch in hand's,
      * plan[!cur] the next batch's, made while the one in hand is in
@@ -98,8 +97,6 @@ static volatile sig_atomic_t  rp_run = 1;
 extern volatile sig_atomic_t  rp_consumer_run;
 
 /* Monotonic seconds; wall-clock milliseconds. */
-double rp_now(void);
-int64_t rp_now_ms(void);
 
 /* rp_consumer_kafka.c. The handles take ctx as their opaque. */
 rd_kafka_t *rp_kafka_consumer(rp_ctx_t *ctx);

@@ -3,9 +3,9 @@
  * dead-letter producer handles, the rebalance callback, commits, pause.
  *
  * Commits: enable.auto.commit=false with explicit offset lists, committed
- * synchronously after Redis acknowledged the batch. librdkafka 2.0.2 makes
- * no final commit on revoke or close in this mode (NOTES.md §3), so the
- * revoke branch of the rebalance callback commits what was applied.
+ * synchronously after Redis acknowledged the batch. librdkafka makes no
+ * final commit on revoke or close in this mode, so the revoke branch of
+ * the rebalance callback commits what was applied.
  */
 
 #include <stdio.h>
@@ -73,7 +73,7 @@ rp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     proto = rd_kafka_rebalance_protocol(rk);
     coop = proto != NULL && strcmp(proto, "COOPERATIVE") == 0;
-    ctx->last_activity = rp_now();
+    ctx->last_activity = rp_clock_sec();
 
     switch (err) {
 

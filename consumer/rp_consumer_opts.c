@@ -45,54 +45,6 @@ const char rp_consumer_usage[] =
 "  -h, --help               this text\n";
 
 
-int
-rp_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    char       *end;
-    long long   v;
-
-    if (s == NULL || *s == '\0') {
-        return -1;
-    }
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max) {
-        return -1;
-    }
-
-    *out = v;
-    return 0;
-}
-
-
-int
-rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
-{
-    const char  *colon;
-    size_t       hlen;
-    int64_t      p;
-
-    colon = strrchr(s, ':');
-    if (colon == NULL || colon == s) {
-        return -1;
-    }
-
-    hlen = (size_t) (colon - s);
-    if (hlen >= hostlen) {
-        return -1;
-    }
-
-    if (rp_parse_int(colon + 1, 1, 65535, &p) != 0) {
-        return -1;
-    }
-
-    memcpy(host, s, hlen);
-    host[hlen] = '\0';
-    *port = (int) p;
-    return 0;
-}
-
 
 /*
  * Matches argv[*i] against a short and a long name. For options taking a
@@ -207,21 +159,21 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--db", &val))) {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 0, 1000000, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 0, 1000000, &v) != 0) goto bad;
             o->redis_db = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
                                       "--redis-timeout", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, 3600000, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, 3600000, &v) != 0) goto bad;
             o->redis_timeout_ms = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--retention",
                                       &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, INT32_MAX, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, INT32_MAX, &v) != 0) goto bad;
             o->retention = v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--dlq",
@@ -240,14 +192,14 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                                       &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, 1000000, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, 1000000, &v) != 0) goto bad;
             o->batch = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
                                       "--events-per-call", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, RP_STORE_GROUP_MAX, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, RP_STORE_GROUP_MAX, &v) != 0) goto bad;
             o->per_call = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, "-X", NULL, &val))) {
@@ -267,7 +219,7 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                                       "--exit-on-idle", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, 86400 * 365, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, 86400 * 365, &v) != 0) goto bad;
             o->exit_on_idle = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, "-e", "--exit-at-end",
@@ -279,21 +231,21 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                                       "--assign-timeout", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, 86400 * 365, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, 86400 * 365, &v) != 0) goto bad;
             o->assign_timeout = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--max-future",
                                       &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 0, RP_TIME_MAX, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 0, RP_TIME_MAX, &v) != 0) goto bad;
             o->max_future = v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
                                       "--stats-interval", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 0, 86400, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 0, 86400, &v) != 0) goto bad;
             o->stats_interval = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
@@ -312,7 +264,7 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                                       "--test-commit-delay", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 0, 60000, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 0, 60000, &v) != 0) goto bad;
             o->commit_delay_ms = (int) v;
 
         } else {

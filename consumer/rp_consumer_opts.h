@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rp_tool.h"
+
 #define RP_CONSUMER_X_MAX  64
 #define RP_ASSIGN_TIMEOUT_DEF  120  /* --assign-timeout: beyond librdkafka's
                                        default session timeout (45 s), which
@@ -45,12 +47,6 @@ typedef struct {
  */
 int rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     char *err, size_t errlen);
-
-/* "HOST:PORT" (IPv4 literal or name, port 1..65535). 0 / -1. */
-int rp_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
-
-/* Decimal integer in [min, max], whole string. 0 / -1. */
-int rp_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 extern const char rp_consumer_usage[];
 

@@ -20,7 +20,7 @@ static void rp_metrics(rp_ctx_t *ctx);
 void
 rp_stats(rp_ctx_t *ctx, int final)
 {
-    double                     now = rp_now(), dt = now - ctx->tick;
+    double                     now = rp_clock_sec(), dt = now - ctx->tick;
     const struct rd_kafka_metadata  *md;
 
     ctx->lag = final ? ctx->lag : rp_lag(ctx);

@@ -8,6 +8,10 @@
 
 #include <librdkafka/rdkafka.h>
 
+/* -X options a command line takes (rp-consumer's has its own bound, in
+ * rp_consumer_opts.h, to stay free of librdkafka's header). */
+#define RP_KAFKA_X_MAX  64
+
 /*
  * Sets each "key=value" of x[0..nx) on conf (the parsers checked the '=').
  * A refused one is reported on stderr as "PROG: -X key=value: why".

@@ -25,7 +25,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "rp_consumer_opts.h"
+#include "rp_tool.h"
 #include "rp_version.h"
 
 #define RP_MOCK_TOPICS_MAX  32
@@ -209,8 +209,10 @@ main(int argc, char **argv)
 {
     int                       i, ntopics = 0, port = 0, partitions = 3;
     int64_t                   v;
+    char                      host[256];
+    int                       bport;
     char                      errstr[512];
-    const char               *topics[RP_MOCK_TOPICS_MAX], *bootstraps, *colon;
+    const char               *topics[RP_MOCK_TOPICS_MAX], *bootstraps;
     rd_kafka_t               *rk;
     rd_kafka_conf_t          *conf;
     rd_kafka_mock_cluster_t  *mc;
@@ -240,13 +242,13 @@ main(int argc, char **argv)
             return 2;
         }
         if (strcmp(argv[i], "--port") == 0) {
-            if (rp_parse_int(argv[++i], 1, 65535, &v) != 0) {
+            if (rp_parse_i64(argv[++i], 1, 65535, &v) != 0) {
                 fprintf(stderr, "rp-mock-kafka: bad --port \"%s\"\n", argv[i]);
                 return 2;
             }
             port = (int) v;
         } else if (strcmp(argv[i], "--partitions") == 0) {
-            if (rp_parse_int(argv[++i], 1, 1000, &v) != 0) {
+            if (rp_parse_i64(argv[++i], 1, 1000, &v) != 0) {
                 fprintf(stderr, "rp-mock-kafka: bad --partitions \"%s\"\n",
                         argv[i]);
                 return 2;
@@ -305,8 +307,7 @@ main(int argc, char **argv)
     }
 
     bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
-    colon = strrchr(bootstraps, ':');
-    if (colon == NULL || rp_parse_int(colon + 1, 1, 65535, &v) != 0) {
+    if (rp_parse_hostport(bootstraps, host, sizeof(host), &bport) != 0) {
         fprintf(stderr, "rp-mock-kafka: unexpected bootstrap \"%s\"\n",
                 bootstraps);
         goto failed;
@@ -314,7 +315,7 @@ main(int argc, char **argv)
 
     memset(&rp_mock_addr, 0, sizeof(rp_mock_addr));
     rp_mock_addr.sin_family = AF_INET;
-    rp_mock_addr.sin_port = htons((uint16_t) v);
+    rp_mock_addr.sin_port = htons((uint16_t) bport);
     rp_mock_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
     memset(&sa, 0, sizeof(sa));
@@ -329,10 +330,10 @@ main(int argc, char **argv)
         }
         printf("127.0.0.1:%d\n", port);
         fprintf(stderr, "rp-mock-kafka: forwarding 127.0.0.1:%d to the mock "
-                "broker at 127.0.0.1:%d\n", port, (int) v);
+                "broker at 127.0.0.1:%d\n", port, bport);
 
     } else {
-        printf("127.0.0.1:%d\n", (int) v);
+        printf("127.0.0.1:%d\n", bport);
     }
     fflush(stdout);
 

@@ -1,10 +1,9 @@
 /*
- * rp_plan.h: a batch of messages as feature-store update commands.
+ * rp_plan.h: a batch of Kafka messages as feature-store update commands.
  *
- * rp_plan_make() parses the batch's pending messages, groups their events
- * by user (rp_store_plan: one EVALSHA per user, up to --events-per-call
- * events) and encodes those commands in Redis' protocol into one buffer,
- * which rp-consumer hands to hiredis in one piece. rp-consumer makes the
+ * rp_plan_make() hands the batch's pending messages to the events -> Redis
+ * pipe (lib/rp_pipe.h: parse, one EVALSHA per user, up to
+ * --events-per-call events, encoded in one buffer). rp-consumer makes the
  * plan of the next batch while the batch in hand is in flight, so Redis
  * does not sit idle while messages are parsed.
  *
@@ -24,42 +23,29 @@
 #include <stdint.h>
 
 #include "rp_batch.h"
-#include "rp_event.h"
-#include "rp_store.h"
+#include "rp_pipe.h"
 
-/* Marks of a batch message (rp_bmsg_t.mark) and of an update command
- * (rp_plan_t.cmark) from sending to the replies. */
+/* Marks of a batch message (rp_bmsg_t.mark) from sending to the replies. */
 #define RP_MARK_INVALID     1       /* no command: a dead letter */
 #define RP_MARK_SENT        2       /* command sent, reply not read */
-#define RP_MARK_EVAL        3       /* got NOSCRIPT: resend with EVAL */
 #define RP_MARK_DONE        4       /* acknowledged */
 
+/* A message's bytes (msg is the batch's rp_bmsg_t.msg). */
 typedef const char *(*rp_plan_payload_pt)(void *msg, size_t *len);
 
 typedef struct {
     int32_t   partition;
     int64_t   offset;
     int       pending;
-    int32_t   event;                /* its event, or -1 (invalid message) */
 } rp_plan_msg_t;
 
 typedef struct {
-    /* the events of the batch's valid messages, and their commands */
-    rp_event_t           *evs;
-    const rp_event_t    **evp;
-    uint32_t             *evmsg;    /* event -> index in the batch */
-    uint32_t             *order;    /* rp_store_plan() of evp */
-    uint32_t             *ends;     /* command k: order[ends[k-1]..ends[k]) */
-    uint32_t             *work;
-    uint8_t              *cmark;    /* per command, RP_MARK_* */
-    size_t                nev;
-    size_t                ncmd;
-    size_t                evcap;
+    rp_pipe_t             pipe;     /* item i: the batch's message i */
 
-    /* the EVALSHA commands, RESP-encoded back to back */
-    char                 *resp;
-    size_t                resplen;
-    size_t                respcap;
+    /* the replay guard's source of the last partition seen */
+    const char           *topic;
+    int32_t               src_part;
+    char                  src[RP_STORE_SOURCE_LEN + 1];
 
     /* the batch it was made for */
     rp_plan_msg_t        *msgs;
@@ -67,43 +53,31 @@ typedef struct {
     size_t                msgcap;
     int                   made;
     int64_t               now;      /* the clock it was made at, seconds */
-    int64_t               max_future;
-
-    rp_store_update_t     cmd;      /* scratch: one command */
 } rp_plan_t;
 
 /*
- * One message as an event the store takes: the JSON parser's rules, the
- * time rule (rp_event_time_check: at most max_future seconds after now)
- * and the store's own (rp_store_event_valid). 0 / -1 with the reason.
- */
-int rp_plan_event(const char *s, size_t len, rp_event_t *ev, int64_t now,
-    int64_t max_future, char *err, size_t errlen);
-
-/*
- * Makes the plan of batch b: parses each pending message with
- * rp_plan_event at the clock now (invalid ones get no event), plans the
- * commands and encodes them with sha (EVALSHA). 0, or -1 when out of
- * memory (then the plan is not made).
+ * Makes the plan of batch b, messages of topic: parses each pending
+ * message with rp_pipe_event at the clock now (invalid ones get no event
+ * and keep their reason), plans the commands and encodes them with sha
+ * (EVALSHA; NULL: EVAL). Each event's source for the replay guard is
+ * rp_plan_source(topic, its partition), its position its offset. 0, or
+ * -1 when out of memory (then the plan is not made).
  */
 int rp_plan_make(rp_plan_t *p, const rp_batch_t *b, rp_plan_payload_pt payload,
-    const char *sha, int64_t ttl, size_t per_call, int64_t now,
-    int64_t max_future);
+    const char *topic, const char *sha, int64_t ttl, size_t per_call,
+    int64_t now, int64_t max_future);
+
+/* The replay guard's source of a topic's partition: the token of
+ * "kafka:TOPIC:PARTITION" (rp_store_source). */
+void rp_plan_source(const char *topic, int32_t partition,
+    char out[RP_STORE_SOURCE_LEN + 1]);
 
 /* 1 when p was made for b as b is now (same messages, none dropped since). */
 int rp_plan_fits(const rp_plan_t *p, const rp_batch_t *b);
 
-/*
- * Before sending: marks b's messages (RP_MARK_SENT with an event,
- * RP_MARK_INVALID without) and every command RP_MARK_SENT. p must fit b.
- */
+/* Before sending: marks b's messages RP_MARK_SENT (with an event) or
+ * RP_MARK_INVALID (without). p must fit b. */
 void rp_plan_arm(rp_plan_t *p, rp_batch_t *b);
-
-/* Builds command k into p->cmd (EVALSHA with sha, EVAL without). 0 / -1. */
-int rp_plan_cmd(rp_plan_t *p, size_t k, int64_t ttl, const char *sha);
-
-/* First index in p->order of command k's events. */
-size_t rp_plan_first(const rp_plan_t *p, size_t k);
 
 /* Forgets the batch (the plan must be made again before use). */
 void rp_plan_forget(rp_plan_t *p);

@@ -13,7 +13,7 @@
  * delivery report; a failed delivery is an error and the exit status is 1.
  *
  * batch and continuous take their events from the core library's behaviour
- * model (src/rp_gen.h), the one behind "rp-train generate": the simulation
+ * model (lib/rp_synth.h), the one behind "rp-train generate": the simulation
  * says who does what to which product for how much, the wall clock says
  * when (unless batch --keep-time). Stamped events get ids unique to the
  * run (a random nonce), so a second run with the same seed is not taken
@@ -33,8 +33,8 @@
 
 #include "rp_event.h"
 #include "rp_batch.h"
-#include "rp_gen.h"
-#include "rp_consumer_opts.h"
+#include "rp_synth.h"
+#include "rp_tool.h"
 #include "rp_kafka_conf.h"
 #include "rp_version.h"
 
@@ -46,7 +46,7 @@ typedef struct {
     const char  *mode;
     const char  *from;
     const char  *csv_out;
-    const char  *x[RP_CONSUMER_X_MAX];
+    const char  *x[RP_KAFKA_X_MAX];
     int          nx;
     int64_t      events;
     int64_t      seed;
@@ -120,7 +120,6 @@ static int rp_send(rd_kafka_t *rk, const char *topic, const char *key,
     size_t klen, const char *val, size_t vlen);
 static int rp_send_event(rd_kafka_t *rk, const char *topic,
     const rp_event_t *ev);
-static double rp_now(void);
 static void rp_wait_until(rd_kafka_t *rk, double due);
 
 
@@ -132,21 +131,11 @@ rp_stop(int sig)
 }
 
 
-static double
-rp_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 
 static void
 rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     int64_t          ts;
-    struct timespec  now;
 
     (void) rk;
     (void) opaque;
@@ -165,9 +154,7 @@ rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     /* The message opaque carries the produce time (ms, monotonic). */
     ts = (int64_t) (intptr_t) m->_private;
     if (ts > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        rp_hist_add(&rp_dr_lat, (int64_t) now.tv_sec * 1000
-                                + now.tv_nsec / 1000000 - ts);
+        rp_hist_add(&rp_dr_lat, rp_clock_ms() - ts);
     }
 }
 
@@ -190,10 +177,10 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 
     memset(o, 0, sizeof(*o));
     o->topic = "ecommerce-events";
-    o->seed = RP_GEN_DEFAULT_SEED;
-    o->users = RP_GEN_DEFAULT_USERS;
-    o->products = RP_GEN_DEFAULT_PRODUCTS;
-    o->days = RP_GEN_DEFAULT_DAYS;
+    o->seed = RP_SYNTH_DEFAULT_SEED;
+    o->users = RP_SYNTH_DEFAULT_USERS;
+    o->products = RP_SYNTH_DEFAULT_PRODUCTS;
+    o->days = RP_SYNTH_DEFAULT_DAYS;
     o->flush_timeout = 60;
     o->wait_timeout = 30;
 
@@ -239,7 +226,7 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 
 #define RP_INT(name, field, lo, hi)                                          \
         if (strcmp(a, name) == 0) {                                          \
-            if (rp_parse_int(val, lo, hi, &v) != 0) {                        \
+            if (rp_parse_i64(val, lo, hi, &v) != 0) {                        \
                 fprintf(stderr, "rp-produce: %s: invalid value \"%s\"\n",    \
                         name, val);                                          \
                 return -1;                                                   \
@@ -268,9 +255,9 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
         RP_STR("--key", key)
         RP_INT("--events", events, 0, INT64_MAX / 2)
         RP_INT("--seed", seed, 0, INT64_MAX)
-        RP_INT("--users", users, 1, RP_GEN_USERS_MAX)
-        RP_INT("--products", products, 1, RP_GEN_PRODUCTS_MAX)
-        RP_INT("--days", days, 1, RP_GEN_DAYS_MAX)
+        RP_INT("--users", users, 1, RP_SYNTH_USERS_MAX)
+        RP_INT("--products", products, 1, RP_SYNTH_PRODUCTS_MAX)
+        RP_INT("--days", days, 1, RP_SYNTH_DAYS_MAX)
         RP_INT("--duration", duration, 1, 86400 * 365)
         RP_INT("--flush-timeout", flush_timeout, 1, 86400)
         RP_INT("--wait-timeout", wait_timeout, 0, 86400)
@@ -286,7 +273,7 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
             continue;
         }
         if (strcmp(a, "-X") == 0) {
-            if (strchr(val, '=') == NULL || o->nx == RP_CONSUMER_X_MAX) {
+            if (strchr(val, '=') == NULL || o->nx == RP_KAFKA_X_MAX) {
                 fprintf(stderr, "rp-produce: -X: expected key=value, got "
                         "\"%s\"\n", val);
                 return -1;
@@ -357,11 +344,9 @@ rp_send(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
     const char *val, size_t vlen)
 {
     rd_kafka_resp_err_t  err;
-    struct timespec      now;
     int64_t              ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    ms = rp_clock_ms();
 
     for ( ;; ) {
         err = rd_kafka_producev(rk,
@@ -426,7 +411,7 @@ rp_wait_until(rd_kafka_t *rk, double due)
 {
     double  left;
 
-    while ((left = due - rp_now()) > 0.0005 && rp_run) {
+    while ((left = due - rp_clock_sec()) > 0.0005 && rp_run) {
         rd_kafka_poll(rk, left < 0.001 ? 1 : (int) (left * 1000));
     }
 }
@@ -473,18 +458,18 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
     char              err[RP_ERR_MAX];
     uint64_t          i, nonce, period;
     double            start, due;
-    rp_gen_t         *gen;
+    rp_synth_t         *gen;
     rp_event_t        ev;
-    rp_gen_params_t   gp;
+    rp_synth_params_t   gp;
     struct timespec   wall;
 
-    rp_gen_params_default(&gp);
+    rp_synth_params_default(&gp);
     gp.users = (uint32_t) o->users;
     gp.products = (uint32_t) o->products;
     gp.days = (uint32_t) o->days;
     gp.seed = (uint64_t) o->seed;
 
-    gen = rp_gen_create(&gp, err, sizeof(err));
+    gen = rp_synth_create(&gp, err, sizeof(err));
     if (gen == NULL) {
         fprintf(stderr, "rp-produce: generator: %s\n", err);
         return -1;
@@ -495,7 +480,7 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
     period = 0;
     empty = 0;
     rc = 0;
-    start = rp_now();
+    start = rp_clock_sec();
 
     for (i = 0; rp_run; i++) {
         if (!paced && i == (uint64_t) o->events) {
@@ -510,23 +495,23 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
             rp_wait_until(rk, due);
         }
 
-        while ((rc = rp_gen_next(gen, &ev)) == 0) {
+        while ((rc = rp_synth_next(gen, &ev)) == 0) {
             /* the period is over: the next one follows */
             if (++empty > 1000) {
                 fprintf(stderr, "rp-produce: the simulation (%lld users, "
                         "%lld products, %lld days) gives no events\n",
                         (long long) o->users, (long long) o->products,
                         (long long) o->days);
-                rp_gen_destroy(gen);
+                rp_synth_destroy(gen);
                 return -1;
             }
-            rp_gen_destroy(gen);
+            rp_synth_destroy(gen);
             period++;
             gp.start += (int64_t) gp.days * 86400;
             if (gp.start > RP_TIME_MAX - ((int64_t) gp.days + 2) * 86400) {
-                gp.start = RP_GEN_DEFAULT_START;
+                gp.start = RP_SYNTH_DEFAULT_START;
             }
-            gen = rp_gen_create(&gp, err, sizeof(err));
+            gen = rp_synth_create(&gp, err, sizeof(err));
             if (gen == NULL) {
                 fprintf(stderr, "rp-produce: generator: %s\n", err);
                 return -1;
@@ -534,8 +519,8 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
         }
         if (rc < 0) {
             fprintf(stderr, "rp-produce: generator: %s\n",
-                    rp_gen_error(gen));
-            rp_gen_destroy(gen);
+                    rp_synth_error(gen));
+            rp_synth_destroy(gen);
             return -1;
         }
         empty = 0;
@@ -557,12 +542,12 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
         }
 
         if (rp_send_event(rk, o->topic, &ev) != 0) {
-            rp_gen_destroy(gen);
+            rp_synth_destroy(gen);
             return -1;
         }
     }
 
-    rp_gen_destroy(gen);
+    rp_synth_destroy(gen);
     return 0;
 }
 
@@ -573,9 +558,8 @@ rp_mode_generate(rd_kafka_t *rk, const rp_produce_opts_t *o, int paced)
  * Until the first metadata response the producer holds messages in an
  * unassigned queue; when the metadata arrives they are moved to their
  * partitions, but the broker thread only notices them at its next periodic
- * wake-up, about a second later (librdkafka 2.0.2, measured: the events of
- * the first ~10 ms of a run waited 0.97 s for their acknowledgement, which
- * was the whole p99 of a 10 s run at 10,000 events/s). Asking for the
+ * wake-up, so the first events of a run would wait that long for their
+ * acknowledgement (bench/consumer-history.md). Asking for the
  * metadata first also turns an unreachable broker or a missing topic into
  * a clear error instead of deliveries that time out minutes later.
  */
@@ -599,12 +583,12 @@ rp_wait_topic(rd_kafka_t *rk, const char *topic, int64_t timeout_s)
         return -1;
     }
 
-    deadline = rp_now() + (double) timeout_s;
-    next_note = rp_now() + 5;
+    deadline = rp_clock_sec() + (double) timeout_s;
+    next_note = rp_clock_sec() + 5;
     parts = 0;
 
     for ( ;; ) {
-        left = deadline - rp_now();
+        left = deadline - rp_clock_sec();
         if (left <= 0 || !rp_run) {
             break;
         }
@@ -624,10 +608,10 @@ rp_wait_topic(rd_kafka_t *rk, const char *topic, int64_t timeout_s)
             }
         }
 
-        if (rp_now() >= next_note) {
+        if (rp_clock_sec() >= next_note) {
             fprintf(stderr, "rp-produce: waiting for topic \"%s\": %s\n",
                     topic, rd_kafka_err2str(err));
-            next_note = rp_now() + 5;
+            next_note = rp_clock_sec() + 5;
         }
         if (err != RD_KAFKA_RESP_ERR__TRANSPORT
             && err != RD_KAFKA_RESP_ERR__TIMED_OUT)
@@ -709,7 +693,7 @@ rp_mode_from(rd_kafka_t *rk, const rp_produce_opts_t *o)
     uint64_t     lineno = 0, sent = 0;
     rp_event_t   ev;
     int          rc = 0;
-    double       start = rp_now(), due;
+    double       start = rp_clock_sec(), due;
 
     f = strcmp(o->from, "-") == 0 ? stdin : fopen(o->from, "r");
     if (f == NULL) {
@@ -870,7 +854,7 @@ main(int argc, char **argv)
         }
     }
 
-    t0 = rp_now();
+    t0 = rp_clock_sec();
 
     if (strcmp(o.mode, "batch") == 0) {
         rc = rp_mode_generate(rk, &o, 0);
@@ -901,7 +885,7 @@ main(int argc, char **argv)
         fprintf(stderr, "rp-produce: %llu delivered, %llu failed in %.2fs; "
                 "delivery latency p50/p99 %lld/%lld ms\n",
                 (unsigned long long) rp_delivered,
-                (unsigned long long) rp_failed, rp_now() - t0,
+                (unsigned long long) rp_failed, rp_clock_sec() - t0,
                 (long long) rp_hist_quantile(&rp_dr_lat, 0.5),
                 (long long) rp_hist_quantile(&rp_dr_lat, 0.99));
     }

@@ -10,7 +10,8 @@
 # A second run keeps the existing events and model and only re-materializes,
 # which is idempotent. RP_RETRAIN=1 fits a new model on the same events
 # (e.g. with another RP_TREES; then `nginx -s reload`). Fresh events need a
-# fresh store too (the store skips event ids it has applied):
+# fresh store too (the store remembers the last line it applied of each
+# events file, and a new file is a new source):
 #   docker compose down -v && docker compose up -d
 # The Kafka topics are created by the kafka-init job (kafka-topics.sh ships
 # in the Kafka image; this image has no Kafka admin tool).

@@ -18,7 +18,8 @@
  *     counted day, or a late event on a day between two counted ones,
  *     which is then not counted: the count errs low, never high).
  * So ndays <= last - first + 1 always holds, and a replay changes nothing
- * (the store's replay guard drops it; the trainer drops repeated ids).
+ * (the store's replay guard drops it; the trainer and materialize drop
+ * repeated ids).
  */
 
 #ifndef RP_FEATURES_H

@@ -6,24 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rp_sha1.h"
 #include "rp_store.h"
+
+#define RP_STR_(x)  #x
+#define RP_STR(x)   RP_STR_(x)
 
 
 /*
  * The update of one user's events, atomic in Redis. The rules are those of
  * rp_state_apply() in rp_features.c, applied in the call's order to every
- * event whose id the replay guard had not seen; tests/test_store_redis.c
- * checks that the store reaches the in-memory state in any grouping.
+ * event beyond its source's position in the replay guard (field r);
+ * tests/test_store_redis.c checks that the store reaches the in-memory
+ * state in any grouping.
  *
  * Redis does not roll back a script that fails half-way, so the script
- * reads everything it will touch first (the user's two fields and the
- * field of every product of the call in one HMGET, the replay guard with
- * one SMISMEMBER: a key of the wrong type fails there) and checks it:
- * every value parses in its format and the state keeps the invariants
- * that rp_store_parse_read() checks. Only then does it write: one SADD,
- * one HSET of the changed fields, the EXPIREs. A corrupt user is refused
- * whole, with an error reply, and left as it was.
+ * reads everything it will touch first (the user's two fields, the replay
+ * guard and the field of every product of the call in one HMGET: a key of
+ * the wrong type fails there) and checks it: every value parses in its
+ * format and the state keeps the invariants that rp_store_parse_read()
+ * checks, r its own. Only then does it write: one HSET of the changed
+ * fields and r, the EXPIRE. A corrupt user is refused whole, with an
+ * error reply, and left as it was.
+ *
+ * Positions are compared as canonical decimals (longer is further, then
+ * byte order), so offsets beyond 2^53 stay exact. The guard keeps the
+ * sources most recently applied first and at most SM of them.
  *
  * Its cost is mostly Lua's: each redis.call, each parsed or formatted
  * number and each table costs, so the user's state is packed in two
@@ -35,28 +42,27 @@
  * number with a leading zero.
  */
 const char RP_STORE_UPDATE_LUA[] =
-    "-- rp feature store v2: apply the events of one user (rp_store.h)\n"
-    "local u, seen, ttl = KEYS[1], KEYS[2], tonumber(ARGV[1])\n"
+    "-- rp feature store v3: apply the events of one user (rp_store.h)\n"
+    "local u, ttl = KEYS[1], tonumber(ARGV[1])\n"
     "local find, fmt, floor, match = string.find, string.format, math.floor, string.match\n"
-    "local prods, pidx, ids, pf = {}, {}, {}, {}\n"
+    "local prods, pidx, pf = {}, {}, {}\n"
     "local ne, npr = 0, 0\n"
-    "for i = 2, #ARGV, 5 do\n"
+    "for i = 2, #ARGV, 6 do\n"
     "  ne = ne + 1\n"
-    "  ids[ne] = ARGV[i]\n"
-    "  local f = 'p:' .. ARGV[i + 4]\n"
+    "  local f = 'p:' .. ARGV[i + 5]\n"
     "  local j = pidx[f]\n"
     "  if not j then npr = npr + 1; prods[npr] = f; pidx[f] = npr; j = npr end\n"
     "  pf[ne] = j\n"
     "end\n"
-    "local o = redis.call('HMGET', u, 'u', 'b', unpack(prods))\n"
-    "local was = redis.call('SMISMEMBER', seen, unpack(ids))\n"
+    "local o = redis.call('HMGET', u, 'u', 'b', 'r', unpack(prods))\n"
     "local function bad(why)\n"
     "  return redis.error_reply('rp: corrupt store state in ' .. u .. ': ' .. why)\n"
     "end\n"
     "local L, Z = 1e15, '%f[%d]0%d'\n"
+    "local SL, SM = " RP_STR(RP_STORE_SOURCE_LEN) ", " RP_STR(RP_STORE_SOURCES_MAX) "\n"
     "local n, s, lo, hi, vn = 0, 0, nil, nil, 0\n"
     "local pn, ps, lp, fd, nd, np, rn, ld = 0, 0, nil, nil, 0, 0, 0, nil\n"
-    "local ou, ob = o[1], o[2]\n"
+    "local ou, ob, orr = o[1], o[2], o[3]\n"
     "if ou then\n"
     "  local a, b, c, d, e = match(ou, '^(%d+),(%d+),(%d+),(%d+),(%d+)$')\n"
     "  if not a or find(ou, Z) then return bad('field u is not packed state') end\n"
@@ -75,9 +81,23 @@ const char RP_STORE_UPDATE_LUA[] =
     "    or pn + vn > n or fd > ld or nd > ld - fd + 1 then\n"
     "    return bad('field b inconsistent') end\n"
     "end\n"
+    "local W, ws, nw = {}, {}, 0\n"
+    "if orr then\n"
+    "  if not ou then return bad('field r without field u') end\n"
+    "  if orr == '' or find(orr, ',,') or find(orr, '^,') or find(orr, ',$') then\n"
+    "    return bad('field r is not a replay watermark') end\n"
+    "  for e in string.gmatch(orr, '[^,]+') do\n"
+    "    local src, pos = match(e, '^([0-9a-f]+):(%d+)$')\n"
+    "    if not src or #src ~= SL or W[src] or #pos > 19 or find(pos, '^0%d') then\n"
+    "      return bad('field r is not a replay watermark') end\n"
+    "    nw = nw + 1; W[src] = pos; ws[nw] = src\n"
+    "  end\n"
+    "  if nw > SM then return bad('field r is not a replay watermark') end\n"
+    "end\n"
+    "local function after(a, b) return #a > #b or (#a == #b and a > b) end\n"
     "local P = {}\n"
     "for j = 1, npr do\n"
-    "  local x, p = o[2 + j], nil\n"
+    "  local x, p = o[3 + j], nil\n"
     "  if x then\n"
     "    if not ou then return bad(prods[j] .. ' without field u') end\n"
     "    if find(x, Z) then return bad(prods[j] .. ' is not packed state') end\n"
@@ -100,14 +120,15 @@ const char RP_STORE_UPDATE_LUA[] =
     "  end\n"
     "  P[j] = p\n"
     "end\n"
-    "local done, bit, add, dup, dirty = 0, 1, {}, {}, {}\n"
+    "local done, bit, dirty, last = 0, 1, {}, {}\n"
     "for k = 1, ne do\n"
-    "  local i = 5 * k - 3\n"
-    "  local id = ARGV[i]\n"
-    "  if was[k] == 0 and not dup[id] then\n"
-    "    local t, a, j = ARGV[i + 1], tonumber(ARGV[i + 2]), pf[k]\n"
+    "  local i = 6 * k - 4\n"
+    "  local src, pos = ARGV[i], ARGV[i + 1]\n"
+    "  local w = W[src]\n"
+    "  if not w or after(pos, w) then\n"
+    "    local t, a, j = ARGV[i + 2], tonumber(ARGV[i + 3]), pf[k]\n"
     "    local p = P[j]\n"
-    "    dup[id] = true; add[#add + 1] = id\n"
+    "    W[src] = pos; last[src] = k\n"
     "    done = done + bit\n"
     "    if n == 0 or a < lo then lo = a end\n"
     "    if n == 0 or a > hi then hi = a end\n"
@@ -115,7 +136,7 @@ const char RP_STORE_UPDATE_LUA[] =
     "    if t == '0' then\n"
     "      vn = vn + 1; p[1] = p[1] + 1; dirty[j] = true\n"
     "    elseif t == '2' then\n"
-    "      local ts = tonumber(ARGV[i + 3])\n"
+    "      local ts = tonumber(ARGV[i + 4])\n"
     "      local d = floor(ts / 86400)\n"
     "      dirty[j] = true\n"
     "      if pn == 0 then fd = d; nd = 1; lp = ts; ld = d\n"
@@ -134,10 +155,16 @@ const char RP_STORE_UPDATE_LUA[] =
     "  bit = bit * 2\n"
     "end\n"
     "if done == 0 then return 0 end\n"
-    "local set, m = {'u', fmt('%d,%d,%d,%d,%d', n, s, lo, hi, vn)}, 2\n"
+    "local rs = {}\n"
+    "for src in pairs(last) do rs[#rs + 1] = src end\n"
+    "table.sort(rs, function(a, b) return last[a] > last[b] end)\n"
+    "for q = 1, nw do if not last[ws[q]] then rs[#rs + 1] = ws[q] end end\n"
+    "for q = 1, math.min(#rs, SM) do rs[q] = rs[q] .. ':' .. W[rs[q]] end\n"
+    "local set, m = {'u', fmt('%d,%d,%d,%d,%d', n, s, lo, hi, vn),\n"
+    "  'r', table.concat(rs, ',', 1, math.min(#rs, SM))}, 4\n"
     "if pn > 0 then\n"
-    "  set[3] = 'b'; set[4] = fmt('%d,%d,%d,%d,%d,%d,%d', pn, ps, lp, fd, nd, np, rn)\n"
-    "  m = 4\n"
+    "  set[5] = 'b'; set[6] = fmt('%d,%d,%d,%d,%d,%d,%d', pn, ps, lp, fd, nd, np, rn)\n"
+    "  m = 6\n"
     "end\n"
     "for j = 1, npr do\n"
     "  if dirty[j] then\n"
@@ -149,24 +176,14 @@ const char RP_STORE_UPDATE_LUA[] =
     "    m = m + 2\n"
     "  end\n"
     "end\n"
-    "redis.call('SADD', seen, unpack(add))\n"
     "redis.call('HSET', u, unpack(set))\n"
-    "if ttl > 0 then\n"
-    "  redis.call('EXPIRE', u, ARGV[1])\n"
-    "  redis.call('EXPIRE', seen, ARGV[1])\n"
-    "end\n"
+    "if ttl > 0 then redis.call('EXPIRE', u, ARGV[1]) end\n"
     "return done\n";
 
 const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
     "u", "b"
 };
 
-
-void
-rp_store_script_sha(char out[41])
-{
-    rp_sha1_hex(RP_STORE_UPDATE_LUA, sizeof(RP_STORE_UPDATE_LUA) - 1, out);
-}
 
 
 size_t
@@ -270,20 +287,28 @@ rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
 }
 
 
-uint64_t
-rp_store_event_hash(const char *id, size_t len)
+/* FNV-1a, 64 bits. */
+static uint64_t
+rp_store_fnv(const char *s, size_t len)
 {
-    uint64_t  h = 0xcbf29ce484222325ULL;            /* FNV-1a, 64 bits */
+    uint64_t  h = 0xcbf29ce484222325ULL;
     size_t    i;
 
     for (i = 0; i < len; i++) {
-        h ^= (unsigned char) id[i];
+        h ^= (unsigned char) s[i];
         h *= 0x100000001b3ULL;
     }
 
-    /* 63 bits: a non-negative int64, so Redis keeps small sets of them in
-     * its compact integer encoding (intset) */
-    return h >> 1;
+    return h;
+}
+
+
+void
+rp_store_source(const char *name, size_t len, char out[RP_STORE_SOURCE_LEN + 1])
+{
+    /* the top 48 bits, as 12 hex digits */
+    snprintf(out, RP_STORE_SOURCE_LEN + 1, "%012llx",
+             (unsigned long long) (rp_store_fnv(name, len) >> 16));
 }
 
 
@@ -339,7 +364,7 @@ rp_store_unum(rp_store_update_t *cmd, char **p, long long v)
 
 int
 rp_store_update_cmd(rp_store_update_t *cmd, const rp_event_t *const *evs,
-    size_t n, int64_t ttl, const char *sha)
+    const rp_store_pos_t *const *at, size_t n, int64_t ttl, const char *sha)
 {
     char               *p = cmd->buf, key[RP_STORE_KEY_MAX + 8];
     size_t              i, klen;
@@ -354,6 +379,9 @@ rp_store_update_cmd(rp_store_update_t *cmd, const rp_event_t *const *evs,
 
     for (i = 0; i < n; i++) {
         if (rp_store_event_valid(evs[i]) != 0
+            || strlen(at[i]->src) != RP_STORE_SOURCE_LEN
+            || strspn(at[i]->src, "0123456789abcdef") != RP_STORE_SOURCE_LEN
+            || at[i]->pos < 0
             || evs[i]->user_id_len != evs[0]->user_id_len
             || memcmp(evs[i]->user_id, evs[0]->user_id,
                       evs[0]->user_id_len) != 0)
@@ -375,20 +403,18 @@ rp_store_update_cmd(rp_store_update_t *cmd, const rp_event_t *const *evs,
         cmd->argc = 2;
     }
 
-    cmd->argv[cmd->argc] = "2";
+    cmd->argv[cmd->argc] = "1";
     cmd->argvlen[cmd->argc++] = 1;
 
     klen = rp_store_user_key(evs[0]->user_id, evs[0]->user_id_len, key,
                              sizeof(key));
     rc |= rp_store_uarg(cmd, &p, key, klen);
-    memcpy(key + klen, ":seen", 6);
-    rc |= rp_store_uarg(cmd, &p, key, klen + 5);
     rc |= rp_store_unum(cmd, &p, (long long) ttl);
 
     for (i = 0; i < n; i++) {
         ev = evs[i];
-        rc |= rp_store_unum(cmd, &p, (long long) rp_store_event_hash(
-                                         ev->event_id, ev->event_id_len));
+        rc |= rp_store_uarg(cmd, &p, at[i]->src, RP_STORE_SOURCE_LEN);
+        rc |= rp_store_unum(cmd, &p, (long long) at[i]->pos);
         rc |= rp_store_unum(cmd, &p, (long long) ev->type);
         rc |= rp_store_unum(cmd, &p, (long long) ev->amount_cents);
         rc |= rp_store_unum(cmd, &p, (long long) ev->ts);
@@ -449,7 +475,7 @@ rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
 
     for (i = 0; i < n; i++) {
         e = evs[i];
-        h = (size_t) rp_store_event_hash(e->user_id, e->user_id_len)
+        h = (size_t) (rp_store_fnv(e->user_id, e->user_id_len) >> 1)
             & (nslots - 1);
 
         for ( ;; ) {

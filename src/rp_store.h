@@ -9,7 +9,8 @@
  *
  * Layout (all keys of a user share one Redis Cluster slot via the hash tag):
  *   rp:{USER}        hash: the user's two fields and one field per product,
- *                    each a packed list of decimal integers:
+ *                    each a packed list of decimal integers, and the
+ *                    replay guard r:
  *       u          "n,s,lo,hi,vn": events, amount sum, min and max (cents),
  *                  views; written at the user's first event
  *       b          "pn,ps,lp,fd,nd,np,rn": purchases, their sum (cents),
@@ -20,16 +21,17 @@
  *       p:PRODUCT  "V" (views only) or "V,B,F,S,N,A": views, purchases,
  *                  day of the first purchase, days from the first to the
  *                  last purchase, distinct purchase days, cents spent on it
- *   rp:{USER}:seen   set of applied events (replay guard), each as a 63-bit
- *                    hash of its event id (rp_store_event_hash): Redis keeps
- *                    up to set-max-intset-entries (512) of them in its
- *                    compact intset encoding, 8 bytes each. Two ids of one
- *                    user colliding (odds about n^2 / 2^64 for n events)
- *                    would make the second look like a replay.
- * Both keys get the retention as TTL on every update.
+ *       r          the replay guard: "SRC:POS,SRC:POS,...", for each source
+ *                  that fed the user (a Kafka topic's partition, an events
+ *                  file: rp_store_source), the position (offset, line) of
+ *                  the last event applied from it; most recent first, at
+ *                  most RP_STORE_SOURCES_MAX. An event at or below its
+ *                  source's position is a replay. Written with u.
+ * The key gets the retention as TTL on every update.
  *
  * The invariants a stored user keeps (checked by the script before it
- * writes and by rp_store_parse_read): every number is a canonical decimal
+ * writes; all but r's by rp_store_parse_read): r only with u, at most
+ * RP_STORE_SOURCES_MAX distinct sources, canonical positions; every number is a canonical decimal
  * of at most 15 digits; b and the products only with u; n >= 1,
  * lo <= hi <= s, vn <= n; 1 <= nd, np <= pn, rn <= np, ps <= s,
  * pn + vn <= n, fd <= day(lp), nd <= day(lp) - fd + 1; a product's
@@ -39,7 +41,9 @@
  * One prediction = one HMGET of rp:{USER} (3 fields). An update = one
  * EVALSHA of RP_STORE_UPDATE_LUA for up to RP_STORE_GROUP_MAX events of one
  * user: atomic, all or nothing (a corrupt state is refused before the first
- * write), and a replay of an applied event id changes nothing. The
+ * write), and a replay (an event at or below its source's position in r)
+ * changes nothing. A source's events must reach the script in their
+ * order (Kafka keeps a partition's; a file is read in line order). The
  * distinct-day counts take the events in the call's order (rp_features.h).
  * rp_store_plan() groups a batch of events into such commands.
  */
@@ -63,9 +67,9 @@
 /* The user field names, in HMGET order. */
 extern const char *const rp_store_user_fields[RP_STORE_USER_FIELDS];
 
-/* The update script; KEYS[1] user hash, KEYS[2] seen set; ARGV[1] ttl
- * seconds (0: none), then 5 per event: event id hash, type (0 view, 1 cart,
- * 2 purchase), amount cents, ts, product id. Returns an integer whose bit i
+/* The update script; KEYS[1] user hash; ARGV[1] ttl seconds (0: none),
+ * then 6 per event: source, position, type (0 view, 1 cart, 2 purchase),
+ * amount cents, ts, product id. Returns an integer whose bit i
  * is set when the i-th event was applied (clear: a replay), or an error
  * reply "rp: corrupt store state in KEY: WHY" (nothing written) when the
  * stored state breaks the layout. */
@@ -74,11 +78,20 @@ extern const char RP_STORE_UPDATE_LUA[];
 /* Events in one update command; the reply's bits must fit a double. */
 #define RP_STORE_GROUP_MAX  32
 
-/* The replay guard's 63-bit hash of an event id (FNV-1a 64, shifted). */
-uint64_t rp_store_event_hash(const char *id, size_t len);
+/* Where an event comes from: its source's token (rp_store_source) and its
+ * position there (a Kafka offset, a line number), >= 0. */
+#define RP_STORE_SOURCE_LEN   12
+#define RP_STORE_SOURCES_MAX  6
+typedef struct {
+    char     src[RP_STORE_SOURCE_LEN + 1];
+    int64_t  pos;
+} rp_store_pos_t;
 
-/* Hex SHA1 of RP_STORE_UPDATE_LUA (what SCRIPT LOAD returns). 41 bytes. */
-void rp_store_script_sha(char out[41]);
+/* A source's token: 12 hex digits of FNV-1a 64 of its name ("kafka:TOPIC:
+ * PARTITION", "file:..."); two sources of one user colliding (odds about
+ * k^2 / 2^49 for k sources) would make one's events look like replays. */
+void rp_store_source(const char *name, size_t len,
+    char out[RP_STORE_SOURCE_LEN + 1]);
 
 /* Room for the longest key or field this layout builds. */
 #define RP_STORE_KEY_MAX   (RP_ID_MAX + 16)
@@ -108,23 +121,23 @@ int rp_store_read_cmd(rp_store_cmd_t *cmd, const char *user, size_t ulen,
 int rp_store_event_valid(const rp_event_t *ev);
 
 /* A built update command (large: keep it off small stacks). */
-#define RP_STORE_UPDATE_ARGC  (6 + 5 * RP_STORE_GROUP_MAX)
+#define RP_STORE_UPDATE_ARGC  (5 + 6 * RP_STORE_GROUP_MAX)
 typedef struct {
     int          argc;
     const char  *argv[RP_STORE_UPDATE_ARGC];
     size_t       argvlen[RP_STORE_UPDATE_ARGC];
     char         buf[2 * (RP_STORE_KEY_MAX + 8) + 24
-                     + RP_STORE_GROUP_MAX * (RP_ID_MAX + 80)];
+                     + RP_STORE_GROUP_MAX * (RP_ID_MAX + 100)];
 } rp_store_update_t;
 
 /*
- * EVALSHA sha 2 rp:{USER} rp:{USER}:seen ttl, then per event: idhash type
- * cents ts product. evs[0..n) must be valid events of one user, 1 <= n <=
- * RP_STORE_GROUP_MAX. With sha == NULL it builds EVAL with the script text
+ * EVALSHA sha 1 rp:{USER} ttl, then per event: source position type cents
+ * ts product. evs[0..n) must be valid events of one user, at[i] where
+ * evs[i] comes from, 1 <= n <= RP_STORE_GROUP_MAX. With sha == NULL it builds EVAL with the script text
  * instead (the fallback after a NOSCRIPT reply). Returns 0 / -1.
  */
 int rp_store_update_cmd(rp_store_update_t *cmd, const rp_event_t *const *evs,
-    size_t n, int64_t ttl, const char *sha);
+    const rp_store_pos_t *const *at, size_t n, int64_t ttl, const char *sha);
 
 /*
  * Plans the update commands of a batch of n events: order[0..n) gets the
@@ -139,7 +152,8 @@ size_t rp_store_plan_words(size_t n);
 size_t rp_store_plan(const rp_event_t *const *evs, size_t n, size_t per_call,
     uint32_t *order, uint32_t *ends, uint32_t *work);
 
-/* SCRIPT LOAD of the update script (its reply is rp_store_script_sha()). */
+/* SCRIPT LOAD of the update script: its reply is the script's name (the
+ * hex SHA-1 of its text, 40 characters) that EVALSHA takes. */
 void rp_store_script_load_cmd(rp_store_cmd_t *cmd);
 
 /* One element of an HMGET reply: str == NULL for a nil. */

@@ -64,6 +64,9 @@ not_ok() {
 }
 
 # A canonical dump of one db: every key, its type and its sorted content.
+# A user's field r (the replay guard) is left out: it records where the
+# events came from (Kafka partitions and offsets, or a file's lines), which
+# differs by design between the consumer and the materialize reference.
 DUMP_LUA='
 local out = {}
 local keys = redis.call("KEYS", "*")
@@ -73,7 +76,9 @@ for _, k in ipairs(keys) do
   if t == "hash" then
     local h = redis.call("HGETALL", k)
     local f = {}
-    for i = 1, #h, 2 do f[#f + 1] = h[i] .. "=" .. h[i + 1] end
+    for i = 1, #h, 2 do
+      if h[i] ~= "r" then f[#f + 1] = h[i] .. "=" .. h[i + 1] end
+    end
     table.sort(f)
     out[#out + 1] = k .. " hash " .. table.concat(f, " ")
   elseif t == "set" then
@@ -474,7 +479,7 @@ if "$bin/rp-produce" -b "$BROKER" -t t6 -q --key kt raw < "$tmp/hostile.txt" \
     fut=$(grep -c 'rp-error=timestamp .* is more than 86400 s ahead of the clock' "$tmp/dlq6.headers")
     rejz=$(final_field "$tmp/c6z.log" rejected)
     if [ "$rc" -eq 0 ] && [ "$nul" -eq 4 ] && [ "$raw" -eq 1 ] \
-            && [ "$fut" -eq 2 ] && [ "$keys" = "rp:{kt_u2} rp:{kt_u2}:seen " ] \
+            && [ "$fut" -eq 2 ] && [ "$keys" = "rp:{kt_u2} " ] \
             && [ "$pn" = 1 ] && [ "$rcz" -eq 0 ] && [ "${rejz:-0}" -eq 8 ]; then
         ok "NUL in ids and keys (raw and \\u0000) and far-future timestamps: DLQ with the reason; --max-future 0 refuses 1 h ahead"
     else

@@ -1,8 +1,9 @@
 /*
  * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
  * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and
- * latency histogram (rp_batch.c), a batch as update commands (rp_plan.c). The event generator is in the core
- * library, tested by test_gen.c.
+ * latency histogram (rp_batch.c), a batch as update commands (rp_plan.c
+ * over lib/rp_pipe.c). The event generator is the programs' library's,
+ * tested by test_synth.c.
  */
 
 #include <setjmp.h>
@@ -194,12 +195,12 @@ test_parse_helpers(void **state)
     int64_t  v;
 
     (void) state;
-    assert_int_equal(rp_parse_int("42", 0, 100, &v), 0);
+    assert_int_equal(rp_parse_i64("42", 0, 100, &v), 0);
     assert_int_equal(v, 42);
-    assert_int_equal(rp_parse_int("101", 0, 100, &v), -1);
-    assert_int_equal(rp_parse_int("", 0, 100, &v), -1);
-    assert_int_equal(rp_parse_int("1 ", 0, 100, &v), -1);
-    assert_int_equal(rp_parse_int("99999999999999999999", 0, INT64_MAX, &v),
+    assert_int_equal(rp_parse_i64("101", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_i64("", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_i64("1 ", 0, 100, &v), -1);
+    assert_int_equal(rp_parse_i64("99999999999999999999", 0, INT64_MAX, &v),
                      -1);
     assert_int_equal(rp_parse_hostport("a:1", host, sizeof(host), &port), 0);
     assert_string_equal(host, "a");
@@ -458,12 +459,12 @@ test_plan(void **state)
     static char        msgs[8][160];
     static rp_plan_t   pl;
     rp_batch_t         b, nb;
-    char               sha[41], *want = NULL, *all;
+    char               sha[41], *want = NULL;
     size_t             i, k, off = 0;
     int                n, users[] = { 1, 2, 1, -1, 3, 1, 2, -2 };
 
     (void) state;
-    rp_store_script_sha(sha);
+    snprintf(sha, sizeof(sha), "%040d", 7);   /* any script name */
     assert_int_equal(rp_batch_init(&b, 4, NULL), 0);
     assert_int_equal(rp_batch_init(&nb, 4, NULL), 0);
 
@@ -483,11 +484,11 @@ test_plan(void **state)
         assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
     }
 
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 2, 1700000000,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 2, 1700000000,
                                   RP_MAX_FUTURE_DEF), 0);
-    assert_int_equal(pl.nev, 6);
+    assert_int_equal(pl.pipe.nev, 6);
     /* u1 has 3 events: 2 commands of at most 2; u2 one, u3 one */
-    assert_int_equal(pl.ncmd, 4);
+    assert_int_equal(pl.pipe.ncmd, 4);
     assert_true(rp_plan_fits(&pl, &b));
 
     rp_plan_arm(&pl, &b);
@@ -495,29 +496,30 @@ test_plan(void **state)
         assert_int_equal(b.msgs[i].mark, users[i] > 0 ? RP_MARK_SENT
                                                       : RP_MARK_INVALID);
     }
-    for (k = 0; k < pl.ncmd; k++) {
-        assert_int_equal(pl.cmark[k], RP_MARK_SENT);
-    }
+    /* the parse's reasons are kept for the dead letters */
+    assert_null(rp_pipe_reason(&pl.pipe, 0));
+    assert_non_null(rp_pipe_reason(&pl.pipe, 3));
+    assert_non_null(strstr(rp_pipe_reason(&pl.pipe, 7), "amount"));
 
-    /* the encoded commands are what hiredis would format, back to back */
-    all = malloc(pl.resplen + 1);
-    assert_non_null(all);
-    for (k = 0; k < pl.ncmd; k++) {
-        assert_int_equal(rp_plan_cmd(&pl, k, 60, sha), 0);
-        n = redisFormatCommandArgv(&want, pl.cmd.argc, pl.cmd.argv,
-                                   pl.cmd.argvlen);
-        assert_true(n > 0 && off + (size_t) n <= pl.resplen);
-        assert_memory_equal(pl.resp + off, want, (size_t) n);
+    /* the encoded commands, back to back: each an EVALSHA of its user's
+     * events with the script's name */
+    for (k = 0; k < pl.pipe.ncmd; k++) {
+        assert_int_equal(rp_pipe_cmd(&pl.pipe, k, sha), 0);
+        assert_string_equal(pl.pipe.cmd.argv[0], "EVALSHA");
+        assert_string_equal(pl.pipe.cmd.argv[1], sha);
+        n = redisFormatCommandArgv(&want, pl.pipe.cmd.argc, pl.pipe.cmd.argv,
+                                   pl.pipe.cmd.argvlen);
+        assert_true(n > 0 && off + (size_t) n <= pl.pipe.resplen);
+        assert_memory_equal(pl.pipe.resp + off, want, (size_t) n);
         off += (size_t) n;
         free(want);
     }
-    assert_int_equal(off, pl.resplen);
-    free(all);
+    assert_int_equal(off, pl.pipe.resplen);
 
     /* first command: u1's first two events, in batch order */
-    assert_int_equal(rp_plan_first(&pl, 1), 2);
-    assert_int_equal(pl.evmsg[pl.order[0]], 0);
-    assert_int_equal(pl.evmsg[pl.order[1]], 2);
+    assert_int_equal(rp_pipe_first(&pl.pipe, 1), 2);
+    assert_int_equal(pl.pipe.evitem[pl.pipe.order[0]], 0);
+    assert_int_equal(pl.pipe.evitem[pl.pipe.order[1]], 2);
 
     /* moved to an empty batch unchanged: still fits */
     assert_int_equal(rp_batch_move(&nb, &b), 0);
@@ -548,10 +550,10 @@ test_plan(void **state)
 
     /* an empty batch: no commands */
     rp_batch_discard(&nb);
-    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, sha, 60, 32, 1700000000,
+    assert_int_equal(rp_plan_make(&pl, &nb, str_payload, "t", sha, 60, 32, 1700000000,
                                   RP_MAX_FUTURE_DEF), 0);
-    assert_int_equal(pl.ncmd, 0);
-    assert_int_equal(pl.resplen, 0);
+    assert_int_equal(pl.pipe.ncmd, 0);
+    assert_int_equal(pl.pipe.resplen, 0);
 
     rp_plan_free(&pl);
     rp_batch_free(&b);
@@ -574,7 +576,7 @@ test_plan_future(void **state)
     size_t             i;
 
     (void) state;
-    rp_store_script_sha(sha);
+    snprintf(sha, sizeof(sha), "%040d", 7);   /* any script name */
     assert_int_equal(rp_batch_init(&b, 4, NULL), 0);
 
     for (i = 0; i < 3; i++) {
@@ -584,24 +586,24 @@ test_plan_future(void **state)
         assert_int_equal(rp_batch_add(&b, 0, (int64_t) i, msgs[i]), 0);
     }
 
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 32, now,
                                   RP_MAX_FUTURE_DEF), 0);
-    assert_int_equal(pl.nev, 1);
-    assert_int_equal(pl.msgs[0].event, 0);
-    assert_int_equal(pl.msgs[1].event, -1);
-    assert_int_equal(pl.msgs[2].event, -1);
+    assert_int_equal(pl.pipe.nev, 1);
+    assert_int_equal(pl.pipe.item_event[0], 0);
+    assert_int_equal(pl.pipe.item_event[1], -1);
+    assert_int_equal(pl.pipe.item_event[2], -1);
 
-    assert_int_equal(rp_plan_event(msgs[2], strlen(msgs[2]), &ev, now,
-                                   RP_MAX_FUTURE_DEF, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "timestamp 9999-12-31T23:59:59Z is more than "
-                            "86400 s ahead of the clock"));
-    assert_int_equal(rp_plan_event("", 0, &ev, now, 0, err, sizeof(err)), -1);
+    /* the reason comes from the one parse */
+    assert_non_null(strstr(rp_pipe_reason(&pl.pipe, 2),
+                           "timestamp 9999-12-31T23:59:59Z is more than "
+                           "86400 s ahead of the clock"));
+    assert_int_equal(rp_pipe_event("", 0, &ev, now, 0, err, sizeof(err)), -1);
     assert_string_equal(err, "empty message");
 
     /* a larger skew takes them all */
-    assert_int_equal(rp_plan_make(&pl, &b, str_payload, sha, 60, 32, now,
+    assert_int_equal(rp_plan_make(&pl, &b, str_payload, "t", sha, 60, 32, now,
                                   RP_TIME_MAX), 0);
-    assert_int_equal(pl.nev, 3);
+    assert_int_equal(pl.pipe.nev, 3);
 
     rp_plan_free(&pl);
     rp_batch_free(&b);

@@ -12,26 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "rp_sha1.h"
 #include "rp_store.h"
 #include "store_cases.h"
-
-
-static void
-test_sha1(void **state)
-{
-    char  hex[41], sha[41];
-
-    (void) state;
-    rp_sha1_hex("abc", 3, hex);
-    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
-    rp_sha1_hex("", 0, hex);
-    assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    rp_sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-    rp_store_script_sha(sha);
-    assert_int_equal(strlen(sha), 40);
-}
 
 
 static void
@@ -79,8 +61,10 @@ test_update_cmd(void **state)
 {
     static rp_store_update_t  c;
     rp_event_t                e, e2, other;
+    rp_store_pos_t            w, w2, bad;
     const rp_event_t         *evs[RP_STORE_GROUP_MAX + 1];
-    char                      sha[41];
+    const rp_store_pos_t     *at[RP_STORE_GROUP_MAX + 1];
+    char                      sha[41], tok[RP_STORE_SOURCE_LEN + 1];
     int                       i;
 
     (void) state;
@@ -93,77 +77,105 @@ test_update_cmd(void **state)
     e.ts = 1700000000;
     evs[0] = &e;
 
-    rp_store_script_sha(sha);
-    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 3600, sha), 0);
+    /* a source's token: the top 48 bits of FNV-1a 64 of its name
+     * (computed independently: Python, h ^= byte; h *= 0x100000001b3) */
+    rp_store_source("kafka:events:3", 14, tok);
+    assert_string_equal(tok, "583300a92e3d");
+    rp_store_source("kafka:events:4", 14, w2.src);
+    assert_string_not_equal(tok, w2.src);
+    memcpy(w.src, tok, sizeof(w.src));
+    w.pos = 123456789012LL;
+    at[0] = &w;
+
+    snprintf(sha, sizeof(sha), "%040d", 7);   /* any script name */
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 3600, sha), 0);
     assert_int_equal(c.argc, 11);
     assert_string_equal(c.argv[0], "EVALSHA");
     assert_string_equal(c.argv[1], sha);
-    assert_string_equal(c.argv[2], "2");
+    assert_string_equal(c.argv[2], "1");
     assert_string_equal(c.argv[3], "rp:{u1}");
-    assert_string_equal(c.argv[4], "rp:{u1}:seen");
-    assert_string_equal(c.argv[5], "3600");
-    /* the replay guard stores a 63-bit FNV-1a hash of the id (computed
-     * independently: Python, h ^= byte; h *= 0x100000001b3; h >> 1) */
-    assert_string_equal(c.argv[6], "7730399280840934946");
-    assert_true(rp_store_event_hash("ev-1", 4) == 7730399280840934946ULL);
-    assert_true(rp_store_event_hash("ev-2", 4) != rp_store_event_hash("ev-1", 4));
-    assert_true(rp_store_event_hash("", 0) < (1ULL << 63));
+    assert_string_equal(c.argv[4], "3600");
+    assert_string_equal(c.argv[5], "583300a92e3d");
+    assert_string_equal(c.argv[6], "123456789012");
     assert_string_equal(c.argv[7], "2");
     assert_string_equal(c.argv[8], "1999");
     assert_string_equal(c.argv[9], "1700000000");
     assert_string_equal(c.argv[10], "p2");
 
-    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, NULL), 0);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 0, NULL), 0);
     assert_string_equal(c.argv[0], "EVAL");
     assert_ptr_equal(c.argv[1], RP_STORE_UPDATE_LUA);
-    assert_string_equal(c.argv[5], "0");
+    assert_string_equal(c.argv[4], "0");
 
-    /* a group: 5 arguments per event after the ttl */
+    /* a group: 6 arguments per event after the ttl */
     e2 = e;
     strcpy(e2.event_id, "ev-2");
     strcpy(e2.product_id, "a-much-longer-product-id"); e2.product_id_len = 24;
     e2.type = RP_EVENT_VIEW;
     e2.amount_cents = 0;
     evs[1] = &e2;
-    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 60, sha), 0);
-    assert_int_equal(c.argc, 16);
+    w2.pos = 0;
+    at[1] = &w2;
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 2, 60, sha), 0);
+    assert_int_equal(c.argc, 17);
+    assert_string_equal(c.argv[11], w2.src);
     assert_string_equal(c.argv[12], "0");
     assert_string_equal(c.argv[13], "0");
-    assert_string_equal(c.argv[15], "a-much-longer-product-id");
+    assert_string_equal(c.argv[14], "0");
+    assert_string_equal(c.argv[16], "a-much-longer-product-id");
 
-    /* the largest group, with the longest ids, fits */
+    /* the largest group, with the longest ids and positions, fits */
     memset(e2.product_id, 'x', RP_ID_MAX);
     e2.product_id[RP_ID_MAX] = '\0';
     e2.product_id_len = RP_ID_MAX;
     e2.amount_cents = (int64_t) (RP_AMOUNT_MAX * 100);
     e2.ts = RP_TIME_MAX;
+    w2.pos = INT64_MAX;
     for (i = 0; i < RP_STORE_GROUP_MAX + 1; i++) {
         evs[i] = &e2;
+        at[i] = &w2;
     }
-    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX, 60, NULL), 0);
-    assert_int_equal(c.argc, 6 + 5 * RP_STORE_GROUP_MAX);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, RP_STORE_GROUP_MAX, 60,
+                                         NULL), 0);
+    assert_int_equal(c.argc, 5 + 6 * RP_STORE_GROUP_MAX);
     assert_int_equal(c.argvlen[c.argc - 1], RP_ID_MAX);
-    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX + 1, 60, sha), -1);
-    assert_int_equal(rp_store_update_cmd(&c, evs, 0, 60, sha), -1);
+    assert_string_equal(c.argv[c.argc - 5], "9223372036854775807");
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, RP_STORE_GROUP_MAX + 1,
+                                         60, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 0, 60, sha), -1);
 
     /* one user per command */
     other = e;
     strcpy(other.user_id, "u2");
     evs[0] = &e;
     evs[1] = &other;
-    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 60, sha), -1);
+    at[0] = &w;
+    at[1] = &w;
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 2, 60, sha), -1);
+
+    /* a position below 0, a source that is not a token */
+    bad = w;
+    bad.pos = -1;
+    at[0] = &bad;
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 60, sha), -1);
+    bad = w;
+    bad.src[3] = 'G';
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 60, sha), -1);
+    bad.src[3] = '\0';
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 60, sha), -1);
+    at[0] = &w;
 
     evs[1] = &e;
     e.amount_cents = -1;
     assert_int_equal(rp_store_event_valid(&e), -1);
     e.amount_cents = (int64_t) (RP_AMOUNT_MAX * 100) + 1;
     assert_int_equal(rp_store_event_valid(&e), -1);
-    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 0, sha), -1);
     e.amount_cents = 1;
     e.user_id_len = 0;
-    assert_int_equal(rp_store_update_cmd(&c, evs, 1, 0, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, 0, sha), -1);
     e.user_id_len = 2;
-    assert_int_equal(rp_store_update_cmd(&c, evs, 1, -1, sha), -1);
+    assert_int_equal(rp_store_update_cmd(&c, evs, at, 1, -1, sha), -1);
 }
 
 
@@ -422,7 +434,6 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha1),
         cmocka_unit_test(test_user_key),
         cmocka_unit_test(test_read_cmd),
         cmocka_unit_test(test_update_cmd),

@@ -34,6 +34,10 @@ static rp_event_t     events[NEVENTS];
 static int            seq[NEVENTS], nseq;
 static char           sent[NEVENTS];
 
+/* where each event comes from for the replay guard: one source, the
+ * position its first send gave it (a source delivers in its order) */
+static rp_store_pos_t at[NEVENTS];
+
 
 static void
 flush(void)
@@ -79,10 +83,24 @@ setup(void **state)
     freeReplyObject(r);
     r = redisCommand(rc, "FLUSHDB");
     freeReplyObject(r);
-    rp_store_script_sha(sha);
+    /* the script's name is what SCRIPT LOAD answers */
+    {
+        rp_store_cmd_t  lc;
+
+        rp_store_script_load_cmd(&lc);
+        r = redisCommandArgv(rc, lc.argc, lc.argv, lc.argvlen);
+        if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+            fprintf(stderr, "SCRIPT LOAD failed\n");
+            return -1;
+        }
+        memcpy(sha, r->str, 41);
+        freeReplyObject(r);
+    }
 
     for (i = 0; i < NEVENTS; i++) {
         rp_event_t *e = &events[i];
+
+        rp_store_source("test:events", 11, at[i].src);
 
         memset(e, 0, sizeof(*e));
         e->event_id_len = (size_t) sprintf(e->event_id, "ev-%d", i);
@@ -118,6 +136,7 @@ apply_all(const int *order, int n, const char *use_sha, int batch)
 {
     static rp_store_update_t   c;
     const rp_event_t          *evs[2 * NEVENTS], *grp[RP_STORE_GROUP_MAX];
+    const rp_store_pos_t      *pos[2 * NEVENTS], *gat[RP_STORE_GROUP_MAX];
     uint32_t                   ord[2 * NEVENTS], ends[2 * NEVENTS];
     uint32_t                  *work;
     redisReply                *r;
@@ -131,8 +150,10 @@ apply_all(const int *order, int n, const char *use_sha, int batch)
         bn = n - b < batch ? n - b : batch;
         for (i = 0; i < (size_t) bn; i++) {
             evs[i] = &events[order[b + (int) i]];
+            pos[i] = &at[order[b + (int) i]];
             if (!sent[order[b + (int) i]]) {
                 sent[order[b + (int) i]] = 1;
+                at[order[b + (int) i]].pos = nseq;
                 seq[nseq++] = order[b + (int) i];
             }
         }
@@ -142,9 +163,10 @@ apply_all(const int *order, int n, const char *use_sha, int batch)
         for (k = 0, from = 0; k < nc; from = ends[k++]) {
             for (i = from; i < ends[k]; i++) {
                 grp[i - from] = evs[ord[i]];
+                gat[i - from] = pos[ord[i]];
             }
-            assert_int_equal(rp_store_update_cmd(&c, grp, ends[k] - from, 3600,
-                                                 use_sha), 0);
+            assert_int_equal(rp_store_update_cmd(&c, grp, gat, ends[k] - from,
+                                                 3600, use_sha), 0);
             assert_int_equal(redisAppendCommandArgv(rc, c.argc, c.argv,
                                                     c.argvlen), REDIS_OK);
         }
@@ -302,6 +324,8 @@ test_large_amounts(void **state)
     static rp_store_update_t   c;
     static rp_event_t          ev[RP_STORE_GROUP_MAX];
     const rp_event_t          *evs[RP_STORE_GROUP_MAX];
+    static rp_store_pos_t      w[RP_STORE_GROUP_MAX];
+    const rp_store_pos_t      *wp[RP_STORE_GROUP_MAX];
     rp_user_state_t            u;
     rp_pair_state_t            p;
     redisReply                *r;
@@ -318,9 +342,13 @@ test_large_amounts(void **state)
         ev[i].amount_cents = max - i;
         ev[i].ts = 1700000000 + i;
         evs[i] = &ev[i];
+        rp_store_source("test:big", 8, w[i].src);
+        w[i].pos = i;
+        wp[i] = &w[i];
     }
 
-    assert_int_equal(rp_store_update_cmd(&c, evs, RP_STORE_GROUP_MAX, 0, sha), 0);
+    assert_int_equal(rp_store_update_cmd(&c, evs, wp, RP_STORE_GROUP_MAX, 0,
+                                         sha), 0);
     r = redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
     assert_non_null(r);
     assert_int_equal(r->type, REDIS_REPLY_INTEGER);
@@ -361,8 +389,9 @@ test_unknown_and_ttl(void **state)
     assert_int_equal(r->type, REDIS_REPLY_INTEGER);
     assert_true(r->integer > 3000 && r->integer <= 3600);
     freeReplyObject(r);
-    r = redisCommand(rc, "TTL %s", "rp:{user {0}}:seen");
-    assert_true(r->integer > 3000 && r->integer <= 3600);
+    /* the replay guard is a field of the user's hash: no other key */
+    r = redisCommand(rc, "EXISTS %s", "rp:{user {0}}:seen");
+    assert_int_equal(r->integer, 0);
     freeReplyObject(r);
 }
 
@@ -382,7 +411,6 @@ cmd(const char *fmt, ...)
 
 
 #define UKEY  "rp:{user {8}}"
-#define SKEY  "rp:{user {8}}:seen"
 
 /* The good user of store_cases.h as user {8} with one case applied
  * (case < 0: none). */
@@ -393,7 +421,7 @@ store_case(int c)
     int          i;
     const char  *v;
 
-    r = cmd("DEL %s %s", UKEY, SKEY);
+    r = cmd("DEL %s", UKEY);
     freeReplyObject(r);
     for (i = 0; i <= RP_STORE_USER_FIELDS; i++) {
         v = i < RP_STORE_USER_FIELDS ? good_user[i] : good_pair;
@@ -410,13 +438,16 @@ store_case(int c)
 }
 
 
-/* A purchase of prod:9 on day 95 and a view of prod:1; the reply. */
+/* A purchase of prod:9 on day 95 and a view of prod:1, positions 7 and
+ * 8 of source "test:case"; the reply. */
 static redisReply *
 update_case(void)
 {
     static rp_store_update_t   c;
     static rp_event_t          ev[2];
+    static rp_store_pos_t      w[2];
     const rp_event_t          *evs[2] = { &ev[0], &ev[1] };
+    const rp_store_pos_t      *wp[2] = { &w[0], &w[1] };
     int                        i;
 
     for (i = 0; i < 2; i++) {
@@ -428,8 +459,10 @@ update_case(void)
         ev[i].type = i ? RP_EVENT_VIEW : RP_EVENT_PURCHASE;
         ev[i].amount_cents = 500;
         ev[i].ts = 95 * 86400 + 100;
+        rp_store_source("test:case", 9, w[i].src);
+        w[i].pos = 7 + i;
     }
-    assert_int_equal(rp_store_update_cmd(&c, evs, 2, 3600, NULL), 0);
+    assert_int_equal(rp_store_update_cmd(&c, evs, wp, 2, 3600, NULL), 0);
     return redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
 }
 
@@ -490,9 +523,6 @@ test_corrupt_refused(void **state)
         freeReplyObject(before);
         freeReplyObject(after);
 
-        r = cmd("EXISTS %s", SKEY);
-        assert_int_equal(r->integer, 0);
-        freeReplyObject(r);
         r = cmd("TTL %s", UKEY);
         assert_int_equal(r->integer, -1);
         freeReplyObject(r);
@@ -519,39 +549,139 @@ test_wrong_types(void **state)
     redisReply  *r;
 
     (void) state;
-    r = cmd("DEL %s %s", UKEY, SKEY);
-    freeReplyObject(r);
-    r = cmd("SET %s x", SKEY);
-    freeReplyObject(r);
-    r = update_case();
-    assert_int_equal(r->type, REDIS_REPLY_ERROR);
-    freeReplyObject(r);
-    r = cmd("EXISTS %s", UKEY);
-    assert_int_equal(r->integer, 0);
-    freeReplyObject(r);
-
-    r = cmd("DEL %s %s", UKEY, SKEY);
+    r = cmd("DEL %s", UKEY);
     freeReplyObject(r);
     r = cmd("SET %s x", UKEY);
     freeReplyObject(r);
     r = update_case();
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     freeReplyObject(r);
-    r = cmd("EXISTS %s", SKEY);
-    assert_int_equal(r->integer, 0);
+    r = cmd("GET %s", UKEY);
+    assert_string_equal(r->str, "x");
     freeReplyObject(r);
 
     /* a product field without its user */
-    r = cmd("DEL %s %s", UKEY, SKEY);
+    r = cmd("DEL %s", UKEY);
     freeReplyObject(r);
     r = cmd("HSET %s p:prod:9 2", UKEY);
     freeReplyObject(r);
     r = update_case();
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     freeReplyObject(r);
-    r = cmd("EXISTS %s", SKEY);
-    assert_int_equal(r->integer, 0);
+    r = cmd("HLEN %s", UKEY);
+    assert_int_equal(r->integer, 1);
     freeReplyObject(r);
+}
+
+
+/*
+ * The replay guard r: an event at or below its source's position is a
+ * replay, whatever else the call holds; each source keeps its own
+ * position; at most RP_STORE_SOURCES_MAX sources, the most recent first;
+ * a malformed r is refused like any corrupt state.
+ */
+static void
+test_replay_guard(void **state)
+{
+    static rp_store_update_t   c;
+    static rp_event_t          ev;
+    rp_store_pos_t             w[RP_STORE_SOURCES_MAX + 2];
+    const rp_event_t          *evs[1] = { &ev };
+    const rp_store_pos_t      *wp[1];
+    redisReply                *r;
+    char                       name[32];
+    size_t                     k;
+    int                        i;
+    static const char *const   bad_r[] = {
+        "", ",", "abc", "0123456789ab", "0123456789ab:", "0123456789ab:01",
+        "0123456789AB:1", "0123456789a:1", "0123456789abc:1",
+        "0123456789ab:1,", ",0123456789ab:1", "0123456789ab:1,,0123456789ac:2",
+        "0123456789ab:1,0123456789ab:2", "0123456789ab:-1",
+        "0123456789ab:12345678901234567890",
+        "0123456789a0:1,0123456789a1:1,0123456789a2:1,0123456789a3:1,"
+        "0123456789a4:1,0123456789a5:1,0123456789a6:1"
+    };
+
+    (void) state;
+    memset(&ev, 0, sizeof(ev));
+    ev.event_id_len = (size_t) sprintf(ev.event_id, "g");
+    ev.user_id_len = (size_t) sprintf(ev.user_id, "user {6}");
+    ev.product_id_len = (size_t) sprintf(ev.product_id, "prod:1");
+    ev.type = RP_EVENT_VIEW;
+    ev.ts = 1700000000;
+    for (i = 0; i < RP_STORE_SOURCES_MAX + 2; i++) {
+        k = (size_t) sprintf(name, "kafka:t:%d", i);
+        rp_store_source(name, k, w[i].src);
+    }
+
+#define APPLY(src, p, want) do {                                            \
+        w[src].pos = (p);                                                   \
+        wp[0] = &w[src];                                                    \
+        assert_int_equal(rp_store_update_cmd(&c, evs, wp, 1, 0, sha), 0);    \
+        r = redisCommandArgv(rc, c.argc, c.argv, c.argvlen);                \
+        assert_int_equal(r->type, REDIS_REPLY_INTEGER);                     \
+        assert_int_equal(r->integer, (want));                               \
+        freeReplyObject(r);                                                 \
+    } while (0)
+
+    r = cmd("DEL %s", "rp:{user {6}}");
+    freeReplyObject(r);
+    APPLY(0, 10, 1);
+    APPLY(0, 10, 0);            /* the same position: a replay */
+    APPLY(0, 9, 0);             /* below it: a replay */
+    APPLY(0, 100, 1);           /* a longer number is further on */
+    APPLY(0, 99, 0);
+    APPLY(1, 5, 1);             /* another source: its own position */
+    APPLY(0, 100, 0);
+    APPLY(1, 5, 0);
+    r = cmd("HGET %s r", "rp:{user {6}}");
+    assert_non_null(strstr(r->str, w[1].src));
+    assert_true(strstr(r->str, w[1].src) == r->str);    /* most recent first */
+    freeReplyObject(r);
+
+    /* more sources than kept: the least recent one is forgotten, and r
+     * stays bounded */
+    for (i = 2; i < RP_STORE_SOURCES_MAX + 1; i++) {
+        APPLY(i, 1, 1);
+    }
+    r = cmd("HGET %s r", "rp:{user {6}}");
+    assert_null(strstr(r->str, w[0].src));
+    assert_non_null(strstr(r->str, w[1].src));
+    assert_true(r->len <= RP_STORE_SOURCES_MAX * (RP_STORE_SOURCE_LEN + 21));
+    freeReplyObject(r);
+    r = cmd("HGET %s u", "rp:{user {6}}");
+    assert_string_equal(r->str, "8,0,0,0,8");
+    freeReplyObject(r);
+
+    /* a malformed guard: refused, nothing written */
+    for (k = 0; k < sizeof(bad_r) / sizeof(bad_r[0]); k++) {
+        r = cmd("HSET %s r %s", "rp:{user {6}}", bad_r[k]);
+        freeReplyObject(r);
+        w[7].pos = 1000;
+        wp[0] = &w[7];
+        assert_int_equal(rp_store_update_cmd(&c, evs, wp, 1, 0, sha), 0);
+        r = redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
+        if (r->type != REDIS_REPLY_ERROR || strstr(r->str, "corrupt") == NULL) {
+            fail_msg("r = \"%s\": reply type %d", bad_r[k], r->type);
+        }
+        freeReplyObject(r);
+        r = cmd("HGET %s u", "rp:{user {6}}");
+        assert_string_equal(r->str, "8,0,0,0,8");
+        freeReplyObject(r);
+    }
+
+    /* r without u */
+    r = cmd("DEL %s", "rp:{user {6}}");
+    freeReplyObject(r);
+    r = cmd("HSET %s r %s:1", "rp:{user {6}}", w[0].src);
+    freeReplyObject(r);
+    w[0].pos = 2;
+    wp[0] = &w[0];
+    assert_int_equal(rp_store_update_cmd(&c, evs, wp, 1, 0, sha), 0);
+    r = redisCommandArgv(rc, c.argc, c.argv, c.argvlen);
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+#undef APPLY
 }
 
 
@@ -565,6 +695,7 @@ main(void)
         cmocka_unit_test(test_unknown_and_ttl),
         cmocka_unit_test(test_corrupt_refused),
         cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_replay_guard),
     };
 
     return cmocka_run_group_tests_name("store-redis", tests, setup, teardown);

@@ -1,7 +1,7 @@
 # Core library tests: cmocka unit tests, the same under ASan/UBSan, the
 # store script against a real redis-server, and short libFuzzer runs.
 
-UNIT_TESTS   := event features store model model_priors gen
+UNIT_TESTS   := event features store model model_priors synth
 UNIT_BINS    := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 ASAN_BINS    := $(addprefix $(BUILD)/asan/test_,$(UNIT_TESTS) store_redis)
 FUZZ_TARGETS := event model
@@ -14,15 +14,16 @@ CLANG        ?= clang
 ALL_TARGETS  += $(UNIT_BINS) $(BUILD)/tests/test_store_redis
 TEST_TARGETS += test-unit test-store-redis test-asan test-fuzz
 
-$(BUILD)/tests/test_%: tests/test_%.c $(LIBRP)
+$(BUILD)/tests/test_%: tests/test_%.c $(LIBPROG) $(LIBRP)
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -Wno-missing-prototypes -o $@ $< \
-	    $(LIBRP) -lhiredis -lcmocka $(CORE_LIBS)
+	    $(PROG_LIBS) -lcmocka
 
-$(BUILD)/asan/test_%: tests/test_%.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/asan/test_%: tests/test_%.c $(CORE_SRCS) $(CORE_HDRS) $(PROG_SRCS) \
+        $(PROG_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -O1 $(SAN_FLAGS) -Wno-missing-prototypes \
-	    -o $@ $< $(CORE_SRCS) -lhiredis -lcmocka $(CORE_LIBS)
+	    -o $@ $< $(PROG_SRCS) $(CORE_SRCS) -lhiredis -lcmocka $(CORE_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(dir $@)

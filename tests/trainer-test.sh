@@ -147,7 +147,7 @@ echo "ev_leak_3,$u,$p,view,99999.00,2025-04-30T23:59:59Z" >>"$T/leak.csv"
 if [ "$(sed -n 2p "$T/m.csv")" != "$(sed -n 2p "$T/m3.csv")" ]; then
     ok "an earlier event does change the features"; else nok "earlier event ignored"; fi
 
-# a repeated event id is ignored, as the store's replay guard does
+# a repeated event id is ignored, as materialize does
 cp "$T/ev.csv" "$T/dup.csv"
 grep ',purchase,' "$T/ev.csv" | head -3 >>"$T/dup.csv"
 "$RP" features "$T/dup.csv" --cutoff $CUT -o "$T/m4.csv" 2>"$T/err"
@@ -449,7 +449,29 @@ else
     touch "$T/stop"; wait $fl
     grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && ok "all applied once ($(sed -n 's/.*\(NOSCRIPT[^)]*\).*/\1/p' "$T/err"))" || { nok "summary under SCRIPT FLUSH"; cat "$T/err"; }
     check "verify after SCRIPT FLUSH run" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
+    # a transient state (here a read-only replica, as after a failover) is
+    # waited out: the batch goes again, nothing is counted as rejected
+    $R flushall >/dev/null
+    $R replicaof 127.0.0.1 1 >/dev/null
+    ( sleep 1; $R replicaof no one >/dev/null ) &
+    ro=$!
+    check "materialize while Redis is briefly a read-only replica" "$RP" materialize "$T/small.csv" --redis 127.0.0.1:$PORT --batch 100
+    wait $ro
+    if grep -q "applied $nsmall, replays 0, rejected 0" "$T/err" && grep -q "READONLY.*sending the batch again" "$T/err"; then
+        ok "READONLY is transient: waited out, all $nsmall applied"
+    else
+        nok "materialize under READONLY"; sed 's/^/#   /' "$T/err" | tail -3
+    fi
+    check "verify after the read-only spell" "$RP" verify "$T/small.csv" --redis 127.0.0.1:$PORT
     check_fails "materialize to a closed port fails" "$RP" materialize -q "$T/small.csv" --redis 127.0.0.1:1
+    # a repeated event id in a file: skipped, as the trainer does, so the
+    # store still equals the offline state (the replay guard knows lines,
+    # not ids)
+    $R flushall >/dev/null
+    ndup=$(($(wc -l <"$T/dup.csv") - 1))
+    check "materialize a file with 3 repeated ids" "$RP" materialize "$T/dup.csv" --redis 127.0.0.1:$PORT
+    grep -q "applied $((ndup - 3)), replays 0, rejected 0, bad rows 0, repeated ids 3" "$T/err" && ok "repeated ids skipped by materialize" || { nok "materialize of repeated ids"; sed 's/^/#   /' "$T/err" | tail -3; }
+    check "verify: a file with repeated ids" "$RP" verify "$T/dup.csv" --redis 127.0.0.1:$PORT
     $R flushall >/dev/null
     "$RP" materialize "$T/future.csv" --redis 127.0.0.1:$PORT >"$T/out" 2>"$T/err"
     if grep -q "line 51: timestamp 9999-12-31T23:59:59Z is more than 86400 s ahead" "$T/err" \

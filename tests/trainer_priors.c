@@ -62,7 +62,7 @@ main(void)
 {
     int             j;
     size_t          i;
-    rp_ev_t         ev[32];
+    rp_interned_event_t         ev[32];
     uint32_t        pu[16], pp[16];
     rp_dataset_t    ds;
     rp_priors_t     pr;

@@ -1,14 +1,15 @@
 /*
- * rp_apply.c: pipelined, replay-safe application of events to the Redis
- * feature store (see rp_apply.h).
+ * rp_apply.c: "rp-train materialize"'s use of the events -> Redis pipe
+ * (see rp_apply.h).
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rp_apply.h"
-#include "rp_store.h"
+#include "rp_pipe.h"
 
 
 #define RP_APPLY_ERRORS_SHOWN  5
@@ -17,57 +18,16 @@ struct rp_apply_s {
     redisContext        *c;
     int64_t              ttl;
     size_t               batch;
-    size_t               n;
-    rp_event_t          *queue;
-    const rp_event_t   **valid;     /* the queue's valid events */
-    uint32_t            *order;     /* rp_store_plan of valid */
-    uint32_t            *ends;
-    uint32_t            *work;
-    uint8_t             *retry;     /* per command: got NOSCRIPT */
-    rp_store_update_t    cmd;
+    rp_pipe_t            pipe;
+    rp_store_pos_t       at;        /* the source, the next event's line */
     char                 sha[41];
     rp_apply_stats_t     st;
 };
 
 
-static int rp_apply_load(rp_apply_t *a, char *err, size_t errlen);
-static int rp_apply_send(rp_apply_t *a, size_t from, size_t to,
-    const char *sha);
-static int rp_apply_reply(rp_apply_t *a, size_t from, size_t to, int first,
-    char *err, size_t errlen);
-
-
-static int
-rp_apply_load(rp_apply_t *a, char *err, size_t errlen)
-{
-    redisReply      *r;
-    rp_store_cmd_t   cmd;
-
-    rp_store_script_load_cmd(&cmd);
-    r = redisCommandArgv(a->c, cmd.argc, cmd.argv, cmd.argvlen);
-    if (r == NULL) {
-        snprintf(err, errlen, "SCRIPT LOAD failed: %s", a->c->errstr);
-        return -1;
-    }
-
-    if (r->type != REDIS_REPLY_STRING || r->len != 40
-        || memcmp(r->str, a->sha, 40) != 0)
-    {
-        snprintf(err, errlen, "SCRIPT LOAD: unexpected reply \"%.*s\" "
-                 "(expected sha %s)", r->str ? (int) r->len : 0,
-                 r->str ? r->str : "", a->sha);
-        freeReplyObject(r);
-        return -1;
-    }
-
-    freeReplyObject(r);
-    return 0;
-}
-
-
 rp_apply_t *
-rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
-    size_t errlen)
+rp_apply_create(redisContext *c, int64_t ttl, size_t batch,
+    const char *source, char *err, size_t errlen)
 {
     rp_apply_t  *a;
 
@@ -80,24 +40,9 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
     a->c = c;
     a->ttl = ttl;
     a->batch = batch ? batch : 1;
-    a->queue = malloc(a->batch * sizeof(rp_event_t));
-    a->valid = malloc(a->batch * sizeof(rp_event_t *));
-    a->order = malloc(a->batch * sizeof(uint32_t));
-    a->ends = malloc(a->batch * sizeof(uint32_t));
-    a->work = malloc(rp_store_plan_words(a->batch) * sizeof(uint32_t));
-    a->retry = malloc(a->batch);
+    rp_store_source(source, strlen(source), a->at.src);
 
-    if (a->queue == NULL || a->valid == NULL || a->order == NULL
-        || a->ends == NULL || a->work == NULL || a->retry == NULL)
-    {
-        snprintf(err, errlen, "out of memory");
-        rp_apply_destroy(a);
-        return NULL;
-    }
-
-    rp_store_script_sha(a->sha);
-
-    if (rp_apply_load(a, err, errlen) != 0) {
+    if (rp_pipe_load(c, a->sha, err, errlen) != 0) {
         rp_apply_destroy(a);
         return NULL;
     }
@@ -106,34 +51,17 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch, char *err,
 }
 
 
-/* Appends the command of the planned events order[from..to). 0 / -1. */
-static int
-rp_apply_send(rp_apply_t *a, size_t from, size_t to, const char *sha)
-{
-    const rp_event_t  *grp[RP_STORE_GROUP_MAX];
-    size_t             i;
-
-    for (i = from; i < to; i++) {
-        grp[i - from] = a->valid[a->order[i]];
-    }
-
-    if (rp_store_update_cmd(&a->cmd, grp, to - from, a->ttl, sha) != 0) {
-        return -1;                  /* cannot happen: events were checked */
-    }
-
-    /* hiredis copies the formatted command */
-    return redisAppendCommandArgv(a->c, a->cmd.argc, a->cmd.argv,
-                                  a->cmd.argvlen) == REDIS_OK ? 0 : -1;
-}
-
-
 int
-rp_apply_event(rp_apply_t *a, const rp_event_t *ev, char *err,
+rp_apply_event(rp_apply_t *a, const rp_event_t *ev, int64_t pos, char *err,
     size_t errlen)
 {
-    a->queue[a->n++] = *ev;
+    a->at.pos = pos;
+    if (rp_pipe_add(&a->pipe, ev, &a->at) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
 
-    if (a->n == a->batch) {
+    if (a->pipe.nitems == a->batch) {
         return rp_apply_flush(a, err, errlen);
     }
 
@@ -141,111 +69,85 @@ rp_apply_event(rp_apply_t *a, const rp_event_t *ev, char *err,
 }
 
 
-/* Reads the reply of the command of order[from..to); *retry set for a
- * NOSCRIPT on the first try. 0, or -1 when the connection failed. */
-static int
-rp_apply_reply(rp_apply_t *a, size_t from, size_t to, int first,
-    char *err, size_t errlen)
+/* The store refused a command: the first few are shown, all counted. */
+static void
+rp_apply_refused(rp_apply_t *a)
 {
-    void        *p;
-    size_t       k = to - from;
-    uint64_t     bits;
-    redisReply  *r;
+    size_t       i;
+    int32_t      e;
+    rp_pipe_t   *p = &a->pipe;
+    const char  *why;
 
-    if (redisGetReply(a->c, &p) != REDIS_OK || p == NULL) {
-        snprintf(err, errlen, "redis: %s", a->c->errstr[0] ? a->c->errstr
-                                                          : "no reply");
-        return -1;
-    }
+    for (i = 0; i < p->nitems; i++) {
+        e = p->item_event[i];
+        if (e >= 0 && p->status[e] != RP_PIPE_REFUSED) {
+            continue;
+        }
 
-    r = p;
-
-    if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0
-        && (uint64_t) r->integer < (1ULL << k))
-    {
-        bits = (uint64_t) r->integer;
-        a->st.applied += (uint64_t) __builtin_popcountll(bits);
-        a->st.replays += k - (uint64_t) __builtin_popcountll(bits);
-
-    } else if (first && r->type == REDIS_REPLY_ERROR
-               && strncmp(r->str, "NOSCRIPT", 8) == 0)
-    {
-        a->retry[from] = 1;
-        a->st.noscript += k;
-
-    } else {
-        a->st.rejected += k;
-        if (a->st.rejected <= RP_APPLY_ERRORS_SHOWN) {
-            fprintf(stderr, "rp_apply: %zu event(s) of user \"%s\" refused "
-                    "by redis: %.*s\n", k, a->valid[a->order[from]]->user_id,
-                    r->type == REDIS_REPLY_ERROR ? (int) r->len : 15,
-                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        a->st.rejected++;
+        if (e >= 0 && a->st.rejected <= RP_APPLY_ERRORS_SHOWN) {
+            why = rp_pipe_reason(p, i);
+            fprintf(stderr, "rp_apply: event \"%s\" of user \"%s\" refused "
+                    "by redis: %s\n", p->evs[e].event_id, p->evs[e].user_id,
+                    why != NULL ? why : "unexpected reply");
         }
     }
-
-    freeReplyObject(r);
-    return 0;
 }
 
 
 int
 rp_apply_flush(rp_apply_t *a, char *err, size_t errlen)
 {
-    size_t   i, nv = 0, nc, k, from, retries;
+    int         rc, tries;
+    useconds_t  pause = RP_APPLY_PAUSE_MS * 1000;
+    rp_pipe_t  *p = &a->pipe;
 
-    if (a->n == 0) {
+    if (p->nitems == 0) {
         return 0;
     }
 
-    for (i = 0; i < a->n; i++) {
-        if (rp_store_event_valid(&a->queue[i]) == 0) {
-            a->valid[nv++] = &a->queue[i];
-        } else {
-            a->st.rejected++;
-        }
+    if (rp_pipe_plan(p, RP_STORE_GROUP_MAX, a->sha, a->ttl) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
 
-    /* one command per user (up to RP_STORE_GROUP_MAX events), pipelined */
-    nc = rp_store_plan(a->valid, nv, RP_STORE_GROUP_MAX, a->order, a->ends,
-                       a->work);
-
-    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
-        a->retry[from] = 0;
-        if (rp_apply_send(a, from, a->ends[k], a->sha) != 0) {
-            snprintf(err, errlen, "redis: %s", a->c->errstr);
+    for (tries = 0; ; tries++) {
+        if (rp_pipe_send(p, a->c) != 0) {
+            snprintf(err, errlen, "redis: %s", p->err);
             return -1;
         }
-    }
 
-    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
-        if (rp_apply_reply(a, from, a->ends[k], 1, err, errlen) != 0) {
+        rc = rp_pipe_recv(p, a->c);
+        if (rc != RP_PIPE_RETRY) {
+            break;
+        }
+
+        if (tries == RP_APPLY_RETRIES) {
+            snprintf(err, errlen, "redis: %s (still after %d tries)", p->err,
+                     tries + 1);
             return -1;
         }
-    }
 
-    /* NOSCRIPT: the script cache was lost; EVAL loads it again */
-    retries = 0;
-    for (k = 0, from = 0; k < nc; from = a->ends[k++]) {
-        if (a->retry[from]) {
-            if (rp_apply_send(a, from, a->ends[k], NULL) != 0) {
-                snprintf(err, errlen, "redis: %s", a->c->errstr);
-                return -1;
-            }
-            retries++;
+        fprintf(stderr, "rp_apply: redis: %s: sending the batch again in "
+                "%u ms\n", p->err, (unsigned) (pause / 1000));
+        a->st.retries++;
+        usleep(pause);
+        if (pause < RP_APPLY_PAUSE_MAX_MS * 1000) {
+            pause *= 2;
         }
     }
 
-    for (k = 0, from = 0; retries > 0 && k < nc; from = a->ends[k++]) {
-        if (a->retry[from]) {
-            a->retry[from] = 0;
-            if (rp_apply_reply(a, from, a->ends[k], 0, err, errlen) != 0) {
-                return -1;
-            }
-        }
+    if (rc != 0) {
+        snprintf(err, errlen, "redis: %s", p->err);
+        return -1;
     }
 
-    a->n = 0;
+    a->st.applied += p->applied;
+    a->st.replays += p->replays;
+    a->st.noscript += p->noscript;
+    rp_apply_refused(a);
 
+    rp_pipe_reset(p);
     return 0;
 }
 
@@ -264,11 +166,6 @@ rp_apply_destroy(rp_apply_t *a)
         return;
     }
 
-    free(a->queue);
-    free(a->valid);
-    free(a->order);
-    free(a->ends);
-    free(a->work);
-    free(a->retry);
+    rp_pipe_free(&a->pipe);
     free(a);
 }

@@ -24,7 +24,6 @@ static uint64_t rp_hash_str(const char *s, size_t len);
 static uint32_t rp_intern(rp_intern_t *t, const char *s, size_t len);
 static void rp_intern_free(rp_intern_t *t);
 static uint32_t rp_pair_intern(rp_dataset_t *ds, uint32_t u, uint32_t p);
-static int rp_dataset_seen(rp_dataset_t *ds, const rp_event_t *ev);
 static int rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line);
 
 
@@ -300,70 +299,75 @@ rp_pair_intern(rp_dataset_t *ds, uint32_t u, uint32_t p)
 }
 
 
-/*
- * The store ignores an event id it has applied; so does the trainer. Ids
- * are kept as 64-bit hashes (a false duplicate needs a 64-bit collision).
- */
-static int
-rp_dataset_seen(rp_dataset_t *ds, const rp_event_t *ev)
+int
+rp_idset_add(rp_idset_t *s, const char *id, size_t len)
 {
     size_t     i, j, nmask;
     uint64_t   h, *ns;
 
-    if (ds->n * 2 >= ds->seen_mask) {
-        nmask = ds->seen_mask ? ds->seen_mask * 2 + 1 : 65535;
+    if (s->n * 2 >= s->mask) {
+        nmask = s->mask ? s->mask * 2 + 1 : 65535;
         ns = rp_xalloc((nmask + 1) * sizeof(uint64_t));
 
-        for (i = 0; ds->seen != NULL && i <= ds->seen_mask; i++) {
-            if (ds->seen[i] != 0) {
-                j = (size_t) (ds->seen[i] * 0x9e3779b97f4a7c15ull >> 20)
+        for (i = 0; s->slot != NULL && i <= s->mask; i++) {
+            if (s->slot[i] != 0) {
+                j = (size_t) (s->slot[i] * 0x9e3779b97f4a7c15ull >> 20)
                     & nmask;
                 while (ns[j] != 0) {
                     j = (j + 1) & nmask;
                 }
-                ns[j] = ds->seen[i];
+                ns[j] = s->slot[i];
             }
         }
 
-        free(ds->seen);
-        ds->seen = ns;
-        ds->seen_mask = nmask;
+        free(s->slot);
+        s->slot = ns;
+        s->mask = nmask;
     }
 
-    h = rp_hash_str(ev->event_id, ev->event_id_len);
+    h = rp_hash_str(id, len);
     h += (h == 0);
-    i = (size_t) (h * 0x9e3779b97f4a7c15ull >> 20) & ds->seen_mask;
+    i = (size_t) (h * 0x9e3779b97f4a7c15ull >> 20) & s->mask;
 
-    while (ds->seen[i] != 0) {
-        if (ds->seen[i] == h) {
+    while (s->slot[i] != 0) {
+        if (s->slot[i] == h) {
             return 1;
         }
-        i = (i + 1) & ds->seen_mask;
+        i = (i + 1) & s->mask;
     }
 
-    ds->seen[i] = h;
+    s->slot[i] = h;
+    s->n++;
     return 0;
+}
+
+
+void
+rp_idset_free(rp_idset_t *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof(*s));
 }
 
 
 static int
 rp_dataset_row(void *ctx, const rp_event_t *ev, size_t line)
 {
-    rp_ev_t       *e;
+    rp_interned_event_t       *e;
     uint32_t       u, p;
     rp_dataset_t  *ds = ctx;
 
-    if (rp_dataset_seen(ds, ev)) {
+    if (rp_idset_add(&ds->seen, ev->event_id, ev->event_id_len)) {
         if (ds->dups++ < 5) {
-            rp_err("line %zu: event id \"%s\" seen before (skipped, as the "
-                   "store does)", line, ev->event_id);
+            rp_err("line %zu: event id \"%s\" seen before (skipped, as "
+                   "materialize does)", line, ev->event_id);
         }
         return 0;
     }
 
     if (ds->n == ds->cap) {
         ds->cap = ds->cap ? ds->cap * 2 : 65536;
-        ds->ev = rp_xrealloc(ds->ev, ds->cap * sizeof(rp_ev_t));
+        ds->ev = rp_xrealloc(ds->ev, ds->cap * sizeof(rp_interned_event_t));
     }
 
     u = rp_intern(&ds->users, ev->user_id, ev->user_id_len);
@@ -398,7 +402,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
     double  t0;
 
     memset(ds, 0, sizeof(*ds));
-    t0 = rp_now_sec();
+    t0 = rp_clock_sec();
 
     if (rp_csv_each(path, strict, rp_dataset_row, ds, &ds->lines, &ds->bad)
         != 0)
@@ -406,9 +410,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
         return -1;
     }
 
-    free(ds->seen);
-    ds->seen = NULL;
-    ds->seen_mask = 0;
+    rp_idset_free(&ds->seen);
 
     if (ds->dups > 0) {
         rp_err("%s: %zu repeated event id%s skipped", path, ds->dups,
@@ -422,7 +424,7 @@ rp_dataset_load(rp_dataset_t *ds, const char *path, int strict)
 
     rp_log("read %zu events (%u users, %u products, %u pairs) in %.2f s",
            ds->n, ds->users.n, ds->products.n, ds->n_pairs,
-           rp_now_sec() - t0);
+           rp_clock_sec() - t0);
 
     return 0;
 }
@@ -438,7 +440,7 @@ rp_dataset_free(rp_dataset_t *ds)
     free(ds->pair_idx);
     free(ds->pair_user);
     free(ds->pair_product);
-    free(ds->seen);
+    rp_idset_free(&ds->seen);
     memset(ds, 0, sizeof(*ds));
 }
 
@@ -453,7 +455,7 @@ rp_state_at(const rp_dataset_t *ds, int64_t cutoff, int64_t horizon,
     uint32_t          k, *gen, *pgen;
     int64_t          *last;
     rp_event_t        ev;
-    const rp_ev_t    *e;
+    const rp_interned_event_t    *e;
     rp_pair_state_t  *pairs;
     rp_user_state_t  *users, *u;
 

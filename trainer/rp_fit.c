@@ -470,7 +470,7 @@ rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
          * after that many rounds */
         cands[n].stop = !o->have_trees;
 
-        t0 = rp_now_sec();
+        t0 = rp_clock_sec();
         if (rp_xgb_train(o, &c, train, valid, &h, &cands[n]) != 0) {
             return -1;
         }
@@ -478,7 +478,7 @@ rp_fit_select(const rp_fit_opts_t *o, const rp_samples_t *train,
 
         rp_log("fit: selection: depth %d: best valid log loss %.5f at "
                "round %d (%.1f s)", cands[n].depth, cands[n].loss,
-               cands[n].rounds, rp_now_sec() - t0);
+               cands[n].rounds, rp_clock_sec() - t0);
         n++;
     }
 
@@ -723,7 +723,7 @@ rp_cmd_fit(int argc, char **argv)
     sel_windows = (!o.forest && o.have_trees && o.have_depth) ? 0 : 1;
     o.horizon *= RP_DAY;
 
-    t0 = rp_now_sec();
+    t0 = rp_clock_sec();
     if (rp_dataset_load(&ds, argv[optind], o.strict) != 0) {
         return 1;
     }
@@ -822,14 +822,14 @@ rp_cmd_fit(int argc, char **argv)
     }
 
     nc = (int) o.n_cols;
-    t1s = rp_now_sec();
+    t1s = rp_clock_sec();
     if (rp_xgb_train(&o, &l, &train, NULL, &h, NULL) != 0
         || rp_xgb_export(h, (uint32_t) nc, &fo) != 0)
     {
         goto done;
     }
     rp_log("fit: %u trees built in %.2f s on %d threads", fo.n_trees,
-           rp_now_sec() - t1s, (int) o.threads);
+           rp_clock_sec() - t1s, (int) o.threads);
     if (l.calibrated) {
         rp_platt_fold(&fo, &l);
     }
@@ -1043,7 +1043,7 @@ rp_cmd_fit(int argc, char **argv)
 
     rp_log("fit: wrote %s (%u trees, %zu nodes, version %s) and %s in %.1f s",
            o.out, fo.n_trees, fo.n_nodes, version, json_path,
-           rp_now_sec() - t0);
+           rp_clock_sec() - t0);
     fprintf(stderr, "test (cutoff %s, %zu rows): auc %.4f pr_auc %.4f "
             "logloss %.4f brier %.4f ece %.4f positive_rate %.4f "
             "mean_predicted %.4f\n", tb2, mtest.rows, mtest.auc,

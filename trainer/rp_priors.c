@@ -76,7 +76,7 @@ rp_priors_compute(const rp_dataset_t *ds, int64_t cutoff, rp_priors_t *pr)
                    *rebought, *repeaters;
     uint64_t       *keys, all_pairs, all_old, all_rebought, all_repeat;
     rp_gap_t       *gaps, *all_gaps;
-    const rp_ev_t  *e;
+    const rp_interned_event_t  *e;
     double          g_rebuy, g_repeat, g_med;
 
     memset(pr, 0, sizeof(*pr));

@@ -92,12 +92,12 @@ main(int argc, char **argv)
         return 2;
     }
 
-    t0 = rp_now_sec();
+    t0 = rp_clock_sec();
     rc = c->run(argc - 1, argv + 1);
 
     if (rp_verbose && getrusage(RUSAGE_SELF, &ru) == 0) {
         fprintf(stderr, "rp-train %s: wall %.2f s, user %.2f s, "
-                "max rss %ld KiB\n", c->name, rp_now_sec() - t0,
+                "max rss %ld KiB\n", c->name, rp_clock_sec() - t0,
                 ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
                 ru.ru_maxrss);
     }
@@ -162,34 +162,6 @@ rp_xrealloc(void *p, size_t n)
     return p;
 }
 
-
-double
-rp_now_sec(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
-int
-rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    char       *end;
-    long long   v;
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-        return -1;
-    }
-
-    *out = v;
-    return 0;
-}
 
 
 int

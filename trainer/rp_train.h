@@ -18,6 +18,7 @@
 #include "rp_event.h"
 #include "rp_features.h"
 #include "rp_model.h"
+#include "rp_tool.h"
 
 
 #define RP_DAY  86400
@@ -36,8 +37,6 @@ void rp_log(const char *fmt, ...);           /* progress, silenced by -q */
 void rp_err(const char *fmt, ...);           /* always printed, "rp-train: " */
 void *rp_xalloc(size_t n);                   /* calloc or die */
 void *rp_xrealloc(void *p, size_t n);
-double rp_now_sec(void);                     /* monotonic seconds */
-int rp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int rp_parse_time_arg(const char *s, int64_t *out);
 
 /*
@@ -79,6 +78,22 @@ int rp_nthreads(void);
 int rp_opt_common(int c, void (*usage)(FILE *f));
 
 
+/*
+ * The event ids of a file, for its one rule on repeats: the first line
+ * of an id counts, a later one is skipped (features and materialize
+ * alike, so the store built from a file holds what the trainer computes).
+ * 64-bit hashes, open addressing (a false repeat needs a collision).
+ */
+typedef struct {
+    uint64_t  *slot;            /* 0 = empty */
+    size_t     mask;
+    size_t     n;
+} rp_idset_t;
+
+/* 1 when id was added before, else adds it and returns 0. */
+int rp_idset_add(rp_idset_t *s, const char *id, size_t len);
+void rp_idset_free(rp_idset_t *s);
+
 /* One event, compact. */
 typedef struct {
     int64_t   ts;
@@ -86,7 +101,7 @@ typedef struct {
     uint32_t  user;
     uint32_t  pair;
     uint8_t   type;
-} rp_ev_t;
+} rp_interned_event_t;
 
 /* String interning: id -> dense index. */
 typedef struct {
@@ -99,7 +114,7 @@ typedef struct {
 } rp_intern_t;
 
 typedef struct {
-    rp_ev_t      *ev;
+    rp_interned_event_t      *ev;
     size_t        n;
     size_t        cap;
     rp_intern_t   users;
@@ -116,10 +131,8 @@ typedef struct {
 
     int64_t       first_ts;
     int64_t       last_ts;
-    /* event ids seen: 64-bit hashes, open addressing, 0 = empty */
-    uint64_t     *seen;
-    size_t        seen_mask;
-    size_t        dups;         /* repeated event ids, skipped as the store does */
+    rp_idset_t    seen;         /* event ids read */
+    size_t        dups;         /* repeated event ids, skipped */
 
     size_t        lines;        /* data lines read */
     size_t        bad;          /* rows rejected */
@@ -128,6 +141,7 @@ typedef struct {
 /* Reads an events CSV. strict: the first bad row is fatal. 0 / -1. */
 int rp_dataset_load(rp_dataset_t *ds, const char *path, int strict);
 void rp_dataset_free(rp_dataset_t *ds);
+
 
 /* Per-line CSV reader shared by load and materialize. */
 typedef int (*rp_csv_row_pt)(void *ctx, const rp_event_t *ev, size_t line);

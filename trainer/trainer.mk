@@ -5,24 +5,24 @@
 TRAIN_SRCS := $(sort $(wildcard trainer/*.c))
 TRAIN_HDRS := $(sort $(wildcard trainer/*.h))
 TRAIN_OBJS := $(patsubst trainer/%.c,$(BUILD)/obj/trainer/%.o,$(TRAIN_SRCS))
-TRAIN_LIBS := -lxgboost -lhiredis $(CORE_LIBS) -lpthread
+TRAIN_LIBS := -lxgboost $(PROG_LIBS) -lpthread
 
 ALL_TARGETS   += $(BUILD)/rp-train
 TEST_TARGETS  += test-trainer
 BENCH_TARGETS += bench-train
 
-$(BUILD)/obj/trainer/%.o: trainer/%.c $(TRAIN_HDRS) $(CORE_HDRS)
+$(BUILD)/obj/trainer/%.o: trainer/%.c $(TRAIN_HDRS) $(PROG_HDRS) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -c -o $@ $<
 
-$(BUILD)/rp-train: $(TRAIN_OBJS) $(LIBRP)
-	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(TRAIN_OBJS) $(LIBRP) $(TRAIN_LIBS)
+$(BUILD)/rp-train: $(TRAIN_OBJS) $(LIBPROG) $(LIBRP)
+	$(CC) $(RP_CFLAGS) $(RP_LDFLAGS) -o $@ $(TRAIN_OBJS) $(TRAIN_LIBS)
 
-$(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_metrics.c \
+$(BUILD)/trainer-metrics-test: tests/trainer_metrics.c trainer/rp_eval_metrics.c \
         $(TRAIN_HDRS) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ \
-	    tests/trainer_metrics.c trainer/rp_metrics.c -lm
+	    tests/trainer_metrics.c trainer/rp_eval_metrics.c -lm
 
 $(BUILD)/trainer-priors-test: tests/trainer_priors.c trainer/rp_priors.c \
         $(TRAIN_HDRS) $(LIBRP)

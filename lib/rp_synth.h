@@ -1,5 +1,5 @@
 /*
- * rp_gen.h: the behaviour model behind synthetic shop events.
+ * rp_synth.h: the behaviour model behind synthetic shop events.
  *
  * One generator for every program: "rp-train generate" writes its events
  * to a CSV file, rp-produce sends them to Kafka. The simulation walks day
@@ -23,19 +23,19 @@
  * Needs only libc (and libm).
  */
 
-#ifndef RP_GEN_H
-#define RP_GEN_H
+#ifndef RP_SYNTH_H
+#define RP_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rp_event.h"
 
-#define RP_GEN_USERS_MAX     100000000u
-#define RP_GEN_PRODUCTS_MAX  100000000u
-#define RP_GEN_DAYS_MAX      36500u
+#define RP_SYNTH_USERS_MAX     100000000u
+#define RP_SYNTH_PRODUCTS_MAX  100000000u
+#define RP_SYNTH_DAYS_MAX      36500u
 
-typedef struct rp_gen_s  rp_gen_t;
+typedef struct rp_synth_s  rp_synth_t;
 
 typedef struct {
     uint64_t  events;       /* events returned so far */
@@ -44,41 +44,42 @@ typedef struct {
     uint32_t  days;
     uint32_t  users;
     uint32_t  products;
-} rp_gen_stats_t;
+} rp_synth_stats_t;
 
 typedef struct {
-    uint32_t  users;        /* 1..RP_GEN_USERS_MAX */
-    uint32_t  products;     /* 1..RP_GEN_PRODUCTS_MAX */
-    uint32_t  days;         /* 1..RP_GEN_DAYS_MAX: the simulated period */
+    uint32_t  users;        /* 1..RP_SYNTH_USERS_MAX */
+    uint32_t  products;     /* 1..RP_SYNTH_PRODUCTS_MAX */
+    uint32_t  days;         /* 1..RP_SYNTH_DAYS_MAX: the simulated period */
     uint64_t  seed;
     int64_t   start;        /* first day, epoch seconds (UTC) */
     /* optional: called each time a simulated day has been returned whole */
-    void    (*progress)(const rp_gen_stats_t *st, void *data);
+    void    (*progress)(const rp_synth_stats_t *st, void *data);
     void     *progress_data;
-} rp_gen_params_t;
+} rp_synth_params_t;
 
 /* rp-train generate's defaults: 1000 users, 500 products, 180 days, seed 42. */
-#define RP_GEN_DEFAULT_USERS     1000
-#define RP_GEN_DEFAULT_PRODUCTS  500
-#define RP_GEN_DEFAULT_DAYS      180
-#define RP_GEN_DEFAULT_SEED      42
-#define RP_GEN_DEFAULT_START     1735689600   /* 2025-01-01T00:00:00Z */
+#define RP_SYNTH_DEFAULT_USERS     1000
+#define RP_SYNTH_DEFAULT_PRODUCTS  500
+#define RP_SYNTH_DEFAULT_DAYS      180
+#define RP_SYNTH_DEFAULT_SEED      42
+#define RP_SYNTH_DEFAULT_START     1735689600   /* 2025-01-01T00:00:00Z */
 
 /* Fills p with the defaults above (no progress callback). */
-void rp_gen_params_default(rp_gen_params_t *p);
+void rp_synth_params_default(rp_synth_params_t *p);
 
 /* NULL on bad params or no memory, with the reason in err. */
-rp_gen_t *rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen);
+rp_synth_t *rp_synth_create(const rp_synth_params_t *p, char *err,
+    size_t errlen);
 
 /*
  * The next event in time order: 1 = *ev filled, 0 = the simulated period
- * is over (and stays over), -1 = no memory (rp_gen_error tells).
+ * is over (and stays over), -1 = no memory (rp_synth_error tells).
  */
-int rp_gen_next(rp_gen_t *g, rp_event_t *ev);
+int rp_synth_next(rp_synth_t *g, rp_event_t *ev);
 
-void rp_gen_stats(const rp_gen_t *g, rp_gen_stats_t *st);
-const char *rp_gen_error(const rp_gen_t *g);
+void rp_synth_stats(const rp_synth_t *g, rp_synth_stats_t *st);
+const char *rp_synth_error(const rp_synth_t *g);
 
-void rp_gen_destroy(rp_gen_t *g);
+void rp_synth_destroy(rp_synth_t *g);
 
-#endif /* RP_GEN_H */
+#endif /* RP_SYNTH_H */

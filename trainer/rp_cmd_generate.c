@@ -1,7 +1,7 @@
 /*
- * rp_gen.c: "rp-train generate", synthetic shop events as CSV.
+ * rp_cmd_generate.c: "rp-train generate", synthetic shop events as CSV.
  *
- * The behaviour model lives in the core library (src/rp_gen.h), shared
+ * The behaviour model lives in the core library (lib/rp_synth.h), shared
  * with rp-produce; this is the command line, the CSV writer and the
  * progress lines. Runs with the same --seed write identical files.
  */
@@ -12,15 +12,15 @@
 #include <string.h>
 
 #include "rp_train.h"
-#include "rp_gen.h"
+#include "rp_synth.h"
 
 
-static void rp_gen_usage(FILE *f);
-static void rp_gen_progress(const rp_gen_stats_t *st, void *data);
+static void rp_synth_usage(FILE *f);
+static void rp_synth_progress(const rp_synth_stats_t *st, void *data);
 
 
 static void
-rp_gen_usage(FILE *f)
+rp_synth_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train generate [--users N] [--products N] [--days N]\n"
@@ -33,7 +33,7 @@ rp_gen_usage(FILE *f)
 
 
 static void
-rp_gen_progress(const rp_gen_stats_t *st, void *data)
+rp_synth_progress(const rp_synth_stats_t *st, void *data)
 {
     (void) data;
 
@@ -51,10 +51,10 @@ rp_cmd_generate(int argc, char **argv)
     FILE             *f;
     size_t            n;
     int64_t           users, products, days, seed, start;
-    rp_gen_t         *g;
+    rp_synth_t         *g;
     rp_event_t        ev;
-    rp_gen_params_t   gp;
-    rp_gen_stats_t    st;
+    rp_synth_params_t   gp;
+    rp_synth_stats_t    st;
     double            t0;
     const char       *out;
     char              err[RP_ERR_MAX], buf[3 * RP_ID_MAX + 128];
@@ -69,11 +69,11 @@ rp_cmd_generate(int argc, char **argv)
         RP_OPTS_COMMON
     };
 
-    users = RP_GEN_DEFAULT_USERS;
-    products = RP_GEN_DEFAULT_PRODUCTS;
-    days = RP_GEN_DEFAULT_DAYS;
-    seed = RP_GEN_DEFAULT_SEED;
-    start = RP_GEN_DEFAULT_START;
+    users = RP_SYNTH_DEFAULT_USERS;
+    products = RP_SYNTH_DEFAULT_PRODUCTS;
+    days = RP_SYNTH_DEFAULT_DAYS;
+    seed = RP_SYNTH_DEFAULT_SEED;
+    start = RP_SYNTH_DEFAULT_START;
     out = NULL;
 
     optind = 1;
@@ -114,7 +114,7 @@ rp_cmd_generate(int argc, char **argv)
             out = optarg;
             break;
         default:
-            if ((rc = rp_opt_common(c, rp_gen_usage)) >= 0) {
+            if ((rc = rp_opt_common(c, rp_synth_usage)) >= 0) {
                 return rc;
             }
         }
@@ -123,21 +123,21 @@ rp_cmd_generate(int argc, char **argv)
     if (out == NULL || optind != argc) {
         rp_err("generate: %s", out == NULL ? "-o EVENTS.csv is required"
                                            : "unexpected argument");
-        rp_gen_usage(stderr);
+        rp_synth_usage(stderr);
         return 2;
     }
 
-    t0 = rp_now_sec();
+    t0 = rp_clock_sec();
 
-    rp_gen_params_default(&gp);
+    rp_synth_params_default(&gp);
     gp.users = (uint32_t) users;
     gp.products = (uint32_t) products;
     gp.days = (uint32_t) days;
     gp.seed = (uint64_t) seed;
     gp.start = start;
-    gp.progress = rp_gen_progress;
+    gp.progress = rp_synth_progress;
 
-    g = rp_gen_create(&gp, err, sizeof(err));
+    g = rp_synth_create(&gp, err, sizeof(err));
     if (g == NULL) {
         rp_err("generate: %s", err);
         return 1;
@@ -146,7 +146,7 @@ rp_cmd_generate(int argc, char **argv)
     f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (f == NULL) {
         rp_err("generate: open() \"%s\" failed: %s", out, strerror(errno));
-        rp_gen_destroy(g);
+        rp_synth_destroy(g);
         return 1;
     }
     setvbuf(f, NULL, _IOFBF, 1 << 20);
@@ -159,7 +159,7 @@ rp_cmd_generate(int argc, char **argv)
     memset(&ev, 0, sizeof(ev));
     more = 0;
 
-    while (rc == 0 && (more = rp_gen_next(g, &ev)) == 1) {
+    while (rc == 0 && (more = rp_synth_next(g, &ev)) == 1) {
         n = rp_event_to_csv(&ev, buf, sizeof(buf));
         if (n == 0 || fwrite(buf, 1, n, f) != n) {
             rc = -1;
@@ -167,26 +167,26 @@ rp_cmd_generate(int argc, char **argv)
     }
 
     if (more < 0) {
-        rp_err("generate: %s", rp_gen_error(g));
+        rp_err("generate: %s", rp_synth_error(g));
         if (f != stdout) {
             fclose(f);
         }
-        rp_gen_destroy(g);
+        rp_synth_destroy(g);
         return 1;
     }
 
     if (fflush(f) != 0 || rc != 0 || (f != stdout && fclose(f) != 0)) {
         rp_err("generate: write \"%s\" failed: %s", out, strerror(errno));
-        rp_gen_destroy(g);
+        rp_synth_destroy(g);
         return 1;
     }
 
-    rp_gen_stats(g, &st);
+    rp_synth_stats(g, &st);
     rp_log("generate: %llu events (%llu purchases), %u users, %u products, "
            "%d days in %.2f s", (unsigned long long) st.events,
            (unsigned long long) st.purchases, st.users, st.products,
-           (int) days, rp_now_sec() - t0);
+           (int) days, rp_clock_sec() - t0);
 
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
     return 0;
 }

@@ -1,10 +1,12 @@
 /*
- * rp_redis.c: "rp-train materialize" (replay an events file into the
- * Redis feature store through rp_apply) and "rp-train verify" (read the
- * store back with the module's HMGET and compare it with the state and
- * the features computed offline from the same file).
+ * rp_cmd_store.c: "rp-train materialize" (replay an events file into the
+ * Redis feature store through rp_apply, the pipe rp-consumer uses too)
+ * and "rp-train verify" (read the store back with the module's HMGET and
+ * compare it with the state and the features computed offline from the
+ * same file).
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,18 +28,20 @@ typedef struct {
     int64_t      retention;
     int64_t      batch;
     int          strict;
-} rp_redis_opts_t;
+} rp_store_opts_t;
 
 typedef struct {
     rp_apply_t  *a;
     uint64_t     n;
     double       t0;
+    rp_idset_t   ids;           /* the file's event ids */
+    size_t       dups;          /* repeated ids, skipped */
     char         err[RP_ERR_MAX];
 } rp_mat_ctx_t;
 
 
-static redisContext *rp_redis_connect(const char *addr, int64_t db);
-static int rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o,
+static redisContext *rp_store_connect(const char *addr, int64_t db);
+static int rp_store_opts(int argc, char **argv, rp_store_opts_t *o,
     const char *cmd, void (*usage)(FILE *f));
 static void rp_materialize_usage(FILE *f);
 static void rp_verify_usage(FILE *f);
@@ -48,31 +52,17 @@ static int rp_verify_pair(const rp_dataset_t *ds, uint32_t k,
 
 
 static redisContext *
-rp_redis_connect(const char *addr, int64_t db)
+rp_store_connect(const char *addr, int64_t db)
 {
     char            host[256];
-    const char     *colon;
-    int64_t         port;
+    int             port;
     redisReply     *r;
     redisContext   *c;
     struct timeval  tv;
 
-    colon = strrchr(addr, ':');
-    if (colon == NULL || colon == addr
-        || (size_t) (colon - addr) >= sizeof(host)
-        || rp_parse_i64(colon + 1, 1, 65535, &port) != 0)
-    {
+    if (rp_parse_hostport(addr, host, sizeof(host), &port) != 0) {
         rp_err("bad --redis \"%s\", expected HOST:PORT", addr);
         return NULL;
-    }
-
-    memcpy(host, addr, colon - addr);
-    host[colon - addr] = '\0';
-
-    /* "[::1]:6379" */
-    if (host[0] == '[' && colon[-1] == ']') {
-        memmove(host, host + 1, colon - addr - 2);
-        host[colon - addr - 2] = '\0';
     }
 
     tv.tv_sec = 5;
@@ -109,7 +99,7 @@ rp_redis_connect(const char *addr, int64_t db)
 
 
 static int
-rp_redis_opts(int argc, char **argv, rp_redis_opts_t *o, const char *cmd,
+rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
 {
     int  c, rc;
@@ -184,8 +174,51 @@ rp_materialize_usage(FILE *f)
         "         [-q]\n"
         "  replays the events into the feature store with the consumer's\n"
         "  update script (EVALSHA, pipelined in batches, default 1000);\n"
-        "  replays of applied event ids change nothing. Retention default\n"
+        "  the store remembers each user's last line of this file (known\n"
+        "  by its content), so a second run changes nothing; a repeated\n"
+        "  event id is skipped, as the trainer does. Retention default\n"
         "  %d s (0 = keys never expire).\n", RP_STORE_RETENTION_DEF);
+}
+
+
+/*
+ * The replay guard's name of an events file: its content (FNV-1a 64 of
+ * every byte) and size, not its path, so that the same file materialized
+ * twice, from anywhere, is one source (its lines are the positions), and
+ * two different files are two. 0, or -1 with the error shown.
+ */
+static int
+rp_file_source(const char *path, char *name, size_t size)
+{
+    FILE           *f;
+    size_t          n, i;
+    uint64_t        h = 0xcbf29ce484222325ULL, len = 0;
+    unsigned char   buf[65536];
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        rp_err("materialize: %s: %s", path, strerror(errno));
+        return -1;
+    }
+
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        for (i = 0; i < n; i++) {
+            h ^= buf[i];
+            h *= 0x100000001b3ULL;
+        }
+        len += n;
+    }
+
+    if (ferror(f)) {
+        rp_err("materialize: %s: read error", path);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+
+    snprintf(name, size, "file:%016llx:%llu", (unsigned long long) h,
+             (unsigned long long) len);
+    return 0;
 }
 
 
@@ -195,13 +228,24 @@ rp_mat_row(void *ctx, const rp_event_t *ev, size_t line)
     double         dt;
     rp_mat_ctx_t  *m = ctx;
 
-    if (rp_apply_event(m->a, ev, m->err, sizeof(m->err)) != 0) {
+    /* the trainer's rule on a repeated id: the first line counts */
+    if (rp_idset_add(&m->ids, ev->event_id, ev->event_id_len)) {
+        if (m->dups++ < 5) {
+            rp_err("materialize: line %zu: event id \"%s\" seen before "
+                   "(skipped, as the trainer does)", line, ev->event_id);
+        }
+        return 0;
+    }
+
+    if (rp_apply_event(m->a, ev, (int64_t) line, m->err, sizeof(m->err))
+        != 0)
+    {
         rp_err("materialize: line %zu: %s", line, m->err);
         return -1;
     }
 
     if (++m->n % 500000 == 0) {
-        dt = rp_now_sec() - m->t0;
+        dt = rp_clock_sec() - m->t0;
         rp_log("materialize: %llu events (%.0f/s)", (unsigned long long) m->n,
                dt > 0 ? m->n / dt : 0.0);
     }
@@ -215,24 +259,30 @@ rp_cmd_materialize(int argc, char **argv)
 {
     int               rc;
     size_t            lines, bad;
+    char              source[64];
     rp_mat_ctx_t      m;
     redisContext     *c;
-    rp_redis_opts_t   o;
+    rp_store_opts_t   o;
     rp_apply_stats_t  st;
 
-    rc = rp_redis_opts(argc, argv, &o, "materialize", rp_materialize_usage);
+    rc = rp_store_opts(argc, argv, &o, "materialize", rp_materialize_usage);
     if (rc != 0) {
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_redis_connect(o.redis, o.db);
+    c = rp_store_connect(o.redis, o.db);
     if (c == NULL) {
         return 1;
     }
 
     memset(&m, 0, sizeof(m));
-    m.t0 = rp_now_sec();
-    m.a = rp_apply_create(c, o.retention, (size_t) o.batch, m.err,
+    m.t0 = rp_clock_sec();
+    if (rp_file_source(argv[optind], source, sizeof(source)) != 0) {
+        redisFree(c);
+        return 1;
+    }
+
+    m.a = rp_apply_create(c, o.retention, (size_t) o.batch, source, m.err,
                           sizeof(m.err));
     if (m.a == NULL) {
         rp_err("materialize: %s", m.err);
@@ -251,17 +301,21 @@ rp_cmd_materialize(int argc, char **argv)
 
     if (!rp_quiet || rc != 0) {
         fprintf(stderr, "materialize: %llu events sent in %.2f s: applied "
-                "%llu, replays %llu, rejected %llu, bad rows %zu (NOSCRIPT "
-                "resent as EVAL: %llu)%s\n",
-                (unsigned long long) m.n, rp_now_sec() - m.t0,
+                "%llu, replays %llu, rejected %llu, bad rows %zu, repeated "
+                "ids %zu (commands "
+                "resent as EVAL after NOSCRIPT: %llu, batches sent again "
+                "after a transient error: %llu)%s\n",
+                (unsigned long long) m.n, rp_clock_sec() - m.t0,
                 (unsigned long long) st.applied,
                 (unsigned long long) st.replays,
-                (unsigned long long) st.rejected, bad,
+                (unsigned long long) st.rejected, bad, m.dups,
                 (unsigned long long) st.noscript,
+                (unsigned long long) st.retries,
                 rc != 0 ? " (stopped by an error)" : "");
     }
 
     rp_apply_destroy(m.a);
+    rp_idset_free(&m.ids);
     redisFree(c);
 
     return rc == 0 ? 0 : 1;
@@ -385,17 +439,17 @@ rp_cmd_verify(int argc, char **argv)
     rp_dataset_t      ds;
     redisContext     *c;
     rp_store_cmd_t    cmd;
-    rp_redis_opts_t   o;
+    rp_store_opts_t   o;
     rp_pair_state_t  *pairs;
     rp_user_state_t  *users;
     const char       *user, *product;
 
-    rc = rp_redis_opts(argc, argv, &o, "verify", rp_verify_usage);
+    rc = rp_store_opts(argc, argv, &o, "verify", rp_verify_usage);
     if (rc != 0) {
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_redis_connect(o.redis, o.db);
+    c = rp_store_connect(o.redis, o.db);
     if (c == NULL) {
         return 1;
     }

@@ -1,5 +1,5 @@
 /*
- * rp_metrics.c: classification metrics of probabilities against labels.
+ * rp_eval_metrics.c: classification metrics of probabilities against labels.
  *
  * ROC AUC uses average ranks for ties (the Mann-Whitney statistic, as
  * scikit-learn's roc_auc_score); PR AUC is average precision (the step

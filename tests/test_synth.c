@@ -1,5 +1,5 @@
 /*
- * test_gen.c: the core library's behaviour model (rp_gen.c), the one
+ * test_synth.c: the programs' behaviour model (lib/rp_synth.c), the one
  * generator behind "rp-train generate" and rp-produce.
  */
 
@@ -13,25 +13,25 @@
 #include <cmocka.h>
 
 #include "rp_event.h"
-#include "rp_gen.h"
+#include "rp_synth.h"
 
 
-static rp_gen_t *
+static rp_synth_t *
 gen_new(uint32_t users, uint32_t products, uint32_t days, uint64_t seed)
 {
     char             err[RP_ERR_MAX];
-    rp_gen_t        *g;
-    rp_gen_params_t  p;
+    rp_synth_t        *g;
+    rp_synth_params_t  p;
 
-    rp_gen_params_default(&p);
+    rp_synth_params_default(&p);
     p.users = users;
     p.products = products;
     p.days = days;
     p.seed = seed;
 
-    g = rp_gen_create(&p, err, sizeof(err));
+    g = rp_synth_create(&p, err, sizeof(err));
     if (g == NULL) {
-        fail_msg("rp_gen_create: %s", err);
+        fail_msg("rp_synth_create: %s", err);
     }
     return g;
 }
@@ -73,11 +73,11 @@ same_event(const rp_event_t *a, const rp_event_t *b)
 
 /* Same params, same events; another seed, other events. */
 static void
-test_gen_determinism(void **state)
+test_synth_determinism(void **state)
 {
     int          r1, r2, differ = 0;
     uint64_t     n = 0;
-    rp_gen_t    *g1, *g2, *g3;
+    rp_synth_t    *g1, *g2, *g3;
     rp_event_t   a, b, c;
 
     (void) state;
@@ -86,8 +86,8 @@ test_gen_determinism(void **state)
     g3 = gen_new(300, 120, 40, 8);
 
     for ( ;; ) {
-        r1 = rp_gen_next(g1, &a);
-        r2 = rp_gen_next(g2, &b);
+        r1 = rp_synth_next(g1, &a);
+        r2 = rp_synth_next(g2, &b);
         assert_int_equal(r1, r2);
         if (r1 == 0) {
             break;
@@ -95,7 +95,7 @@ test_gen_determinism(void **state)
         assert_int_equal(r1, 1);
         assert_true(same_event(&a, &b));
 
-        if (rp_gen_next(g3, &c) == 1 && !same_event(&a, &c)) {
+        if (rp_synth_next(g3, &c) == 1 && !same_event(&a, &c)) {
             differ++;
         }
         n++;
@@ -105,12 +105,12 @@ test_gen_determinism(void **state)
     assert_true(differ > 0);
 
     /* over is over */
-    assert_int_equal(rp_gen_next(g1, &a), 0);
-    assert_int_equal(rp_gen_next(g1, &a), 0);
+    assert_int_equal(rp_synth_next(g1, &a), 0);
+    assert_int_equal(rp_synth_next(g1, &a), 0);
 
-    rp_gen_destroy(g1);
-    rp_gen_destroy(g2);
-    rp_gen_destroy(g3);
+    rp_synth_destroy(g1);
+    rp_synth_destroy(g2);
+    rp_synth_destroy(g3);
 }
 
 
@@ -119,24 +119,24 @@ test_gen_determinism(void **state)
  * the CSV and JSON encodings; roughly the expected mix of event types.
  */
 static void
-test_gen_events(void **state)
+test_synth_events(void **state)
 {
     char             buf[1024], err[RP_ERR_MAX];
     int64_t          last_ts;
     uint64_t         n, count[3] = { 0, 0, 0 };
     unsigned long    u, p;
-    rp_gen_t        *g;
+    rp_synth_t        *g;
     rp_event_t       ev, back;
-    rp_gen_stats_t   st;
+    rp_synth_stats_t   st;
     const uint32_t   users = 500, products = 200, days = 60;
-    const int64_t    start = RP_GEN_DEFAULT_START;
+    const int64_t    start = RP_SYNTH_DEFAULT_START;
 
     (void) state;
     g = gen_new(users, products, days, 42);
     last_ts = start;
     n = 0;
 
-    while (rp_gen_next(g, &ev) == 1) {
+    while (rp_synth_next(g, &ev) == 1) {
         n++;
 
         assert_true(ev.ts >= last_ts);
@@ -177,7 +177,7 @@ test_gen_events(void **state)
         assert_true(same_event(&ev, &back));
     }
 
-    rp_gen_stats(g, &st);
+    rp_synth_stats(g, &st);
     assert_int_equal(st.events, n);
     assert_int_equal(st.purchases, count[RP_EVENT_PURCHASE]);
     assert_int_equal(st.days_done, days);
@@ -197,25 +197,25 @@ test_gen_events(void **state)
     assert_true(count[RP_EVENT_VIEW] > count[RP_EVENT_ADD_TO_CART]);
     assert_true(count[RP_EVENT_ADD_TO_CART] > count[RP_EVENT_PURCHASE]);
 
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 }
 
 
 /* Repeat purchases exist: the point of the model. */
 static void
-test_gen_repeat_purchases(void **state)
+test_synth_repeat_purchases(void **state)
 {
     char           seen[20000];
     uint64_t       repeats = 0;
     unsigned long  u, p;
-    rp_gen_t      *g;
+    rp_synth_t      *g;
     rp_event_t     ev;
 
     (void) state;
     memset(seen, 0, sizeof(seen));
     g = gen_new(100, 200, 120, 3);
 
-    while (rp_gen_next(g, &ev) == 1) {
+    while (rp_synth_next(g, &ev) == 1) {
         if (ev.type != RP_EVENT_PURCHASE) {
             continue;
         }
@@ -226,32 +226,32 @@ test_gen_repeat_purchases(void **state)
     }
 
     assert_true(repeats > 10);
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 }
 
 
 /* The MVP's ids, wider only when needed. */
 static void
-test_gen_id_width(void **state)
+test_synth_id_width(void **state)
 {
-    rp_gen_t    *g;
+    rp_synth_t    *g;
     rp_event_t   ev;
 
     (void) state;
     g = gen_new(123456, 12345, 3, 1);
-    assert_int_equal(rp_gen_next(g, &ev), 1);
+    assert_int_equal(rp_synth_next(g, &ev), 1);
     assert_int_equal(ev.user_id_len, strlen("user_") + 6);
     assert_int_equal(ev.product_id_len, strlen("prod_") + 5);
     assert_true(id_num(ev.user_id, ev.user_id_len, "user_", 6) >= 1);
     assert_true(id_num(ev.product_id, ev.product_id_len, "prod_", 5) >= 1);
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 
     g = gen_new(1, 1, 30, 1);
-    while (rp_gen_next(g, &ev) == 1) {
+    while (rp_synth_next(g, &ev) == 1) {
         assert_string_equal(ev.user_id, "user_00001");
         assert_string_equal(ev.product_id, "prod_0001");
     }
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 }
 
 
@@ -261,19 +261,19 @@ test_gen_id_width(void **state)
  * generated data set, and must be deliberate).
  */
 static void
-test_gen_golden(void **state)
+test_synth_golden(void **state)
 {
     char             buf[1024];
     uint64_t         n = 0;
-    rp_gen_t        *g;
+    rp_synth_t        *g;
     rp_event_t       ev;
-    rp_gen_stats_t   st;
+    rp_synth_stats_t   st;
 
     (void) state;
-    g = gen_new(RP_GEN_DEFAULT_USERS, RP_GEN_DEFAULT_PRODUCTS,
-                RP_GEN_DEFAULT_DAYS, RP_GEN_DEFAULT_SEED);
+    g = gen_new(RP_SYNTH_DEFAULT_USERS, RP_SYNTH_DEFAULT_PRODUCTS,
+                RP_SYNTH_DEFAULT_DAYS, RP_SYNTH_DEFAULT_SEED);
 
-    while (rp_gen_next(g, &ev) == 1) {
+    while (rp_synth_next(g, &ev) == 1) {
         assert_true(rp_event_to_csv(&ev, buf, sizeof(buf)) > 0);
         if (++n == 1) {
             assert_string_equal(buf, "ev_0000000001,user_00986,prod_0089,"
@@ -284,9 +284,9 @@ test_gen_golden(void **state)
     assert_string_equal(buf, "ev_0000044789,user_00204,prod_0070,purchase,"
                         "40.99,2025-06-29T21:56:40Z\n");
     assert_int_equal(n, 44789);
-    rp_gen_stats(g, &st);
+    rp_synth_stats(g, &st);
     assert_true(st.purchases > 0);
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 }
 
 
@@ -298,7 +298,7 @@ typedef struct {
 
 
 static void
-on_progress(const rp_gen_stats_t *st, void *data)
+on_progress(const rp_synth_stats_t *st, void *data)
 {
     progress_t  *pr = data;
 
@@ -312,62 +312,62 @@ on_progress(const rp_gen_stats_t *st, void *data)
 
 /* One progress call per simulated day, after its last event. */
 static void
-test_gen_progress(void **state)
+test_synth_progress(void **state)
 {
     char             err[RP_ERR_MAX];
     uint64_t         n = 0;
-    rp_gen_t        *g;
+    rp_synth_t        *g;
     rp_event_t       ev;
     progress_t       pr;
-    rp_gen_params_t  p;
+    rp_synth_params_t  p;
 
     (void) state;
     memset(&pr, 0, sizeof(pr));
-    rp_gen_params_default(&p);
+    rp_synth_params_default(&p);
     p.users = 200;
     p.products = 50;
     p.days = 25;
     p.progress = on_progress;
     p.progress_data = &pr;
 
-    g = rp_gen_create(&p, err, sizeof(err));
+    g = rp_synth_create(&p, err, sizeof(err));
     assert_non_null(g);
-    while (rp_gen_next(g, &ev) == 1) {
+    while (rp_synth_next(g, &ev) == 1) {
         n++;
     }
-    assert_int_equal(rp_gen_next(g, &ev), 0);
+    assert_int_equal(rp_synth_next(g, &ev), 0);
 
     assert_int_equal(pr.calls, 25);
     assert_int_equal(pr.last_day, 25);
     assert_int_equal(pr.last_events, n);
-    rp_gen_destroy(g);
+    rp_synth_destroy(g);
 }
 
 
 static void
-test_gen_bad_params(void **state)
+test_synth_bad_params(void **state)
 {
     char             err[RP_ERR_MAX];
-    rp_gen_params_t  p;
+    rp_synth_params_t  p;
 
     (void) state;
 
 #define BAD(field, value)                                                    \
-    rp_gen_params_default(&p);                                               \
+    rp_synth_params_default(&p);                                               \
     p.field = value;                                                         \
     err[0] = '\0';                                                           \
-    assert_null(rp_gen_create(&p, err, sizeof(err)));                        \
+    assert_null(rp_synth_create(&p, err, sizeof(err)));                        \
     assert_true(strlen(err) > 0);
 
     BAD(users, 0)
-    BAD(users, RP_GEN_USERS_MAX + 1)
+    BAD(users, RP_SYNTH_USERS_MAX + 1)
     BAD(products, 0)
     BAD(days, 0)
-    BAD(days, RP_GEN_DAYS_MAX + 1)
+    BAD(days, RP_SYNTH_DAYS_MAX + 1)
     BAD(start, -1)
     BAD(start, RP_TIME_MAX)
 
-    rp_gen_destroy(NULL);
+    rp_synth_destroy(NULL);
 }
 
 
@@ -375,13 +375,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gen_determinism),
-        cmocka_unit_test(test_gen_events),
-        cmocka_unit_test(test_gen_repeat_purchases),
-        cmocka_unit_test(test_gen_id_width),
-        cmocka_unit_test(test_gen_golden),
-        cmocka_unit_test(test_gen_progress),
-        cmocka_unit_test(test_gen_bad_params),
+        cmocka_unit_test(test_synth_determinism),
+        cmocka_unit_test(test_synth_events),
+        cmocka_unit_test(test_synth_repeat_purchases),
+        cmocka_unit_test(test_synth_id_width),
+        cmocka_unit_test(test_synth_golden),
+        cmocka_unit_test(test_synth_progress),
+        cmocka_unit_test(test_synth_bad_params),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /*
- * rp_gen.c: the behaviour model behind synthetic shop events (see rp_gen.h).
+ * rp_synth.c: the behaviour model behind synthetic shop events (see
+ * rp_synth.h).
  *
  * Needs only libc and libm: no exit(), no output; errors are returned.
  */
@@ -9,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rp_gen.h"
+#include "rp_synth.h"
 
 
-#define RP_GEN_HABITS_MAX  12
-#define RP_GEN_FAVS        3
-#define RP_GEN_DAY         86400
-#define RP_GEN_SPAN        (2 * RP_GEN_DAY)   /* a day, with spill-over */
-#define RP_GEN_PI          3.14159265358979323846
-#define RP_GEN_ID_LEN      24
+#define RP_SYNTH_HABITS_MAX  12
+#define RP_SYNTH_FAVS        3
+#define RP_SYNTH_DAY         86400
+#define RP_SYNTH_SPAN        (2 * RP_SYNTH_DAY)   /* a day, with spill-over */
+#define RP_SYNTH_PI          3.14159265358979323846
+#define RP_SYNTH_ID_LEN      24
 
 enum { RP_KIND_QUICK = 0, RP_KIND_MEDIUM, RP_KIND_LONG, RP_KIND_DURABLE };
 
@@ -37,10 +38,10 @@ typedef struct {
     float       habit_p;   /* probability a consumable purchase becomes one */
     int32_t     join;
     int32_t     churn;
-    uint16_t    favs[RP_GEN_FAVS];
+    uint16_t    favs[RP_SYNTH_FAVS];
     uint8_t     n_habits;
-    rp_habit_t  habits[RP_GEN_HABITS_MAX];
-} rp_guser_t;
+    rp_habit_t  habits[RP_SYNTH_HABITS_MAX];
+} rp_synth_user_t;
 
 typedef struct {
     int64_t   ts;
@@ -49,9 +50,9 @@ typedef struct {
     uint32_t  product;
     uint32_t  seq;
     uint8_t   type;
-} rp_gev_t;
+} rp_synth_event_t;
 
-struct rp_gen_s {
+struct rp_synth_s {
     rp_rng_t     rng;
     uint32_t     n_users;
     uint32_t     n_products;
@@ -60,7 +61,7 @@ struct rp_gen_s {
     int64_t      start;
     int          uid_width;
     int          pid_width;
-    rp_guser_t  *users;
+    rp_synth_user_t  *users;
     int64_t     *price;          /* cents */
     uint16_t    *cat;
     float       *cycle;          /* base cycle in days, 0 = durable */
@@ -69,14 +70,14 @@ struct rp_gen_s {
     double     **cat_cdf;
     uint32_t    *cat_n;
     uint8_t     *cat_kind;
-    char        (*uid)[RP_GEN_ID_LEN];
-    char        (*pid)[RP_GEN_ID_LEN];
-    rp_gev_t    *day;            /* the day being simulated, push order */
+    char        (*uid)[RP_SYNTH_ID_LEN];
+    char        (*pid)[RP_SYNTH_ID_LEN];
+    rp_synth_event_t  *day;         /* the day being simulated, push order */
     size_t       day_n;
     size_t       day_cap;
     size_t       uid_len;
     size_t       pid_len;
-    rp_gev_t    *sorted;         /* the day being returned, time order */
+    rp_synth_event_t  *sorted;      /* the day being returned, time order */
     size_t       sorted_n;
     size_t       sorted_cap;
     size_t       cursor;         /* next event of sorted to return */
@@ -86,7 +87,7 @@ struct rp_gen_s {
     int          nomem;
     uint64_t     events;
     uint64_t     purchases;
-    void       (*progress)(const rp_gen_stats_t *st, void *data);
+    void       (*progress)(const rp_synth_stats_t *st, void *data);
     void        *progress_data;
     char         err[RP_ERR_MAX];
 };
@@ -97,17 +98,17 @@ static uint64_t rp_rng_next(rp_rng_t *r);
 static double rp_u01(rp_rng_t *r);
 static double rp_normal(rp_rng_t *r);
 static uint32_t rp_pick(const double *cdf, uint32_t n, double u);
-static int rp_gen_setup(rp_gen_t *g, uint32_t *rank, double *cat_price,
+static int rp_synth_setup(rp_synth_t *g, uint32_t *rank, double *cat_price,
     double *cat_cycle);
-static void rp_gen_push(rp_gen_t *g, int64_t ts, uint32_t u, uint32_t p,
+static void rp_synth_push(rp_synth_t *g, int64_t ts, uint32_t u, uint32_t p,
     int type);
-static uint32_t rp_gen_choose(rp_gen_t *g, const rp_guser_t *gu);
-static void rp_gen_buy(rp_gen_t *g, uint32_t u, uint32_t p, int64_t *t,
+static uint32_t rp_synth_choose(rp_synth_t *g, const rp_synth_user_t *gu);
+static void rp_synth_buy(rp_synth_t *g, uint32_t u, uint32_t p, int64_t *t,
     int day, int views);
-static void rp_gen_calendar(int64_t ts, int *wday, int *yday);
-static void rp_gen_day(rp_gen_t *g, int day, int64_t day_ts);
-static int rp_gen_sort(rp_gen_t *g, int64_t day_ts);
-static int rp_gen_digits(uint64_t n);
+static void rp_synth_calendar(int64_t ts, int *wday, int *yday);
+static void rp_synth_day(rp_synth_t *g, int day, int64_t day_ts);
+static int rp_synth_sort(rp_synth_t *g, int64_t day_ts);
+static int rp_synth_digits(uint64_t n);
 
 
 static uint64_t
@@ -158,7 +159,7 @@ rp_normal(rp_rng_t *r)
     a = rp_u01(r);
     b = rp_u01(r);
 
-    return sqrt(-2 * log(a + 1e-300)) * cos(2 * RP_GEN_PI * b);
+    return sqrt(-2 * log(a + 1e-300)) * cos(2 * RP_SYNTH_PI * b);
 }
 
 
@@ -187,12 +188,12 @@ rp_pick(const double *cdf, uint32_t n, double u)
 /* The catalogue and the users; g's arrays are allocated, rank, cat_price
  * and cat_cycle are scratch. Draws in a fixed order: same seed, same shop. */
 static int
-rp_gen_setup(rp_gen_t *g, uint32_t *rank, double *cat_price,
+rp_synth_setup(rp_synth_t *g, uint32_t *rank, double *cat_price,
     double *cat_cycle)
 {
     uint32_t     i, j, c, k;
     double       w;
-    rp_guser_t  *gu;
+    rp_synth_user_t  *gu;
     rp_rng_t    *r = &g->rng;
 
     for (c = 0; c < g->n_cats; c++) {
@@ -291,7 +292,7 @@ rp_gen_setup(rp_gen_t *g, uint32_t *rank, double *cat_price,
                                               * (g->n_days - gu->join))
                               : INT32_MAX;
 
-        for (j = 0; j < RP_GEN_FAVS; j++) {
+        for (j = 0; j < RP_SYNTH_FAVS; j++) {
             gu->favs[j] = (uint16_t) (rp_rng_next(r) % g->n_cats);
         }
 
@@ -304,16 +305,16 @@ rp_gen_setup(rp_gen_t *g, uint32_t *rank, double *cat_price,
 
 
 static void
-rp_gen_push(rp_gen_t *g, int64_t ts, uint32_t u, uint32_t p, int type)
+rp_synth_push(rp_synth_t *g, int64_t ts, uint32_t u, uint32_t p, int type)
 {
     size_t     cap;
-    rp_gev_t  *e;
+    rp_synth_event_t  *e;
 
     if (g->day_n == g->day_cap) {
         cap = g->day_cap ? g->day_cap * 2 : 65536;
-        e = realloc(g->day, cap * sizeof(rp_gev_t));
+        e = realloc(g->day, cap * sizeof(rp_synth_event_t));
         if (e == NULL) {
-            g->nomem = 1;       /* the day is dropped, rp_gen_next fails */
+            g->nomem = 1;       /* the day is dropped, rp_synth_next fails */
             return;
         }
         g->day = e;
@@ -332,12 +333,12 @@ rp_gen_push(rp_gen_t *g, int64_t ts, uint32_t u, uint32_t p, int type)
 
 
 static uint32_t
-rp_gen_choose(rp_gen_t *g, const rp_guser_t *gu)
+rp_synth_choose(rp_synth_t *g, const rp_synth_user_t *gu)
 {
     uint32_t  c;
 
     if (rp_u01(&g->rng) < 0.7) {
-        c = gu->favs[rp_rng_next(&g->rng) % RP_GEN_FAVS];
+        c = gu->favs[rp_rng_next(&g->rng) % RP_SYNTH_FAVS];
         if (g->cat_n[c] > 0) {
             return g->cat_items[c][rp_pick(g->cat_cdf[c], g->cat_n[c],
                                            rp_u01(&g->rng))];
@@ -350,24 +351,24 @@ rp_gen_choose(rp_gen_t *g, const rp_guser_t *gu)
 
 /* A purchase (after views, maybe a cart); keeps or starts the habit. */
 static void
-rp_gen_buy(rp_gen_t *g, uint32_t u, uint32_t p, int64_t *t, int day,
+rp_synth_buy(rp_synth_t *g, uint32_t u, uint32_t p, int64_t *t, int day,
     int views)
 {
     int          i;
-    rp_guser_t  *gu = &g->users[u];
+    rp_synth_user_t  *gu = &g->users[u];
     rp_rng_t    *r = &g->rng;
 
     for (i = 0; i < views; i++) {
-        rp_gen_push(g, *t, u, p, RP_EVENT_VIEW);
+        rp_synth_push(g, *t, u, p, RP_EVENT_VIEW);
         *t += 5 + (int64_t) (rp_u01(r) * 120);
     }
 
     if (rp_u01(r) < 0.8) {
-        rp_gen_push(g, *t, u, p, RP_EVENT_ADD_TO_CART);
+        rp_synth_push(g, *t, u, p, RP_EVENT_ADD_TO_CART);
         *t += 10 + (int64_t) (rp_u01(r) * 300);
     }
 
-    rp_gen_push(g, *t, u, p, RP_EVENT_PURCHASE);
+    rp_synth_push(g, *t, u, p, RP_EVENT_PURCHASE);
     *t += 5 + (int64_t) (rp_u01(r) * 60);
 
     if (g->cycle[p] <= 0) {
@@ -382,7 +383,7 @@ rp_gen_buy(rp_gen_t *g, uint32_t u, uint32_t p, int64_t *t, int day,
         }
     }
 
-    if (gu->n_habits < RP_GEN_HABITS_MAX && rp_u01(r) < gu->habit_p) {
+    if (gu->n_habits < RP_SYNTH_HABITS_MAX && rp_u01(r) < gu->habit_p) {
         i = gu->n_habits++;
         gu->habits[i].product = p;
         gu->habits[i].cycle = g->cycle[p] * (float) exp(0.2 * rp_normal(r));
@@ -392,20 +393,20 @@ rp_gen_buy(rp_gen_t *g, uint32_t u, uint32_t p, int64_t *t, int day,
 
 
 static void
-rp_gen_day(rp_gen_t *g, int day, int64_t day_ts)
+rp_synth_day(rp_synth_t *g, int day, int64_t day_ts)
 {
     int          i, k, n, items, wd, doy;
     double       mult, lambda, u01, term, cum;
     int64_t      t;
     uint32_t     u, p;
-    rp_guser_t  *gu;
+    rp_synth_user_t  *gu;
     rp_rng_t    *r = &g->rng;
 
-    rp_gen_calendar(day_ts, &wd, &doy);
+    rp_synth_calendar(day_ts, &wd, &doy);
 
     /* weekly and seasonal rhythm */
     mult = (wd == 0 || wd == 6) ? 1.25 : (wd == 1 ? 0.9 : 1.0);
-    mult *= 1 + 0.15 * sin(2 * RP_GEN_PI * (doy - 80) / 365.0);
+    mult *= 1 + 0.15 * sin(2 * RP_SYNTH_PI * (doy - 80) / 365.0);
     if (doy >= 325) {
         mult *= 1.35;
     }
@@ -428,7 +429,7 @@ rp_gen_day(rp_gen_t *g, int day, int64_t day_ts)
 
             if (u01 < gu->strength) {
                 t = day_ts + 7 * 3600 + (int64_t) (rp_u01(r) * 15 * 3600);
-                rp_gen_buy(g, u, p, &t, day, (int) (rp_u01(r) * 2.2));
+                rp_synth_buy(g, u, p, &t, day, (int) (rp_u01(r) * 2.2));
 
             } else if (u01 < gu->strength + (1 - gu->strength) * 0.55) {
                 gu->habits[k].due = day + 1 + (int32_t) (gu->habits[k].cycle
@@ -458,22 +459,22 @@ rp_gen_day(rp_gen_t *g, int day, int64_t day_ts)
             items = 1 + (int) (rp_u01(r) * rp_u01(r) * 5);
 
             for (k = 0; k < items; k++) {
-                p = rp_gen_choose(g, gu);
+                p = rp_synth_choose(g, gu);
                 u01 = rp_u01(r);
 
                 /* cheaper products convert better */
                 if (u01 < (g->cycle[p] > 0 ? 0.12 : 0.04)
                          * (g->price[p] < 2000 ? 1.3 : 1.0))
                 {
-                    rp_gen_buy(g, u, p, &t, day, 1 + (int) (rp_u01(r) * 2));
+                    rp_synth_buy(g, u, p, &t, day, 1 + (int) (rp_u01(r) * 2));
                     continue;
                 }
 
-                rp_gen_push(g, t, u, p, RP_EVENT_VIEW);
+                rp_synth_push(g, t, u, p, RP_EVENT_VIEW);
                 t += 5 + (int64_t) (rp_u01(r) * 90);
 
                 if (u01 < 0.3) {
-                    rp_gen_push(g, t, u, p, RP_EVENT_ADD_TO_CART);
+                    rp_synth_push(g, t, u, p, RP_EVENT_ADD_TO_CART);
                     t += 10 + (int64_t) (rp_u01(r) * 120);
                 }
             }
@@ -484,7 +485,7 @@ rp_gen_day(rp_gen_t *g, int day, int64_t day_ts)
 
 /* Weekday (0 = Sunday) and day of the year (0-based) of ts, as gmtime(). */
 static void
-rp_gen_calendar(int64_t ts, int *wday, int *yday)
+rp_synth_calendar(int64_t ts, int *wday, int *yday)
 {
     rp_civil_t  c;
 
@@ -499,14 +500,14 @@ rp_gen_calendar(int64_t ts, int *wday, int *yday)
  * day (stable, so ties keep push order).
  */
 static int
-rp_gen_sort(rp_gen_t *g, int64_t day_ts)
+rp_synth_sort(rp_synth_t *g, int64_t day_ts)
 {
     size_t     i;
     int64_t    off;
-    rp_gev_t  *s;
+    rp_synth_event_t  *s;
 
     if (g->day_n > g->sorted_cap) {
-        s = realloc(g->sorted, g->day_cap * sizeof(rp_gev_t));
+        s = realloc(g->sorted, g->day_cap * sizeof(rp_synth_event_t));
         if (s == NULL) {
             return -1;
         }
@@ -514,21 +515,21 @@ rp_gen_sort(rp_gen_t *g, int64_t day_ts)
         g->sorted_cap = g->day_cap;
     }
 
-    memset(g->bucket, 0, (RP_GEN_SPAN + 1) * sizeof(uint32_t));
+    memset(g->bucket, 0, (RP_SYNTH_SPAN + 1) * sizeof(uint32_t));
 
     for (i = 0; i < g->day_n; i++) {
         off = g->day[i].ts - day_ts;
-        off = off < 0 ? 0 : (off >= RP_GEN_SPAN ? RP_GEN_SPAN - 1 : off);
+        off = off < 0 ? 0 : (off >= RP_SYNTH_SPAN ? RP_SYNTH_SPAN - 1 : off);
         g->bucket[off + 1]++;
     }
 
-    for (i = 1; i <= RP_GEN_SPAN; i++) {
+    for (i = 1; i <= RP_SYNTH_SPAN; i++) {
         g->bucket[i] += g->bucket[i - 1];
     }
 
     for (i = 0; i < g->day_n; i++) {
         off = g->day[i].ts - day_ts;
-        off = off < 0 ? 0 : (off >= RP_GEN_SPAN ? RP_GEN_SPAN - 1 : off);
+        off = off < 0 ? 0 : (off >= RP_SYNTH_SPAN ? RP_SYNTH_SPAN - 1 : off);
         g->sorted[g->bucket[off]++] = g->day[i];
     }
 
@@ -541,7 +542,7 @@ rp_gen_sort(rp_gen_t *g, int64_t day_ts)
 
 
 static int
-rp_gen_digits(uint64_t n)
+rp_synth_digits(uint64_t n)
 {
     int  d = 1;
 
@@ -555,47 +556,47 @@ rp_gen_digits(uint64_t n)
 
 
 void
-rp_gen_params_default(rp_gen_params_t *p)
+rp_synth_params_default(rp_synth_params_t *p)
 {
     memset(p, 0, sizeof(*p));
-    p->users = RP_GEN_DEFAULT_USERS;
-    p->products = RP_GEN_DEFAULT_PRODUCTS;
-    p->days = RP_GEN_DEFAULT_DAYS;
-    p->seed = RP_GEN_DEFAULT_SEED;
-    p->start = RP_GEN_DEFAULT_START;
+    p->users = RP_SYNTH_DEFAULT_USERS;
+    p->products = RP_SYNTH_DEFAULT_PRODUCTS;
+    p->days = RP_SYNTH_DEFAULT_DAYS;
+    p->seed = RP_SYNTH_DEFAULT_SEED;
+    p->start = RP_SYNTH_DEFAULT_START;
 }
 
 
-rp_gen_t *
-rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
+rp_synth_t *
+rp_synth_create(const rp_synth_params_t *p, char *err, size_t errlen)
 {
     int        i, rc;
     uint64_t   sm;
     uint32_t  *rank;
     double    *cat_price, *cat_cycle;
-    rp_gen_t  *g;
+    rp_synth_t  *g;
 
-    if (p->users < 1 || p->users > RP_GEN_USERS_MAX) {
-        snprintf(err, errlen, "users must be 1..%u", RP_GEN_USERS_MAX);
+    if (p->users < 1 || p->users > RP_SYNTH_USERS_MAX) {
+        snprintf(err, errlen, "users must be 1..%u", RP_SYNTH_USERS_MAX);
         return NULL;
     }
-    if (p->products < 1 || p->products > RP_GEN_PRODUCTS_MAX) {
-        snprintf(err, errlen, "products must be 1..%u", RP_GEN_PRODUCTS_MAX);
+    if (p->products < 1 || p->products > RP_SYNTH_PRODUCTS_MAX) {
+        snprintf(err, errlen, "products must be 1..%u", RP_SYNTH_PRODUCTS_MAX);
         return NULL;
     }
-    if (p->days < 1 || p->days > RP_GEN_DAYS_MAX) {
-        snprintf(err, errlen, "days must be 1..%u", RP_GEN_DAYS_MAX);
+    if (p->days < 1 || p->days > RP_SYNTH_DAYS_MAX) {
+        snprintf(err, errlen, "days must be 1..%u", RP_SYNTH_DAYS_MAX);
         return NULL;
     }
     if (p->start < 0
-        || p->start > RP_TIME_MAX - ((int64_t) p->days + 2) * RP_GEN_DAY)
+        || p->start > RP_TIME_MAX - ((int64_t) p->days + 2) * RP_SYNTH_DAY)
     {
         snprintf(err, errlen, "start must be between 1970 and 9999 minus "
                  "the simulated days");
         return NULL;
     }
 
-    g = calloc(1, sizeof(rp_gen_t));
+    g = calloc(1, sizeof(rp_synth_t));
     if (g == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -612,9 +613,10 @@ rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
     g->progress = p->progress;
     g->progress_data = p->progress_data;
     /* the MVP's ids (user_00001, prod_0001), wider only when needed */
-    g->uid_width = rp_gen_digits(p->users) > 5 ? rp_gen_digits(p->users) : 5;
-    g->pid_width = rp_gen_digits(p->products) > 4
-                   ? rp_gen_digits(p->products) : 4;
+    g->uid_width = rp_synth_digits(p->users) > 5 ? rp_synth_digits(p->users)
+                                                 : 5;
+    g->pid_width = rp_synth_digits(p->products) > 4
+                   ? rp_synth_digits(p->products) : 4;
 
     g->n_cats = g->n_products / 25;
     g->n_cats = g->n_cats < 4 ? 4 : (g->n_cats > 60 ? 60 : g->n_cats);
@@ -631,9 +633,9 @@ rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
     g->cat_items = calloc(g->n_cats, sizeof(uint32_t *));
     g->cat_cdf = calloc(g->n_cats, sizeof(double *));
     g->pid = calloc(g->n_products, sizeof(*g->pid));
-    g->users = calloc(g->n_users, sizeof(rp_guser_t));
+    g->users = calloc(g->n_users, sizeof(rp_synth_user_t));
     g->uid = calloc(g->n_users, sizeof(*g->uid));
-    g->bucket = calloc(RP_GEN_SPAN + 1, sizeof(uint32_t));
+    g->bucket = calloc(RP_SYNTH_SPAN + 1, sizeof(uint32_t));
     rank = calloc(g->n_products, sizeof(uint32_t));
     cat_price = calloc(g->n_cats, sizeof(double));
     cat_cycle = calloc(g->n_cats, sizeof(double));
@@ -645,7 +647,7 @@ rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
         && g->users != NULL && g->uid != NULL && g->bucket != NULL
         && rank != NULL && cat_price != NULL && cat_cycle != NULL)
     {
-        rc = rp_gen_setup(g, rank, cat_price, cat_cycle);
+        rc = rp_synth_setup(g, rank, cat_price, cat_cycle);
     }
 
     free(rank);
@@ -655,7 +657,7 @@ rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
     if (rc != 0) {
         snprintf(err, errlen, "out of memory (%u users, %u products)",
                  p->users, p->products);
-        rp_gen_destroy(g);
+        rp_synth_destroy(g);
         return NULL;
     }
 
@@ -667,13 +669,13 @@ rp_gen_create(const rp_gen_params_t *p, char *err, size_t errlen)
 
 
 int
-rp_gen_next(rp_gen_t *g, rp_event_t *ev)
+rp_synth_next(rp_synth_t *g, rp_event_t *ev)
 {
     int              k;
     int64_t          day_ts;
     uint64_t         id;
-    const rp_gev_t  *e;
-    rp_gen_stats_t   st;
+    const rp_synth_event_t  *e;
+    rp_synth_stats_t   st;
 
     while (g->cursor == g->sorted_n) {
         if (g->nomem) {
@@ -683,7 +685,7 @@ rp_gen_next(rp_gen_t *g, rp_event_t *ev)
         if (g->next_day > 0 && !g->reported) {
             g->reported = 1;
             if (g->progress != NULL) {
-                rp_gen_stats(g, &st);
+                rp_synth_stats(g, &st);
                 g->progress(&st, g->progress_data);
             }
         }
@@ -692,10 +694,10 @@ rp_gen_next(rp_gen_t *g, rp_event_t *ev)
             return 0;
         }
 
-        day_ts = g->start + (int64_t) g->next_day * RP_GEN_DAY;
-        rp_gen_day(g, g->next_day, day_ts);
+        day_ts = g->start + (int64_t) g->next_day * RP_SYNTH_DAY;
+        rp_synth_day(g, g->next_day, day_ts);
 
-        if (g->nomem || rp_gen_sort(g, day_ts) != 0) {
+        if (g->nomem || rp_synth_sort(g, day_ts) != 0) {
             g->nomem = 1;
             snprintf(g->err, sizeof(g->err), "out of memory on day %d "
                      "(%zu events)", (int) g->next_day + 1, g->day_n);
@@ -734,7 +736,7 @@ rp_gen_next(rp_gen_t *g, rp_event_t *ev)
 
 
 void
-rp_gen_stats(const rp_gen_t *g, rp_gen_stats_t *st)
+rp_synth_stats(const rp_synth_t *g, rp_synth_stats_t *st)
 {
     st->events = g->events;
     st->purchases = g->purchases;
@@ -747,14 +749,14 @@ rp_gen_stats(const rp_gen_t *g, rp_gen_stats_t *st)
 
 
 const char *
-rp_gen_error(const rp_gen_t *g)
+rp_synth_error(const rp_synth_t *g)
 {
     return g->err[0] ? g->err : "no error";
 }
 
 
 void
-rp_gen_destroy(rp_gen_t *g)
+rp_synth_destroy(rp_synth_t *g)
 {
     uint32_t  c;
 
