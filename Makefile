@@ -25,7 +25,7 @@ CORE_SRCS := $(sort $(wildcard src/rp_*.c))
 CORE_HDRS := $(sort $(wildcard src/rp_*.h))
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 LIBRP     := $(BUILD)/librp.a
-CORE_LIBS := -lcjson -lm
+CORE_LIBS := -lcjson -lz -lm
 
 # the git description of this checkout, for --version and /model/info:
 # rewritten only when it changes, so that it rebuilds only rp_version.o

@@ -12,7 +12,7 @@ RP_NGX_DEP := config ngx_http_rp_module.c $(wildcard src/ngx_http_rp_*.[ch]) \
               $(CORE_SRCS) $(CORE_HDRS)
 
 # Until the core library exists the module cannot link; keep `make` green.
-ifneq ($(wildcard src/rp_model.c),)
+ifneq ($(wildcard src/rp_model_file.c),)
 ALL_TARGETS += $(RP_NGX_SO)
 endif
 
