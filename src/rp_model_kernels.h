@@ -13,6 +13,7 @@
 #ifndef RP_MODEL_KERNELS_H
 #define RP_MODEL_KERNELS_H
 
+#include <math.h>
 #include <stddef.h>
 #include "rp_model.h"
 
@@ -65,7 +66,12 @@ int rp_model_avx512_build(rp_model_t *m);
 /* Sets m->kern: the fastest table the CPU has, within rp_model_simd's cap. */
 void rp_model_pick(rp_model_t *m);
 
-double rp_sigmoid(double margin);
+/* inline: batches call it once a row, next to a few ns of tree work */
+static inline double
+rp_sigmoid(double margin)
+{
+    return 1.0 / (1.0 + exp(-margin));
+}
 
 /* below this many rows a batch goes row by row (bench/score-results.md) */
 #define RP_FEW_ROWS_PORTABLE  24

@@ -158,13 +158,6 @@ rp_model_kernel_name(const rp_model_t *m)
 
 
 double
-rp_sigmoid(double margin)
-{
-    return 1.0 / (1.0 + exp(-margin));
-}
-
-
-double
 rp_model_score_raw(const rp_model_t *m, const float *x)
 {
     float     buf[RP_MODEL_MAX_FEATURES];
