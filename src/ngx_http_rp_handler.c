@@ -2,16 +2,13 @@
 /*
  * Copyright (C) rp authors
  *
- * The request path. Lifecycle of a prediction (NOTES.md 1.4):
+ * The request path. Lifecycle of a prediction:
  *
- *   content handler -> read body -> body handler: parse, validate, queue
- *   one HMGET per item (ngx_http_rp_redis_read), arm the request timer;
- *   then exactly one of
- *     - the last reply  (ngx_http_rp_redis_reply -> items_ready)
- *     - the timer       (ngx_http_rp_timeout_handler -> items_ready)
- *     - a client abort  (the pool cleanup detaches the waiter)
- *   answers or ends the request. The waiter lives outside the pool and is
- *   detached by whichever comes first, so late replies touch nothing.
+ *   content handler -> read body -> body handler: parse, validate, start
+ *   the items' lookup (ngx_http_rp_lookup.c); then exactly one of
+ *     - the lookup is over (every reply, or its timer) -> lookup_done
+ *     - a client abort (the pool cleanup cancels the lookup)
+ *   answers or ends the request.
  */
 
 
@@ -33,10 +30,9 @@ static ngx_int_t ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
     const char *error, const char *detail);
 static ngx_int_t ngx_http_rp_start_lookup(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
-static void ngx_http_rp_timeout_handler(ngx_event_t *ev);
+static void ngx_http_rp_lookup_done(ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
-static void ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_predict(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_features(ngx_http_request_t *r,
@@ -233,10 +229,6 @@ ngx_http_rp_create_ctx(ngx_http_request_t *r, ngx_uint_t endpoint)
     ctx->endpoint = endpoint;
     ctx->start_us = ngx_http_rp_now_us();
 
-    ctx->timer.handler = ngx_http_rp_timeout_handler;
-    ctx->timer.data = ctx;
-    ctx->timer.log = r->connection->log;
-
     ngx_http_set_ctx(r, ctx, ngx_http_rp_module);
 
     return ctx;
@@ -250,14 +242,7 @@ ngx_http_rp_ctx_cleanup(void *data)
 {
     ngx_http_rp_ctx_t  *ctx = data;
 
-    if (ctx->waiter) {
-        ngx_http_rp_waiter_detach(ctx->waiter);
-        ctx->waiter = NULL;
-    }
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
+    ngx_http_rp_lookup_cancel(ctx);
 
     if (ctx->json) {
         cJSON_Delete(ctx->json);
@@ -414,12 +399,9 @@ ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status, const char *error,
 static ngx_int_t
 ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 {
-    ngx_int_t                rc;
-    ngx_http_rp_loc_conf_t  *rlcf;
+    ngx_int_t  rc;
 
-    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
-
-    rc = ngx_http_rp_redis_read(ctx, rlcf->redis, rlcf->redis_timeout);
+    rc = ngx_http_rp_lookup_start(ctx, ngx_http_rp_lookup_done);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -430,8 +412,6 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
         return ngx_http_rp_respond(r, ctx);
     }
 
-    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
-
     /* notice a client that goes away while we wait */
     r->read_event_handler = ngx_http_test_reading;
 
@@ -439,119 +419,10 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 }
 
 
-static void
-ngx_http_rp_timeout_handler(ngx_event_t *ev)
-{
-    ngx_uint_t               suppressed;
-    ngx_http_rp_ctx_t       *ctx = ev->data;
-    ngx_http_rp_redis_t     *rc;
-    ngx_http_rp_loc_conf_t  *rlcf;
-
-    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
-    rc = rlcf->redis;
-
-    if (ngx_http_rp_log_allowed(&suppressed)) {
-        ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                      "rp: redis \"%V\" did not answer within %Mms "
-                      "(%ui similar lines suppressed)",
-                      &rc->addr, rlcf->redis_timeout, suppressed);
-    }
-
-    ngx_http_rp_items_ready(ctx);
-
-    /* after the request is done: this may reset the connection */
-    ngx_http_rp_redis_timed_out(rc);
-}
-
-
-/*
- * Per worker, at most NGX_HTTP_RP_LOG_BURST lines a second about failed
- * items or timeouts; the next line allowed says how many were dropped.
- * A Redis in trouble fails every request, and a line per request (let
- * alone per batch item) would flood the log while saying nothing new.
- */
-
-#define NGX_HTTP_RP_LOG_BURST  10
-
-ngx_uint_t
-ngx_http_rp_log_allowed(ngx_uint_t *suppressed)
-{
-    time_t             now;
-    static time_t      second;
-    static ngx_uint_t  lines, dropped;
-
-    now = ngx_time();
-
-    if (now != second) {
-        second = now;
-        lines = 0;
-    }
-
-    if (lines >= NGX_HTTP_RP_LOG_BURST) {
-        dropped++;
-        return 0;
-    }
-
-    lines++;
-    *suppressed = dropped;
-    dropped = 0;
-
-    return 1;
-}
-
-
-/* an item that gets default features; the request logs them at the end */
-
-void
-ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
-    ngx_uint_t source, const char *why, size_t len)
-{
-    it->source = source;
-
-    if (source == NGX_HTTP_RP_SRC_CORRUPT) {
-        ctx->ncorrupt++;
-
-    } else {
-        ctx->nfailed++;
-    }
-
-    if (ctx->bad_user.data == NULL) {
-        ctx->bad_user = it->user;
-        ctx->bad_why_len = ngx_min(len, sizeof(ctx->bad_why));
-        ngx_memcpy(ctx->bad_why, why, ctx->bad_why_len);
-    }
-}
-
-
-static void
-ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx)
-{
-    ngx_uint_t               suppressed;
-    ngx_http_rp_loc_conf_t  *rlcf;
-
-    if (ctx->nfailed + ctx->ncorrupt == 0
-        || !ngx_http_rp_log_allowed(&suppressed))
-    {
-        return;
-    }
-
-    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
-
-    ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                  "rp: redis \"%V\": %ui of %ui items got default "
-                  "features: %ui Redis errors or lost replies, %ui corrupted "
-                  "store values; first: user \"%V\": %*s "
-                  "(%ui similar lines suppressed before)",
-                  &rlcf->redis->addr, ctx->nfailed + ctx->ncorrupt,
-                  ctx->nitems, ctx->nfailed, ctx->ncorrupt, &ctx->bad_user,
-                  ctx->bad_why_len, ctx->bad_why, suppressed);
-}
-
-
 /* every reply is in, or the timer fired: answer and finalize */
 
-void
-ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
+static void
+ngx_http_rp_lookup_done(ngx_http_rp_ctx_t *ctx)
 {
     ngx_int_t            rc;
     ngx_connection_t    *c;
@@ -559,17 +430,6 @@ ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
 
     r = ctx->request;
     c = r->connection;
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
-
-    if (ctx->waiter) {
-        ngx_http_rp_waiter_detach(ctx->waiter);
-        ctx->waiter = NULL;
-    }
-
-    ngx_http_rp_log_items(ctx);
 
     rc = ngx_http_rp_respond(r, ctx);
 

@@ -359,3 +359,39 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);
 }
+
+
+/*
+ * Per worker, at most NGX_HTTP_RP_LOG_BURST lines a second about failed
+ * items, timeouts or shedding; the next line allowed says how many were
+ * dropped. A Redis in trouble fails every request, and a line per request
+ * (let alone per batch item) would flood the log while saying nothing new.
+ */
+
+#define NGX_HTTP_RP_LOG_BURST  10
+
+ngx_uint_t
+ngx_http_rp_log_allowed(ngx_uint_t *suppressed)
+{
+    time_t             now;
+    static time_t      second;
+    static ngx_uint_t  lines, dropped;
+
+    now = ngx_time();
+
+    if (now != second) {
+        second = now;
+        lines = 0;
+    }
+
+    if (lines >= NGX_HTTP_RP_LOG_BURST) {
+        dropped++;
+        return 0;
+    }
+
+    lines++;
+    *suppressed = dropped;
+    dropped = 0;
+
+    return 1;
+}
