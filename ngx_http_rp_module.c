@@ -741,7 +741,13 @@ ngx_http_rp_init_process(ngx_cycle_t *cycle)
     ngx_http_rp_redis_t     **rcp;
     ngx_http_rp_main_conf_t  *rmcf;
 
-    /* Redis is for workers only; never fail here: see NOTES.md 1.5 */
+    /*
+     * Redis is for workers only (the cache manager and loader run
+     * init_process too), and an unreachable Redis must not fail here: a
+     * worker whose init_process fails exits with a fatal code and the
+     * master does not respawn it. The connection is made from the event
+     * loop and retried with backoff instead.
+     */
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)

@@ -34,9 +34,9 @@ rp_cpu_avx512(void)
  * Batches with AVX-512 (F and CD): tree-major over a chunk of rows stored
  * feature major (xc[feature << lg | row]), 16 rows per vector.
  *
- * Gathers are slow (about 20 cycles for 16 elements on the Zen 5 this was
- * tuned on, several times the cost of as many scalar loads), and a walk
- * needs four a level: measured slower than the AVX2 walk. The top of each
+ * Gathers are slow (several times the cost of as many scalar loads), and
+ * a walk needs four a level: slower than the AVX2 walk
+ * (bench/scorer-design.md has the measurements). The top of each
  * tree is instead evaluated as in QuickScorer (Lucchese et
  * al., SIGIR 2015): each row keeps a 64-bit set of the tree's "exits",
  * numbered left to right; every internal node where the row goes right
@@ -56,12 +56,10 @@ rp_cpu_avx512(void)
  * leaves above it) and its rows walk on from the exit they reached, with
  * gathers (rp_step16).
  *
- * Synthetic forest of 100 complete trees of depth 10, per row in batches
- * of 100 / 10,000: cut at 6 and walked 1037 / 669 ns (about 230 in the
- * top, 450 in 4 levels of gathers, 250 in per-call preparation at 100);
- * tables built at load, cut at 6 and blocks of 4 levels compared as
- * floats 497 / 432; blocks of 5 on keys, cut at 5 with 32-bit sets 312 /
- * 268 (the top about 100, the blocks 175).
+ * The cut, the block depth and the tables built at load were chosen on a
+ * synthetic forest of 100 complete trees of depth 10, against walking
+ * below the cut with gathers and against blocks of 4 levels compared as
+ * floats (bench/scorer-design.md).
  *
  * In pre-order the exits of a subtree are consecutive, so the exits of
  * node i's left subtree are those numbered from the count before i + 1 to
@@ -91,10 +89,9 @@ typedef char rp_check_chunk[RP_XC_FLOATS / RP_MODEL_MAX_FEATURES >= 64
 enum { RP_QS_SMALL, RP_QS_BLOCKS, RP_QS_WALK };
 
 /*
- * One tree's QuickScorer part, built once at load (rp_model_avx512_build) from the
- * validated model: built per call it cost about 250 ns per row in batches
- * of 100 on the synthetic forest of depth 10, about 140 on the default
- * model. 1216 bytes a tree.
+ * One tree's QuickScorer part, built once at load (rp_model_avx512_build)
+ * from the validated model: built per call, it cost more than the
+ * scoring itself in batches of 100. 1216 bytes a tree.
  */
 typedef struct {
     uint64_t  bits[64];           /* node k: the exits of its left subtree */
@@ -492,10 +489,8 @@ RP_AVX512 static inline __m512i rp_lookup64(const void *t, __m512i idx);
  * picks its keys from the row's 64 (rp_lookup64: 32 features, both NaN
  * rules) and compares once; then the walk down
  * the mask of right turns, the first three levels by table. About 33
- * instructions a row and tree, no gather: 175 ns per row for the 100
- * trees of the synthetic forest, where 4 levels of gathers took 450.
- * (The same with floats, two compares for the two NaN rules and the
- * walk bit by bit, blocks of 4 levels below a cut at 6: about 250.)
+ * instructions a row and tree and no gather, well below 4 levels of
+ * gathers or the same on floats (two compares for the two NaN rules).
  */
 RP_AVX512 static inline float
 rp_qs_block(const rp_qs_block_t *b, const int32_t *rk)
@@ -759,8 +754,8 @@ rp_model_chunk_avx512(const rp_model_t *m, const float *xc, size_t cn,
 /*
  * The AVX-512 batch: rows go feature major into chunks (see rp_qs_group),
  * as many rows as the buffer holds for the model's features, in a power
- * of two, so that per-tree work is shared by many rows. (512 rows a chunk
- * measured the same as 256, with twice the stack.)
+ * of two, so that per-tree work is shared by many rows. (Larger chunks
+ * only cost stack: bench/scorer-design.md.)
  */
 static void
 rp_model_score_batch512(const rp_model_t *m, const float *rows, size_t n,

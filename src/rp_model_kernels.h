@@ -46,7 +46,7 @@ struct rp_model_kernels_s {
                         double *out);
 
     /* below this many rows a batch is scored row by row: the batch paths'
-     * lanes are rows and would mostly idle (bench/score-results.md) */
+     * lanes are rows and would mostly idle (bench/scorer-design.md) */
     size_t       few;
 };
 
@@ -73,7 +73,7 @@ rp_sigmoid(double margin)
     return 1.0 / (1.0 + exp(-margin));
 }
 
-/* below this many rows a batch goes row by row (bench/score-results.md) */
+/* below this many rows a batch goes row by row (bench/scorer-design.md) */
 #define RP_FEW_ROWS_PORTABLE  24
 #define RP_FEW_ROWS_AVX2      24
 #define RP_FEW_ROWS_AVX512    3
