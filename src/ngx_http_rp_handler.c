@@ -42,7 +42,7 @@ static ngx_int_t ngx_http_rp_features_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_model_info(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *body, size_t len);
+    u_char *body, u_char *p, u_char *last);
 
 
 static ngx_str_t  ngx_http_rp_json_type = ngx_string("application/json");
@@ -490,8 +490,12 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ngx_gettimeofday(&tv);
 
+    /* the longest reply, and one byte to tell a full buffer */
     len = sizeof("{\"predictions\":[],\"count\":,\"model_version\":}")
-          + NGX_INT_T_LEN + 6 * RP_MODEL_VERSION_MAX;
+          + NGX_INT_T_LEN
+          + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
+                                     ngx_strnlen((u_char *) m->hdr->version,
+                                                 RP_MODEL_VERSION_MAX));
 
     /* rows in table order, scored together: trees outside, rows inside */
 
@@ -542,7 +546,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     for (i = 0; i < ctx->nitems; i++) {
         it = &ctx->items[i];
         it->prob = probs[i];
-        len += ngx_http_rp_json_item_len(it) + 1;
+        len += ngx_http_rp_json_item_len(it, m) + 1;        /* and a ',' */
     }
 
     if (mt) {
@@ -581,7 +585,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ctx->done = 1;
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -750,8 +754,23 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     rp_features_compute(&it->u, &it->p, prior, (int64_t) ngx_time(), it->f);
 
-    len = 1024 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
-          + ngx_http_rp_json_str_len(it->product.data, it->product.len);
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"user_id\":,\"product_id\":"
+                 ",\"state\":{\"event_count\":,\"amount_sum_cents\":"
+                 ",\"amount_min_cents\":,\"amount_max_cents\":"
+                 ",\"purchase_count\":,\"purchase_sum_cents\":"
+                 ",\"view_count\":,\"repeat_products\":"
+                 ",\"last_purchase\":,\"purchase_days\":"
+                 ",\"products_bought\":,\"first_purchase_day\":"
+                 ",\"product_views\":,\"product_purchases\":"
+                 ",\"product_purchase_days\":,\"product_amount_cents\":"
+                 ",\"product_first_purchase_day\":"
+                 ",\"product_last_purchase_day\":"
+                 "},\"features\":}")
+          + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+          + ngx_http_rp_json_str_len(it->product.data, it->product.len)
+          + 15 * NGX_INT64_LEN + 3 * NGX_HTTP_RP_JSON_DAY_LEN
+          + ngx_http_rp_json_features_len(NULL, RP_NFEATURES);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -802,7 +821,7 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ctx->done = 1;
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -819,7 +838,17 @@ ngx_http_rp_health(ngx_http_request_t *r)
     redis = rlcf->redis ? ngx_http_rp_redis_state_name(rlcf->redis)
                         : "not_configured";
 
-    len = 256 + 6 * RP_MODEL_VERSION_MAX;
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"status\":\"degraded\",\"model_loaded\":false"
+                 ",\"model_version\":null,\"redis\":\"\"}")
+          + ngx_strlen(redis);
+
+    if (rlcf->model) {
+        len += ngx_http_rp_json_str_len(
+                   (u_char *) rlcf->model->model.hdr->version,
+                   ngx_strnlen((u_char *) rlcf->model->model.hdr->version,
+                               RP_MODEL_VERSION_MAX));
+    }
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -848,7 +877,7 @@ ngx_http_rp_health(ngx_http_request_t *r)
 
     p = ngx_slprintf(p, last, ",\"redis\":\"%s\"}", redis);
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -866,9 +895,28 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     rm = rlcf->model;
     m = &rm->model;
 
-    len = 1024 + rm->meta.len + 6 * rm->path.len
-          + m->hdr->n_features * (6 * RP_FEATURE_NAME_MAX + 3)
-          + 6 * RP_MODEL_VERSION_MAX + ngx_http_rp_build_json_len();
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"model_version\":,\"path\":"
+                 ",\"mapped\":{\"file_size\":,\"trees\":"
+                 ",\"nodes\":,\"max_depth\":,\"format\":"
+                 ",\"priors\":,\"priors_bytes\":"
+                 ",\"objective\":\"binary:logistic\",\"base_margin\":"
+                 ",\"checksum\":\"\",\"trained_at\":"
+                 ",\"features\":[]},\"scorer_tables_bytes\":,\"metadata\":"
+                 "null}")
+          + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
+                                     ngx_strnlen((u_char *) m->hdr->version,
+                                                 RP_MODEL_VERSION_MAX))
+          + ngx_http_rp_json_str_len(rm->path.data, rm->path.len)
+          + 10 * NGX_INT64_LEN + NGX_HTTP_RP_JSON_DOUBLE_LEN
+          + rm->meta.len + ngx_http_rp_build_json_len();
+
+    for (i = 0; i < m->hdr->n_features; i++) {
+        name = (u_char *) m->names + i * RP_FEATURE_NAME_MAX;
+        len += ngx_http_rp_json_str_len(name,
+                                        ngx_strnlen(name, RP_FEATURE_NAME_MAX))
+               + 1;
+    }
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -916,7 +964,8 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
                      rp_model_tables_size(m));
 
     if (rm->meta.len) {
-        p = ngx_cpymem(p, rm->meta.data, rm->meta.len);
+        p = (size_t) (last - p) > rm->meta.len
+            ? ngx_cpymem(p, rm->meta.data, rm->meta.len) : last;
 
     } else {
         p = ngx_slprintf(p, last, "null");
@@ -925,7 +974,7 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     p = ngx_http_rp_build_json(p, last);
     p = ngx_slprintf(p, last, "}");
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -954,15 +1003,39 @@ ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     p = ngx_http_rp_json_str(p, last, (u_char *) detail, ngx_strlen(detail));
     p = ngx_slprintf(p, last, "}");
 
-    return ngx_http_rp_send(r, status, body, p - body);
+    return ngx_http_rp_send(r, status, body, p, last);
 }
 
 
 static ngx_int_t
 ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
-    size_t len)
+    u_char *p, u_char *last)
 {
-    return ngx_http_rp_send_body(r, status, &ngx_http_rp_json_type, body, len);
+    return ngx_http_rp_send_reply(r, status, &ngx_http_rp_json_type, body, p,
+                                  last);
+}
+
+
+/*
+ * A reply built in [body, last). Every builder sizes its buffer one byte
+ * past its longest reply, and every writer returns last when its text
+ * does not fit (ngx_slprintf stops there silently): so p == last means a
+ * reply that may have been cut, which would be malformed JSON or metrics.
+ * That is a bug in a size; it is answered 500, and logged.
+ */
+
+ngx_int_t
+ngx_http_rp_send_reply(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, u_char *p, u_char *last)
+{
+    if (p >= last) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "rp: a reply did not fit in its %uz-byte buffer "
+                      "(a bug): answering 500", (size_t) (last - body));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_rp_send_body(r, status, type, body, p - body);
 }
 
 

@@ -320,12 +320,12 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->models.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_model_info{version=\"");
-        p = (u_char *) ngx_escape_json(p, (u_char *) rmp[i]->model.hdr->version,
+        p = ngx_http_rp_json_esc(p, last, (u_char *) rmp[i]->model.hdr->version,
                                        ngx_strnlen((u_char *)
                                                    rmp[i]->model.hdr->version,
                                                    RP_MODEL_VERSION_MAX));
         p = ngx_slprintf(p, last, "\",path=\"");
-        p = (u_char *) ngx_escape_json(p, rmp[i]->path.data,
+        p = ngx_http_rp_json_esc(p, last, rmp[i]->path.data,
                                        rmp[i]->path.len);
         p = ngx_slprintf(p, last, "\",trees=\"%uD\"} 1\n",
                          rmp[i]->model.hdr->n_trees);
@@ -337,7 +337,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_up{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
+        p = ngx_http_rp_json_esc(p, last, rcp[i]->addr.data,
                                        rcp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
                          rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
@@ -350,14 +350,16 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
+        p = ngx_http_rp_json_esc(p, last, rcp[i]->addr.data,
                                        rcp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
                          rcp[i]->state != NGX_HTTP_RP_REDIS_READY
                          && rcp[i]->auth_failed);
     }
 
-    return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);
+    /* the size above is a bound on the fixed text, not exact: the buffer
+     * is checked, and a cut reply is refused rather than served */
+    return ngx_http_rp_send_reply(r, NGX_HTTP_OK, &type, body, p, last);
 }
 
 

@@ -208,16 +208,34 @@ ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *detail);
 ngx_int_t ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_rp_send_reply(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, u_char *p, u_char *last);
 
-/* ngx_http_rp_json.c */
+/* ngx_http_rp_json.c; the longest texts of its number writers: */
+
+/* ngx_http_rp_json_double: %.17g of the longest negative subnormal */
+#define NGX_HTTP_RP_JSON_DOUBLE_LEN  (sizeof("-2.2250738585072014e-308") - 1)
+
+/* ngx_http_rp_json_float: 6 decimals below 1e9, else %.9g (shorter) */
+#define NGX_HTTP_RP_JSON_FLOAT_LEN   (sizeof("-999999999.999999") - 1)
+
+/* ngx_http_rp_json_day: a year of up to an int's digits */
+#define NGX_HTTP_RP_JSON_DAY_LEN     (sizeof("\"-2147483648-12-31\"") - 1)
+
+/* the prediction timestamp, years 0 to 9999 */
+#define NGX_HTTP_RP_JSON_TIME_LEN    (sizeof("2026-12-01T12:00:00.000000Z") - 1)
+
 u_char *ngx_http_rp_json_double(u_char *p, u_char *last, double v);
 u_char *ngx_http_rp_json_float(u_char *p, u_char *last, float v);
 u_char *ngx_http_rp_json_str(u_char *p, u_char *last, u_char *s,
     size_t len);
 size_t ngx_http_rp_json_str_len(u_char *s, size_t len);
+u_char *ngx_http_rp_json_esc(u_char *p, u_char *last, u_char *s,
+    size_t len);
 u_char *ngx_http_rp_json_item(u_char *p, u_char *last,
     ngx_http_rp_item_t *it, rp_model_t *m, struct timeval *tv);
-size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it);
+size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it, rp_model_t *m);
+size_t ngx_http_rp_json_features_len(const uint8_t *map, ngx_uint_t n);
 u_char *ngx_http_rp_json_day(u_char *p, u_char *last, int64_t n,
     int64_t day);
 u_char *ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
