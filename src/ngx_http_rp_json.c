@@ -16,6 +16,7 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "rp_numfmt.h"
 
 #include <math.h>
 
@@ -81,8 +82,8 @@ ngx_http_rp_json_fixed(u_char *p, u_char *last, int64_t scaled, unsigned k)
 u_char *
 ngx_http_rp_json_double(u_char *p, u_char *last, double v)
 {
-    int   n;
-    char  buf[32];
+    char    buf[RP_NUMFMT_G_MAX + 8];
+    size_t  n;
 
     if (!isfinite(v)) {
         return ngx_http_rp_json_raw(p, last, "null", 4);
@@ -92,25 +93,25 @@ ngx_http_rp_json_double(u_char *p, u_char *last, double v)
         return ngx_slprintf(p, last, "%L", (int64_t) v);
     }
 
-    n = snprintf(buf, sizeof(buf), "%.15g", v);
+    n = rp_numfmt_g(buf, sizeof(buf), v, 15);
 
     if (strtod(buf, NULL) != v) {
-        n = snprintf(buf, sizeof(buf), "%.16g", v);
+        n = rp_numfmt_g(buf, sizeof(buf), v, 16);
 
         if (strtod(buf, NULL) != v) {
-            n = snprintf(buf, sizeof(buf), "%.17g", v);
+            n = rp_numfmt_g(buf, sizeof(buf), v, 17);
         }
     }
 
-    return ngx_http_rp_json_raw(p, last, buf, (size_t) n);
+    return ngx_http_rp_json_raw(p, last, buf, n);
 }
 
 
 u_char *
 ngx_http_rp_json_float(u_char *p, u_char *last, float v)
 {
-    int       n;
-    char      buf[32];
+    char      buf[RP_NUMFMT_G_MAX + 8];
+    size_t    n;
     double    d;
     int64_t   scaled;
     unsigned  k;
@@ -136,13 +137,13 @@ ngx_http_rp_json_float(u_char *p, u_char *last, float v)
         }
     }
 
-    n = snprintf(buf, sizeof(buf), "%.7g", (double) v);
+    n = rp_numfmt_g(buf, sizeof(buf), (double) v, 7);
 
     if (strtof(buf, NULL) != v) {
-        n = snprintf(buf, sizeof(buf), "%.9g", (double) v);
+        n = rp_numfmt_g(buf, sizeof(buf), (double) v, 9);
     }
 
-    return ngx_http_rp_json_raw(p, last, buf, (size_t) n);
+    return ngx_http_rp_json_raw(p, last, buf, n);
 }
 
 
