@@ -299,11 +299,15 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
 
     gmtime_r(&tv->tv_sec, &tm);
 
-    p = ngx_slprintf(p, last, "{\"user_id\":");
+    /* fixed texts copied, not formatted: this runs for every item */
+#define ngx_http_rp_json_text(p, last, s)                                    \
+    ngx_http_rp_json_raw(p, last, s, sizeof(s) - 1)
+
+    p = ngx_http_rp_json_text(p, last, "{\"user_id\":");
     p = ngx_http_rp_json_str(p, last, it->user.data, it->user.len);
-    p = ngx_slprintf(p, last, ",\"product_id\":");
+    p = ngx_http_rp_json_text(p, last, ",\"product_id\":");
     p = ngx_http_rp_json_str(p, last, it->product.data, it->product.len);
-    p = ngx_slprintf(p, last, ",\"repeat_purchase_probability\":");
+    p = ngx_http_rp_json_text(p, last, ",\"repeat_purchase_probability\":");
     p = ngx_http_rp_json_double(p, last, it->prob);
 
     /* NGX_HTTP_RP_JSON_TIME_LEN: a year of up to 4 digits */
@@ -320,12 +324,14 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
                              ngx_strnlen((u_char *) version,
                                          RP_MODEL_VERSION_MAX));
 
-    p = ngx_slprintf(p, last, ",\"features_source\":\"%s\""
-                     ",\"features_used\":",
-                     ngx_http_rp_source_name(it->source));
+    p = it->source == NGX_HTTP_RP_SRC_STORE
+        ? ngx_http_rp_json_text(p, last, ",\"features_source\":\"store\""
+                                         ",\"features_used\":")
+        : ngx_http_rp_json_text(p, last, ",\"features_source\":\"default\""
+                                         ",\"features_used\":");
 
     p = ngx_http_rp_json_features(p, last, it->f, m->feat_map,
                                   m->hdr->n_features);
 
-    return ngx_slprintf(p, last, "}");
+    return ngx_http_rp_json_text(p, last, "}");
 }

@@ -75,7 +75,9 @@ rp_numfmt_g(char *buf, size_t size, double v, int prec)
         goto fallback;                      /* an integer of 2^53 or more */
     }
 
-    x = (int) floor(log10(a));              /* may be off by one: fixed */
+    /* 2^(ex-1) <= a < 2^ex: floor(log10(a)) or one less, which the loop
+     * corrects (cheaper than log10) */
+    x = (int) floor((ex - 1) * 0.30102999566398120);
 
     for (i = 0; i < 2; i++) {
         k = prec - 1 - x;
