@@ -26,8 +26,8 @@ static void ngx_http_rp_ctx_cleanup(void *data);
 static void ngx_http_rp_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_parse_body(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx, ngx_http_rp_loc_conf_t *rlcf);
-static ngx_int_t ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
-    const char *error, const char *detail);
+static ngx_int_t ngx_http_rp_body_refused(ngx_http_rp_ctx_t *ctx,
+    ngx_uint_t status, const char *error, const char *detail);
 static ngx_int_t ngx_http_rp_start_lookup(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
 static void ngx_http_rp_lookup_done(ngx_http_rp_ctx_t *ctx);
@@ -300,8 +300,8 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
     rb = r->request_body;
 
     if (rb == NULL || rb->bufs == NULL) {
-        return ngx_http_rp_fail(ctx, NGX_HTTP_BAD_REQUEST, "bad_json",
-                                "empty request body");
+        return ngx_http_rp_body_refused(ctx, NGX_HTTP_BAD_REQUEST,
+                                        "bad_json", "empty request body");
     }
 
     len = 0;
@@ -310,10 +310,11 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
         b = cl->buf;
 
         if (b->in_file || rb->temp_file) {
-            return ngx_http_rp_fail(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                    "body_too_large",
-                                    "request body exceeds "
-                                    "client_body_buffer_size");
+            return ngx_http_rp_body_refused(ctx,
+                                            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                            "body_too_large",
+                                            "request body exceeds "
+                                            "client_body_buffer_size");
         }
 
         len += b->last - b->pos;
@@ -381,9 +382,11 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
 }
 
 
+/* the body cannot be taken: the error the request will be answered */
+
 static ngx_int_t
-ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status, const char *error,
-    const char *detail)
+ngx_http_rp_body_refused(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
+    const char *error, const char *detail)
 {
     ctx->berr.status = (int) status;
     ctx->berr.error = error;

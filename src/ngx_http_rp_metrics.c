@@ -199,7 +199,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     ngx_uint_t                ep, i;
     ngx_atomic_uint_t         cum;
     ngx_http_rp_model_t     **rmp;
-    ngx_http_rp_redis_t     **rcp;
+    ngx_http_rp_redis_t     **redisp;
     ngx_http_rp_metrics_t    *m;
     ngx_http_rp_main_conf_t  *rmcf;
 
@@ -222,9 +222,9 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
         len += 6 * rmp[i]->path.len;
     }
 
-    rcp = rmcf->redis.elts;
+    redisp = rmcf->redis.elts;
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        len += 2 * 6 * rcp[i]->addr.len;
+        len += 2 * 6 * redisp[i]->addr.len;
     }
 
     body = ngx_pnalloc(r->pool, len);
@@ -337,10 +337,10 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_up{address=\"");
-        p = ngx_http_rp_json_esc(p, last, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
+        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
+                                       redisp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
+                         redisp[i]->state == NGX_HTTP_RP_REDIS_READY);
     }
 
     p = ngx_slprintf(p, last,
@@ -350,11 +350,11 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
-        p = ngx_http_rp_json_esc(p, last, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
+        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
+                                       redisp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state != NGX_HTTP_RP_REDIS_READY
-                         && rcp[i]->auth_failed);
+                         redisp[i]->state != NGX_HTTP_RP_REDIS_READY
+                         && redisp[i]->auth_failed);
     }
 
     /* the size above is a bound on the fixed text, not exact: the buffer

@@ -294,7 +294,8 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
      * NOAUTH, and each reconnect would look like a success.
      */
 
-    redis->setup_pending = (redis->password.len ? 1 : 0) + (redis->db ? 1 : 0) + 1;
+    redis->setup_pending = (redis->password.len ? 1 : 0)
+                           + (redis->db ? 1 : 0) + 1;
     redis->setup_auth = redis->password.len ? 1 : 0;
 
     if (redis->password.len) {
@@ -347,7 +348,8 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *redis)
         redis->backoff = ngx_min(redis->backoff * 2, NGX_HTTP_RP_BACKOFF_MAX);
     }
 
-    delay = redis->backoff / 2 + (ngx_msec_t) ngx_random() % (redis->backoff / 2 + 1);
+    delay = redis->backoff / 2
+            + (ngx_msec_t) ngx_random() % (redis->backoff / 2 + 1);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
                    "rp redis: \"%V\" disconnected, reconnect in %Mms",
