@@ -26,7 +26,7 @@ CORE_SRCS := $(sort $(wildcard src/rp_*.c))
 CORE_HDRS := $(sort $(wildcard src/rp_*.h))
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 LIBRP     := $(BUILD)/librp.a
-CORE_LIBS := -lcjson -lm
+CORE_LIBS := -lcjson -lz -lm
 
 # lib/: the programs' library, linked by rp-train, rp-consumer, rp-produce
 # and rp-mock-kafka, never by the module: what they share beyond the core

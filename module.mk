@@ -12,7 +12,7 @@ RP_NGX_DEP := config ngx_http_rp_module.c $(wildcard src/ngx_http_rp_*.[ch]) \
               $(CORE_SRCS) $(CORE_HDRS)
 
 # Until the core library exists the module cannot link; keep `make` green.
-ifneq ($(wildcard src/rp_model.c),)
+ifneq ($(wildcard src/rp_model_file.c),)
 ALL_TARGETS += $(RP_NGX_SO)
 endif
 
@@ -24,7 +24,7 @@ $(RP_NGX_DIR)/.rp-copied:
 
 # the source list as a file that changes only when the list does
 RP_NGX_LIST := $(BUILD)/ngx_http_rp_srcs.list
-RP_NGX_SRCS := $(filter-out src/rp_gen.c,$(sort $(wildcard src/ngx_http_rp_*.c src/rp_*.c)))
+RP_NGX_SRCS := $(sort $(wildcard src/ngx_http_rp_*.c src/rp_*.c))
 $(shell mkdir -p $(BUILD); echo '$(RP_NGX_SRCS)' | cmp -s - $(RP_NGX_LIST) \
     || echo '$(RP_NGX_SRCS)' > $(RP_NGX_LIST))
 
@@ -67,11 +67,15 @@ $(RP_NGX_SO): $(RP_NGX_DIR)/.rp-configured $(RP_NGX_DEP) $(wildcard $(RP_GIT_H))
 module: $(RP_NGX_SO)
 
 # benchmark: bench/bench-module.sh writes bench/module-results.md
+# (throughput, latency), bench/module-cpu.sh bench/module-cpu.md (CPU of
+# the workers and of Redis per request, 1 and 2 workers, against bare
+# nginx; against another revision too with RP_BASE_BUILD=DIR, its build/)
 BENCH_TARGETS += bench-module
 
 .PHONY: bench-module
 bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 	scripts/with-redis bench/bench-module.sh
+	RP_BASE_BUILD=$(RP_BASE_BUILD) scripts/with-redis bench/module-cpu.sh
 
 # the timeout policy under a burst of 100-item batches, with and without
 # Redis stalls: bench/burst-policy.sh writes bench/burst-policy-run.md
@@ -80,7 +84,7 @@ bench-module: $(RP_NGX_SO) $(BUILD)/rp-train
 bench-burst-policy: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	scripts/with-redis bench/burst-policy.sh
 
-# worker CPU per request against another revision's build (RP_BASE_BUILD),
+# only the CPU per request, against another revision's build (RP_BASE_BUILD),
 # interleaved in one run: bench/module-cpu.md
 .PHONY: bench-module-cpu
 bench-module-cpu: $(RP_NGX_SO) $(BUILD)/rp-train

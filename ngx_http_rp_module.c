@@ -326,7 +326,7 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_rp_loc_conf_t *conf = child;
 
     ngx_uint_t                i;
-    ngx_http_rp_redis_t      *rc, **rcp;
+    ngx_http_rp_redis_t      *redis, **redisp;
     ngx_http_rp_main_conf_t  *rmcf;
 
     ngx_conf_merge_ptr_value(conf->model, prev->model, NULL);
@@ -382,47 +382,48 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     rmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rp_module);
 
-    rcp = rmcf->redis.elts;
+    redisp = rmcf->redis.elts;
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        rc = rcp[i];
+        redis = redisp[i];
 
-        if (rc->db == conf->redis_db
-            && rc->addr.len == conf->redis_addr.len
-            && ngx_strncmp(rc->addr.data, conf->redis_addr.data,
-                           rc->addr.len) == 0
-            && rc->password.len == conf->redis_password.len
-            && ngx_strncmp(rc->password.data, conf->redis_password.data,
-                           rc->password.len) == 0)
+        if (redis->db == conf->redis_db
+            && redis->addr.len == conf->redis_addr.len
+            && ngx_strncmp(redis->addr.data, conf->redis_addr.data,
+                           redis->addr.len) == 0
+            && redis->password.len == conf->redis_password.len
+            && ngx_strncmp(redis->password.data, conf->redis_password.data,
+                           redis->password.len) == 0)
         {
-            conf->redis = rc;
+            conf->redis = redis;
             return NGX_CONF_OK;
         }
     }
 
-    rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_rp_redis_t));
-    if (rc == NULL) {
+    redis = ngx_pcalloc(cf->pool, sizeof(ngx_http_rp_redis_t));
+    if (redis == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    rc->addr = conf->redis_addr;
-    rc->password = conf->redis_password;
-    rc->db = conf->redis_db;
-    rc->connect_timeout = conf->redis_connect_timeout;
+    redis->addr = conf->redis_addr;
+    redis->password = conf->redis_password;
+    redis->db = conf->redis_db;
+    redis->connect_timeout = conf->redis_connect_timeout;
 
-    if (ngx_http_rp_redis_parse_addr(cf, &rc->addr, &rc->host, &rc->port)
+    if (ngx_http_rp_redis_parse_addr(cf, &redis->addr, &redis->host,
+                                     &redis->port)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
 
-    rcp = ngx_array_push(&rmcf->redis);
-    if (rcp == NULL) {
+    redisp = ngx_array_push(&rmcf->redis);
+    if (redisp == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    *rcp = rc;
-    conf->redis = rc;
+    *redisp = redis;
+    conf->redis = redis;
 
     return NGX_CONF_OK;
 }
@@ -738,10 +739,16 @@ static ngx_int_t
 ngx_http_rp_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                i;
-    ngx_http_rp_redis_t     **rcp;
+    ngx_http_rp_redis_t     **redisp;
     ngx_http_rp_main_conf_t  *rmcf;
 
-    /* Redis is for workers only; never fail here: see NOTES.md 1.5 */
+    /*
+     * Redis is for workers only (the cache manager and loader run
+     * init_process too), and an unreachable Redis must not fail here: a
+     * worker whose init_process fails exits with a fatal code and the
+     * master does not respawn it. The connection is made from the event
+     * loop and retried with backoff instead.
+     */
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -754,10 +761,10 @@ ngx_http_rp_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    rcp = rmcf->redis.elts;
+    redisp = rmcf->redis.elts;
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        ngx_http_rp_redis_start(rcp[i], cycle);
+        ngx_http_rp_redis_start(redisp[i], cycle);
     }
 
     return NGX_OK;
@@ -768,7 +775,7 @@ static void
 ngx_http_rp_exit_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                i;
-    ngx_http_rp_redis_t     **rcp;
+    ngx_http_rp_redis_t     **redisp;
     ngx_http_rp_main_conf_t  *rmcf;
 
     rmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rp_module);
@@ -776,10 +783,10 @@ ngx_http_rp_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
-    rcp = rmcf->redis.elts;
+    redisp = rmcf->redis.elts;
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        ngx_http_rp_redis_stop(rcp[i]);
+        ngx_http_rp_redis_stop(redisp[i]);
     }
 }
 

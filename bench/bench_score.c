@@ -251,11 +251,11 @@ main(int argc, char **argv)
         rows[k] = (float) (rnd(&s) % 100);
     }
     if (argc > 1 && strcmp(argv[1], "--portable") == 0) {
-        rp_model_simd(0);
+        rp_model_simd(NULL, 0);
         argv++;
         argc--;
     } else if (argc > 1 && strcmp(argv[1], "--avx2") == 0) {
-        rp_model_simd(2);
+        rp_model_simd(NULL, 2);
         argv++;
         argc--;
     }

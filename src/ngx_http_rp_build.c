@@ -22,8 +22,8 @@
 
 /*
  * The scorer's vector paths exist on x86 with GCC or clang (the same
- * condition as in rp_model.c); which one runs is chosen from the CPU at
- * run time, as reported here.
+ * condition as in rp_model_kernels.h); which one runs is chosen from the CPU
+ * when a model loads, as reported here.
  */
 #if (defined(__x86_64__) || defined(__i386__)) \
     && (defined(__GNUC__) || defined(__clang__))

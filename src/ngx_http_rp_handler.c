@@ -2,16 +2,13 @@
 /*
  * Copyright (C) rp authors
  *
- * The request path. Lifecycle of a prediction (NOTES.md 1.4):
+ * The request path. Lifecycle of a prediction:
  *
- *   content handler -> read body -> body handler: parse, validate, queue
- *   one HMGET per item (ngx_http_rp_redis_read), arm the request timer;
- *   then exactly one of
- *     - the last reply  (ngx_http_rp_redis_reply -> items_ready)
- *     - the timer       (ngx_http_rp_timeout_handler -> items_ready)
- *     - a client abort  (the pool cleanup detaches the waiter)
- *   answers or ends the request. The waiter lives outside the pool and is
- *   detached by whichever comes first, so late replies touch nothing.
+ *   content handler -> read body -> body handler: parse, validate, start
+ *   the items' lookup (ngx_http_rp_lookup.c); then exactly one of
+ *     - the lookup is over (every reply, or its timer) -> lookup_done
+ *     - a client abort (the pool cleanup cancels the lookup)
+ *   answers or ends the request.
  */
 
 
@@ -29,14 +26,13 @@ static void ngx_http_rp_ctx_cleanup(void *data);
 static void ngx_http_rp_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_parse_body(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx, ngx_http_rp_loc_conf_t *rlcf);
-static ngx_int_t ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
-    const char *error, const char *detail);
+static ngx_int_t ngx_http_rp_body_refused(ngx_http_rp_ctx_t *ctx,
+    ngx_uint_t status, const char *error, const char *detail);
 static ngx_int_t ngx_http_rp_start_lookup(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
-static void ngx_http_rp_timeout_handler(ngx_event_t *ev);
+static void ngx_http_rp_lookup_done(ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
-static void ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_predict(ngx_http_request_t *r,
     ngx_http_rp_ctx_t *ctx);
 static ngx_int_t ngx_http_rp_respond_features(ngx_http_request_t *r,
@@ -46,7 +42,7 @@ static ngx_int_t ngx_http_rp_features_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_model_info(ngx_http_request_t *r);
 static ngx_int_t ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *body, size_t len);
+    u_char *body, u_char *p, u_char *last);
 
 
 static ngx_str_t  ngx_http_rp_json_type = ngx_string("application/json");
@@ -233,10 +229,6 @@ ngx_http_rp_create_ctx(ngx_http_request_t *r, ngx_uint_t endpoint)
     ctx->endpoint = endpoint;
     ctx->start_us = ngx_http_rp_now_us();
 
-    ctx->timer.handler = ngx_http_rp_timeout_handler;
-    ctx->timer.data = ctx;
-    ctx->timer.log = r->connection->log;
-
     ngx_http_set_ctx(r, ctx, ngx_http_rp_module);
 
     return ctx;
@@ -250,14 +242,7 @@ ngx_http_rp_ctx_cleanup(void *data)
 {
     ngx_http_rp_ctx_t  *ctx = data;
 
-    if (ctx->waiter) {
-        ngx_http_rp_waiter_detach(ctx->waiter);
-        ctx->waiter = NULL;
-    }
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
+    ngx_http_rp_lookup_cancel(ctx);
 
     if (ctx->json) {
         cJSON_Delete(ctx->json);
@@ -315,8 +300,8 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
     rb = r->request_body;
 
     if (rb == NULL || rb->bufs == NULL) {
-        return ngx_http_rp_fail(ctx, NGX_HTTP_BAD_REQUEST, "bad_json",
-                                "empty request body");
+        return ngx_http_rp_body_refused(ctx, NGX_HTTP_BAD_REQUEST,
+                                        "bad_json", "empty request body");
     }
 
     len = 0;
@@ -325,10 +310,11 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
         b = cl->buf;
 
         if (b->in_file || rb->temp_file) {
-            return ngx_http_rp_fail(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                    "body_too_large",
-                                    "request body exceeds "
-                                    "client_body_buffer_size");
+            return ngx_http_rp_body_refused(ctx,
+                                            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                            "body_too_large",
+                                            "request body exceeds "
+                                            "client_body_buffer_size");
         }
 
         len += b->last - b->pos;
@@ -396,9 +382,11 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
 }
 
 
+/* the body cannot be taken: the error the request will be answered */
+
 static ngx_int_t
-ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status, const char *error,
-    const char *detail)
+ngx_http_rp_body_refused(ngx_http_rp_ctx_t *ctx, ngx_uint_t status,
+    const char *error, const char *detail)
 {
     ctx->berr.status = (int) status;
     ctx->berr.error = error;
@@ -414,12 +402,9 @@ ngx_http_rp_fail(ngx_http_rp_ctx_t *ctx, ngx_uint_t status, const char *error,
 static ngx_int_t
 ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 {
-    ngx_int_t                rc;
-    ngx_http_rp_loc_conf_t  *rlcf;
+    ngx_int_t  rc;
 
-    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
-
-    rc = ngx_http_rp_redis_read(ctx, rlcf->redis, rlcf->redis_timeout);
+    rc = ngx_http_rp_lookup_start(ctx, ngx_http_rp_lookup_done);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -430,8 +415,6 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
         return ngx_http_rp_respond(r, ctx);
     }
 
-    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
-
     /* notice a client that goes away while we wait */
     r->read_event_handler = ngx_http_test_reading;
 
@@ -439,119 +422,10 @@ ngx_http_rp_start_lookup(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 }
 
 
-static void
-ngx_http_rp_timeout_handler(ngx_event_t *ev)
-{
-    ngx_uint_t               suppressed;
-    ngx_http_rp_ctx_t       *ctx = ev->data;
-    ngx_http_rp_redis_t     *rc;
-    ngx_http_rp_loc_conf_t  *rlcf;
-
-    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
-    rc = rlcf->redis;
-
-    if (ngx_http_rp_log_allowed(&suppressed)) {
-        ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                      "rp: redis \"%V\" did not answer within %Mms "
-                      "(%ui similar lines suppressed)",
-                      &rc->addr, rlcf->redis_timeout, suppressed);
-    }
-
-    ngx_http_rp_items_ready(ctx);
-
-    /* after the request is done: this may reset the connection */
-    ngx_http_rp_redis_timed_out(rc);
-}
-
-
-/*
- * Per worker, at most NGX_HTTP_RP_LOG_BURST lines a second about failed
- * items or timeouts; the next line allowed says how many were dropped.
- * A Redis in trouble fails every request, and a line per request (let
- * alone per batch item) would flood the log while saying nothing new.
- */
-
-#define NGX_HTTP_RP_LOG_BURST  10
-
-ngx_uint_t
-ngx_http_rp_log_allowed(ngx_uint_t *suppressed)
-{
-    time_t             now;
-    static time_t      second;
-    static ngx_uint_t  lines, dropped;
-
-    now = ngx_time();
-
-    if (now != second) {
-        second = now;
-        lines = 0;
-    }
-
-    if (lines >= NGX_HTTP_RP_LOG_BURST) {
-        dropped++;
-        return 0;
-    }
-
-    lines++;
-    *suppressed = dropped;
-    dropped = 0;
-
-    return 1;
-}
-
-
-/* an item that gets default features; the request logs them at the end */
-
-void
-ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
-    ngx_uint_t source, const char *why, size_t len)
-{
-    it->source = source;
-
-    if (source == NGX_HTTP_RP_SRC_CORRUPT) {
-        ctx->ncorrupt++;
-
-    } else {
-        ctx->nfailed++;
-    }
-
-    if (ctx->bad_user.data == NULL) {
-        ctx->bad_user = it->user;
-        ctx->bad_why_len = ngx_min(len, sizeof(ctx->bad_why));
-        ngx_memcpy(ctx->bad_why, why, ctx->bad_why_len);
-    }
-}
-
-
-static void
-ngx_http_rp_log_items(ngx_http_rp_ctx_t *ctx)
-{
-    ngx_uint_t               suppressed;
-    ngx_http_rp_loc_conf_t  *rlcf;
-
-    if (ctx->nfailed + ctx->ncorrupt == 0
-        || !ngx_http_rp_log_allowed(&suppressed))
-    {
-        return;
-    }
-
-    rlcf = ngx_http_get_module_loc_conf(ctx->request, ngx_http_rp_module);
-
-    ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
-                  "rp: redis \"%V\": %ui of %ui items got default "
-                  "features: %ui Redis errors or lost replies, %ui corrupted "
-                  "store values; first: user \"%V\": %*s "
-                  "(%ui similar lines suppressed before)",
-                  &rlcf->redis->addr, ctx->nfailed + ctx->ncorrupt,
-                  ctx->nitems, ctx->nfailed, ctx->ncorrupt, &ctx->bad_user,
-                  ctx->bad_why_len, ctx->bad_why, suppressed);
-}
-
-
 /* every reply is in, or the timer fired: answer and finalize */
 
-void
-ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
+static void
+ngx_http_rp_lookup_done(ngx_http_rp_ctx_t *ctx)
 {
     ngx_int_t            rc;
     ngx_connection_t    *c;
@@ -559,17 +433,6 @@ ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx)
 
     r = ctx->request;
     c = r->connection;
-
-    if (ctx->timer.timer_set) {
-        ngx_del_timer(&ctx->timer);
-    }
-
-    if (ctx->waiter) {
-        ngx_http_rp_waiter_detach(ctx->waiter);
-        ctx->waiter = NULL;
-    }
-
-    ngx_http_rp_log_items(ctx);
 
     rc = ngx_http_rp_respond(r, ctx);
 
@@ -630,8 +493,12 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ngx_gettimeofday(&tv);
 
+    /* the longest reply, and one byte to tell a full buffer */
     len = sizeof("{\"predictions\":[],\"count\":,\"model_version\":}")
-          + NGX_INT_T_LEN + 6 * RP_MODEL_VERSION_MAX;
+          + NGX_INT_T_LEN
+          + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
+                                     ngx_strnlen((u_char *) m->hdr->version,
+                                                 RP_MODEL_VERSION_MAX));
 
     /* rows in table order, scored together: trees outside, rows inside */
 
@@ -687,7 +554,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
     for (i = 0; i < ctx->nitems; i++) {
         it = &ctx->items[i];
         it->prob = probs[i];
-        len += ngx_http_rp_json_item_len(it) + 1;
+        len += ngx_http_rp_json_item_len(it, m) + 1;        /* and a ',' */
     }
 
     if (mt) {
@@ -726,7 +593,7 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ctx->done = 1;
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -895,8 +762,23 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     rp_features_compute(&it->u, &it->p, prior, (int64_t) ngx_time(), it->f);
 
-    len = 1024 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
-          + ngx_http_rp_json_str_len(it->product.data, it->product.len);
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"user_id\":,\"product_id\":"
+                 ",\"state\":{\"event_count\":,\"amount_sum_cents\":"
+                 ",\"amount_min_cents\":,\"amount_max_cents\":"
+                 ",\"purchase_count\":,\"purchase_sum_cents\":"
+                 ",\"view_count\":,\"repeat_products\":"
+                 ",\"last_purchase\":,\"purchase_days\":"
+                 ",\"products_bought\":,\"first_purchase_day\":"
+                 ",\"product_views\":,\"product_purchases\":"
+                 ",\"product_purchase_days\":,\"product_amount_cents\":"
+                 ",\"product_first_purchase_day\":"
+                 ",\"product_last_purchase_day\":"
+                 "},\"features\":}")
+          + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+          + ngx_http_rp_json_str_len(it->product.data, it->product.len)
+          + 15 * NGX_INT64_LEN + 3 * NGX_HTTP_RP_JSON_DAY_LEN
+          + ngx_http_rp_json_features_len(NULL, RP_NFEATURES);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -947,7 +829,7 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 
     ctx->done = 1;
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -964,7 +846,17 @@ ngx_http_rp_health(ngx_http_request_t *r)
     redis = rlcf->redis ? ngx_http_rp_redis_state_name(rlcf->redis)
                         : "not_configured";
 
-    len = 256 + 6 * RP_MODEL_VERSION_MAX;
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"status\":\"degraded\",\"model_loaded\":false"
+                 ",\"model_version\":null,\"redis\":\"\"}")
+          + ngx_strlen(redis);
+
+    if (rlcf->model) {
+        len += ngx_http_rp_json_str_len(
+                   (u_char *) rlcf->model->model.hdr->version,
+                   ngx_strnlen((u_char *) rlcf->model->model.hdr->version,
+                               RP_MODEL_VERSION_MAX));
+    }
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -993,7 +885,7 @@ ngx_http_rp_health(ngx_http_request_t *r)
 
     p = ngx_slprintf(p, last, ",\"redis\":\"%s\"}", redis);
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -1011,9 +903,28 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     rm = rlcf->model;
     m = &rm->model;
 
-    len = 1024 + rm->meta.len + 6 * rm->path.len
-          + m->hdr->n_features * (6 * RP_FEATURE_NAME_MAX + 3)
-          + 6 * RP_MODEL_VERSION_MAX + ngx_http_rp_build_json_len();
+    /* the longest reply, and one byte to tell a full buffer */
+    len = sizeof("{\"model_version\":,\"path\":"
+                 ",\"mapped\":{\"file_size\":,\"trees\":"
+                 ",\"nodes\":,\"max_depth\":,\"format\":"
+                 ",\"priors\":,\"priors_bytes\":"
+                 ",\"objective\":\"binary:logistic\",\"base_margin\":"
+                 ",\"checksum\":\"\",\"trained_at\":"
+                 ",\"features\":[]},\"scorer_tables_bytes\":,\"metadata\":"
+                 "null}")
+          + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
+                                     ngx_strnlen((u_char *) m->hdr->version,
+                                                 RP_MODEL_VERSION_MAX))
+          + ngx_http_rp_json_str_len(rm->path.data, rm->path.len)
+          + 10 * NGX_INT64_LEN + NGX_HTTP_RP_JSON_DOUBLE_LEN
+          + rm->meta.len + ngx_http_rp_build_json_len();
+
+    for (i = 0; i < m->hdr->n_features; i++) {
+        name = (u_char *) m->names + i * RP_FEATURE_NAME_MAX;
+        len += ngx_http_rp_json_str_len(name,
+                                        ngx_strnlen(name, RP_FEATURE_NAME_MAX))
+               + 1;
+    }
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -1061,7 +972,8 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
                      rp_model_tables_size(m));
 
     if (rm->meta.len) {
-        p = ngx_cpymem(p, rm->meta.data, rm->meta.len);
+        p = (size_t) (last - p) > rm->meta.len
+            ? ngx_cpymem(p, rm->meta.data, rm->meta.len) : last;
 
     } else {
         p = ngx_slprintf(p, last, "null");
@@ -1070,7 +982,7 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     p = ngx_http_rp_build_json(p, last);
     p = ngx_slprintf(p, last, "}");
 
-    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }
 
 
@@ -1099,15 +1011,39 @@ ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     p = ngx_http_rp_json_str(p, last, (u_char *) detail, ngx_strlen(detail));
     p = ngx_slprintf(p, last, "}");
 
-    return ngx_http_rp_send(r, status, body, p - body);
+    return ngx_http_rp_send(r, status, body, p, last);
 }
 
 
 static ngx_int_t
 ngx_http_rp_send(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
-    size_t len)
+    u_char *p, u_char *last)
 {
-    return ngx_http_rp_send_body(r, status, &ngx_http_rp_json_type, body, len);
+    return ngx_http_rp_send_reply(r, status, &ngx_http_rp_json_type, body, p,
+                                  last);
+}
+
+
+/*
+ * A reply built in [body, last). Every builder sizes its buffer one byte
+ * past its longest reply, and every writer returns last when its text
+ * does not fit (ngx_slprintf stops there silently): so p == last means a
+ * reply that may have been cut, which would be malformed JSON or metrics.
+ * That is a bug in a size; it is answered 500, and logged.
+ */
+
+ngx_int_t
+ngx_http_rp_send_reply(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, u_char *p, u_char *last)
+{
+    if (p >= last) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "rp: a reply did not fit in its %uz-byte buffer "
+                      "(a bug): answering 500", (size_t) (last - body));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_rp_send_body(r, status, type, body, p - body);
 }
 
 

@@ -6,10 +6,17 @@
  * pool buffer, numbers in the shortest form that reads back exactly
  * (%.15g, else %.16g, else %.17g; floats %.7g, else %.9g), NaN and
  * infinities as null, strings escaped with ngx_escape_json().
+ *
+ * Every writer stops at last and then returns last, never a shorter
+ * text: a reply whose p reached last may have been cut, and the sender
+ * refuses it (ngx_http_rp_send_reply). The _len functions give the
+ * longest text of each writer, so that a buffer one byte longer than their
+ * sum never fills.
  */
 
 
 #include "ngx_http_rp_module.h"
+#include "rp_numfmt.h"
 
 #include <math.h>
 
@@ -28,52 +35,55 @@ static const double  ngx_http_rp_p10[7] = {
 static u_char *
 ngx_http_rp_json_raw(u_char *p, u_char *last, const char *s, size_t len)
 {
-    if (len > (size_t) (last - p)) {
-        len = last - p;
+    if (len >= (size_t) (last - p)) {
+        return last;
     }
 
     return ngx_cpymem(p, s, len);
 }
 
 
-/* scaled / 10^k with exactly k decimals */
+/* scaled / 10^k with exactly k decimals; digits written by hand, as this
+ * runs for every feature of every answer */
 
 static u_char *
 ngx_http_rp_json_fixed(u_char *p, u_char *last, int64_t scaled, unsigned k)
 {
-    u_char    frac[8];
-    int64_t   ip, fp, div;
+    u_char    buf[NGX_INT64_LEN + 2], *q, *end;
+    uint64_t  u;
     unsigned  i;
 
+    end = buf + sizeof(buf);
+    q = end;
+    u = scaled < 0 ? 0 - (uint64_t) scaled : (uint64_t) scaled;
+
+    for (i = 0; i < k; i++) {
+        *--q = (u_char) ('0' + u % 10);
+        u /= 10;
+    }
+
+    if (k) {
+        *--q = '.';
+    }
+
+    do {
+        *--q = (u_char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
     if (scaled < 0) {
-        p = ngx_slprintf(p, last, "-");
-        scaled = -scaled;
+        *--q = '-';
     }
 
-    div = (int64_t) ngx_http_rp_p10[k];
-    ip = scaled / div;
-    fp = scaled % div;
-
-    p = ngx_slprintf(p, last, "%L", ip);
-
-    if (k == 0) {
-        return p;
-    }
-
-    for (i = k; i > 0; i--) {
-        frac[i - 1] = (u_char) ('0' + fp % 10);
-        fp /= 10;
-    }
-
-    return ngx_slprintf(p, last, ".%*s", (size_t) k, frac);
+    return ngx_http_rp_json_raw(p, last, (char *) q, end - q);
 }
 
 
 u_char *
 ngx_http_rp_json_double(u_char *p, u_char *last, double v)
 {
-    int   n;
-    char  buf[32];
+    char    buf[RP_NUMFMT_G_MAX + 8];
+    size_t  n;
 
     if (!isfinite(v)) {
         return ngx_http_rp_json_raw(p, last, "null", 4);
@@ -83,25 +93,25 @@ ngx_http_rp_json_double(u_char *p, u_char *last, double v)
         return ngx_slprintf(p, last, "%L", (int64_t) v);
     }
 
-    n = snprintf(buf, sizeof(buf), "%.15g", v);
+    n = rp_numfmt_g(buf, sizeof(buf), v, 15);
 
     if (strtod(buf, NULL) != v) {
-        n = snprintf(buf, sizeof(buf), "%.16g", v);
+        n = rp_numfmt_g(buf, sizeof(buf), v, 16);
 
         if (strtod(buf, NULL) != v) {
-            n = snprintf(buf, sizeof(buf), "%.17g", v);
+            n = rp_numfmt_g(buf, sizeof(buf), v, 17);
         }
     }
 
-    return ngx_http_rp_json_raw(p, last, buf, (size_t) n);
+    return ngx_http_rp_json_raw(p, last, buf, n);
 }
 
 
 u_char *
 ngx_http_rp_json_float(u_char *p, u_char *last, float v)
 {
-    int       n;
-    char      buf[32];
+    char      buf[RP_NUMFMT_G_MAX + 8];
+    size_t    n;
     double    d;
     int64_t   scaled;
     unsigned  k;
@@ -127,13 +137,13 @@ ngx_http_rp_json_float(u_char *p, u_char *last, float v)
         }
     }
 
-    n = snprintf(buf, sizeof(buf), "%.7g", (double) v);
+    n = rp_numfmt_g(buf, sizeof(buf), (double) v, 7);
 
     if (strtof(buf, NULL) != v) {
-        n = snprintf(buf, sizeof(buf), "%.9g", (double) v);
+        n = rp_numfmt_g(buf, sizeof(buf), (double) v, 9);
     }
 
-    return ngx_http_rp_json_raw(p, last, buf, (size_t) n);
+    return ngx_http_rp_json_raw(p, last, buf, n);
 }
 
 
@@ -144,13 +154,13 @@ ngx_http_rp_json_str_len(u_char *s, size_t len)
 }
 
 
-/* the caller has room for ngx_http_rp_json_str_len() bytes */
+/* s quoted and escaped, or last when that does not fit before last */
 
 u_char *
 ngx_http_rp_json_str(u_char *p, u_char *last, u_char *s, size_t len)
 {
-    if ((size_t) (last - p) < ngx_http_rp_json_str_len(s, len)) {
-        return p;
+    if ((size_t) (last - p) <= ngx_http_rp_json_str_len(s, len)) {
+        return last;
     }
 
     *p++ = '"';
@@ -158,6 +168,19 @@ ngx_http_rp_json_str(u_char *p, u_char *last, u_char *s, size_t len)
     *p++ = '"';
 
     return p;
+}
+
+
+/* s escaped without quotes (a Prometheus label value), or last */
+
+u_char *
+ngx_http_rp_json_esc(u_char *p, u_char *last, u_char *s, size_t len)
+{
+    if ((size_t) (last - p) <= ngx_http_rp_json_str_len(s, len) - 2) {
+        return last;
+    }
+
+    return (u_char *) ngx_escape_json(p, s, len);
 }
 
 
@@ -194,29 +217,74 @@ u_char *
 ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
     const uint8_t *map, ngx_uint_t n)
 {
+    u_char      key[RP_FEATURE_NAME_MAX + 4], *q;
+    size_t      len;
     ngx_uint_t  i, k;
 
-    p = ngx_slprintf(p, last, "{");
+    p = ngx_http_rp_json_raw(p, last, "{", 1);
 
     for (i = 0; i < n; i++) {
         k = map ? map[i] : i;
-        p = ngx_slprintf(p, last, "%s\"%s\":", i ? "," : "",
-                         rp_features[k].name);
+        len = ngx_strnlen((u_char *) rp_features[k].name,
+                          RP_FEATURE_NAME_MAX - 1);
+
+        q = key;
+        if (i) {
+            *q++ = ',';
+        }
+        *q++ = '"';
+        q = ngx_cpymem(q, rp_features[k].name, len);
+        *q++ = '"';
+        *q++ = ':';
+
+        p = ngx_http_rp_json_raw(p, last, (char *) key, q - key);
         p = ngx_http_rp_json_float(p, last, f[k]);
     }
 
-    return ngx_slprintf(p, last, "}");
+    return ngx_http_rp_json_raw(p, last, "}", 1);
 }
 
 
-size_t
-ngx_http_rp_json_item_len(ngx_http_rp_item_t *it)
-{
-    /* fixed text, at most RP_NFEATURES names of < 32 bytes and numbers of
-     * < 16, a 64-byte version escaped */
+/* the longest text of ngx_http_rp_json_features */
 
-    return 512 + RP_NFEATURES * (RP_FEATURE_NAME_MAX + 20) + ngx_http_rp_json_str_len(it->user.data, it->user.len)
-           + ngx_http_rp_json_str_len(it->product.data, it->product.len);
+size_t
+ngx_http_rp_json_features_len(const uint8_t *map, ngx_uint_t n)
+{
+    size_t      len;
+    ngx_uint_t  i;
+
+    len = sizeof("{}") - 1;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof(",\"\":") - 1
+               + ngx_strlen(rp_features[map ? map[i] : i].name)
+               + NGX_HTTP_RP_JSON_FLOAT_LEN;
+    }
+
+    return len;
+}
+
+
+/* the longest text of ngx_http_rp_json_item for it and m */
+
+size_t
+ngx_http_rp_json_item_len(ngx_http_rp_item_t *it, rp_model_t *m)
+{
+    return sizeof("{\"user_id\":,\"product_id\":"
+                  ",\"repeat_purchase_probability\":"
+                  ",\"confidence\":\"medium\""
+                  ",\"prediction_timestamp\":\"\""
+                  ",\"model_version\":"
+                  ",\"features_source\":\"default\""
+                  ",\"features_used\":}") - 1
+           + ngx_http_rp_json_str_len(it->user.data, it->user.len)
+           + ngx_http_rp_json_str_len(it->product.data, it->product.len)
+           + NGX_HTTP_RP_JSON_DOUBLE_LEN
+           + NGX_HTTP_RP_JSON_TIME_LEN
+           + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
+                                      ngx_strnlen((u_char *) m->hdr->version,
+                                                  RP_MODEL_VERSION_MAX))
+           + ngx_http_rp_json_features_len(m->feat_map, m->hdr->n_features);
 }
 
 
@@ -231,13 +299,18 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
 
     gmtime_r(&tv->tv_sec, &tm);
 
-    p = ngx_slprintf(p, last, "{\"user_id\":");
+    /* fixed texts copied, not formatted: this runs for every item */
+#define ngx_http_rp_json_text(p, last, s)                                    \
+    ngx_http_rp_json_raw(p, last, s, sizeof(s) - 1)
+
+    p = ngx_http_rp_json_text(p, last, "{\"user_id\":");
     p = ngx_http_rp_json_str(p, last, it->user.data, it->user.len);
-    p = ngx_slprintf(p, last, ",\"product_id\":");
+    p = ngx_http_rp_json_text(p, last, ",\"product_id\":");
     p = ngx_http_rp_json_str(p, last, it->product.data, it->product.len);
-    p = ngx_slprintf(p, last, ",\"repeat_purchase_probability\":");
+    p = ngx_http_rp_json_text(p, last, ",\"repeat_purchase_probability\":");
     p = ngx_http_rp_json_double(p, last, it->prob);
 
+    /* NGX_HTTP_RP_JSON_TIME_LEN: a year of up to 4 digits */
     p = ngx_slprintf(p, last,
                      ",\"confidence\":\"%s\""
                      ",\"prediction_timestamp\":"
@@ -251,12 +324,14 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
                              ngx_strnlen((u_char *) version,
                                          RP_MODEL_VERSION_MAX));
 
-    p = ngx_slprintf(p, last, ",\"features_source\":\"%s\""
-                     ",\"features_used\":",
-                     ngx_http_rp_source_name(it->source));
+    p = it->source == NGX_HTTP_RP_SRC_STORE
+        ? ngx_http_rp_json_text(p, last, ",\"features_source\":\"store\""
+                                         ",\"features_used\":")
+        : ngx_http_rp_json_text(p, last, ",\"features_source\":\"default\""
+                                         ",\"features_used\":");
 
     p = ngx_http_rp_json_features(p, last, it->f, m->feat_map,
                                   m->hdr->n_features);
 
-    return ngx_slprintf(p, last, "}");
+    return ngx_http_rp_json_text(p, last, "}");
 }

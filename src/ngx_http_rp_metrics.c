@@ -199,7 +199,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     ngx_uint_t                ep, i;
     ngx_atomic_uint_t         cum;
     ngx_http_rp_model_t     **rmp;
-    ngx_http_rp_redis_t     **rcp;
+    ngx_http_rp_redis_t     **redisp;
     ngx_http_rp_metrics_t    *m;
     ngx_http_rp_main_conf_t  *rmcf;
 
@@ -222,9 +222,9 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
         len += 6 * rmp[i]->path.len;
     }
 
-    rcp = rmcf->redis.elts;
+    redisp = rmcf->redis.elts;
     for (i = 0; i < rmcf->redis.nelts; i++) {
-        len += 2 * 6 * rcp[i]->addr.len;
+        len += 2 * 6 * redisp[i]->addr.len;
     }
 
     body = ngx_pnalloc(r->pool, len);
@@ -320,12 +320,12 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->models.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_model_info{version=\"");
-        p = (u_char *) ngx_escape_json(p, (u_char *) rmp[i]->model.hdr->version,
+        p = ngx_http_rp_json_esc(p, last, (u_char *) rmp[i]->model.hdr->version,
                                        ngx_strnlen((u_char *)
                                                    rmp[i]->model.hdr->version,
                                                    RP_MODEL_VERSION_MAX));
         p = ngx_slprintf(p, last, "\",path=\"");
-        p = (u_char *) ngx_escape_json(p, rmp[i]->path.data,
+        p = ngx_http_rp_json_esc(p, last, rmp[i]->path.data,
                                        rmp[i]->path.len);
         p = ngx_slprintf(p, last, "\",trees=\"%uD\"} 1\n",
                          rmp[i]->model.hdr->n_trees);
@@ -337,10 +337,10 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_up{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
+        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
+                                       redisp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
+                         redisp[i]->state == NGX_HTTP_RP_REDIS_READY);
     }
 
     p = ngx_slprintf(p, last,
@@ -350,12 +350,50 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
+        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
+                                       redisp[i]->addr.len);
         p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state != NGX_HTTP_RP_REDIS_READY
-                         && rcp[i]->auth_failed);
+                         redisp[i]->state != NGX_HTTP_RP_REDIS_READY
+                         && redisp[i]->auth_failed);
     }
 
-    return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);
+    /* the size above is a bound on the fixed text, not exact: the buffer
+     * is checked, and a cut reply is refused rather than served */
+    return ngx_http_rp_send_reply(r, NGX_HTTP_OK, &type, body, p, last);
+}
+
+
+/*
+ * Per worker, at most NGX_HTTP_RP_LOG_BURST lines a second about failed
+ * items, timeouts or shedding; the next line allowed says how many were
+ * dropped. A Redis in trouble fails every request, and a line per request
+ * (let alone per batch item) would flood the log while saying nothing new.
+ */
+
+#define NGX_HTTP_RP_LOG_BURST  10
+
+ngx_uint_t
+ngx_http_rp_log_allowed(ngx_uint_t *suppressed)
+{
+    time_t             now;
+    static time_t      second;
+    static ngx_uint_t  lines, dropped;
+
+    now = ngx_time();
+
+    if (now != second) {
+        second = now;
+        lines = 0;
+    }
+
+    if (lines >= NGX_HTTP_RP_LOG_BURST) {
+        dropped++;
+        return 0;
+    }
+
+    lines++;
+    *suppressed = dropped;
+    dropped = 0;
+
+    return 1;
 }

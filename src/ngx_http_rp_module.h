@@ -59,7 +59,14 @@ typedef struct {
 } ngx_http_rp_model_t;
 
 
-typedef struct ngx_http_rp_waiter_s  ngx_http_rp_waiter_t;
+/* commands queued together on a Redis connection (ngx_http_rp_redis.c) */
+typedef struct ngx_http_rp_redis_batch_s  ngx_http_rp_redis_batch_t;
+
+/* reply i (0-based) of a batch of n; reply NULL: lost with the connection.
+ * Called only while the batch is attached; after the last (i + 1 == n)
+ * the batch is gone. */
+typedef void (*ngx_http_rp_redis_reply_pt)(void *data, ngx_uint_t i,
+    ngx_uint_t n, redisReply *reply);
 
 
 /* one persistent connection per worker and per distinct address */
@@ -86,9 +93,9 @@ typedef struct {
                                                  command after none */
     ngx_event_t                reconnect_ev;
     ngx_event_t                connect_ev;
-    ngx_http_rp_waiter_t      *qhead;      /* waiters with commands out, */
-    ngx_http_rp_waiter_t      *qtail;      /* in the order Redis answers */
-    ngx_http_rp_waiter_t      *free;       /* free list of waiters */
+    ngx_http_rp_redis_batch_t *qhead;      /* batches with commands out, */
+    ngx_http_rp_redis_batch_t *qtail;      /* in the order Redis answers */
+    ngx_http_rp_redis_batch_t *free;       /* free list of batches */
     ngx_uint_t                 nfree;
     ngx_log_t                 *log;
 } ngx_http_rp_redis_t;
@@ -143,12 +150,18 @@ typedef struct {
 } ngx_http_rp_item_t;
 
 
-typedef struct {
+typedef struct ngx_http_rp_ctx_s  ngx_http_rp_ctx_t;
+
+/* the lookup of a request's items is over (every reply, or the timeout) */
+typedef void (*ngx_http_rp_lookup_done_pt)(ngx_http_rp_ctx_t *ctx);
+
+struct ngx_http_rp_ctx_s {
     ngx_http_request_t        *request;
     ngx_uint_t                 endpoint;
     ngx_http_rp_item_t        *items;
     ngx_uint_t                 nitems;
-    ngx_http_rp_waiter_t      *waiter;
+    ngx_http_rp_redis_batch_t *batch;      /* the lookup's, while out */
+    ngx_http_rp_lookup_done_pt lookup_done;
     ngx_event_t                timer;
     cJSON                     *json;
     ngx_uint_t                 done;       /* the response has been sent */
@@ -162,24 +175,6 @@ typedef struct {
     ngx_str_t                  bad_user;   /* the first such item's user */
     u_char                     bad_why[96];
     size_t                     bad_why_len;
-} ngx_http_rp_ctx_t;
-
-
-/*
- * The privdata of pending Redis commands. Allocated outside the request
- * pool because hiredis keeps it until the reply arrives or the context is
- * freed, which may be after the request is gone: the request pool cleanup
- * clears ctx; each reply callback decrements pending and the last one
- * returns the waiter to its connection's free list.
- */
-struct ngx_http_rp_waiter_s {
-    ngx_http_rp_ctx_t         *ctx;        /* NULL once detached */
-    ngx_http_rp_redis_t       *redis;
-    ngx_uint_t                 pending;
-    ngx_uint_t                 next;       /* index of the next reply */
-    ngx_msec_t                 sent;       /* when its commands were queued */
-    ngx_http_rp_waiter_t      *qnext;      /* the next in the reply order */
-    ngx_http_rp_waiter_t      *link;
 };
 
 
@@ -189,34 +184,58 @@ extern ngx_module_t  ngx_http_rp_module;
 /* ngx_http_rp_redis.c */
 ngx_int_t ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
     ngx_str_t *host, ngx_int_t *port);
-void ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle);
-void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc);
-ngx_int_t ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx,
-    ngx_http_rp_redis_t *rc, ngx_msec_t timeout);
-void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc);
-void ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w);
-const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc);
+void ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle);
+void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *redis);
+ngx_http_rp_redis_batch_t *ngx_http_rp_redis_batch_start(
+    ngx_http_rp_redis_t *redis, ngx_msec_t timeout,
+    ngx_http_rp_redis_reply_pt handler, void *data, ngx_log_t *log,
+    ngx_int_t *rc);
+ngx_int_t ngx_http_rp_redis_batch_add(ngx_http_rp_redis_batch_t *b,
+    const char *cmd, size_t len);
+ngx_int_t ngx_http_rp_redis_batch_send(ngx_http_rp_redis_batch_t *b);
+void ngx_http_rp_redis_batch_detach(ngx_http_rp_redis_batch_t *b);
+void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *redis);
+const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *redis);
+
+/* ngx_http_rp_lookup.c */
+ngx_int_t ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_lookup_done_pt done);
+void ngx_http_rp_lookup_cancel(ngx_http_rp_ctx_t *ctx);
 
 /* ngx_http_rp_handler.c */
 ngx_int_t ngx_http_rp_content_handler(ngx_http_request_t *r);
-void ngx_http_rp_items_ready(ngx_http_rp_ctx_t *ctx);
-void ngx_http_rp_item_failed(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
-    ngx_uint_t source, const char *why, size_t len);
-ngx_uint_t ngx_http_rp_log_allowed(ngx_uint_t *suppressed);
 ngx_int_t ngx_http_rp_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *detail);
 ngx_int_t ngx_http_rp_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_rp_send_reply(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, u_char *p, u_char *last);
 
-/* ngx_http_rp_json.c */
+/* ngx_http_rp_json.c; the longest texts of its number writers: */
+
+/* ngx_http_rp_json_double: %.17g of the longest negative subnormal */
+#define NGX_HTTP_RP_JSON_DOUBLE_LEN  (sizeof("-2.2250738585072014e-308") - 1)
+
+/* ngx_http_rp_json_float: 6 decimals below 1e9, else %.9g (shorter) */
+#define NGX_HTTP_RP_JSON_FLOAT_LEN   (sizeof("-999999999.999999") - 1)
+
+/* ngx_http_rp_json_day: a year of up to an int's digits */
+#define NGX_HTTP_RP_JSON_DAY_LEN     (sizeof("\"-2147483648-12-31\"") - 1)
+
+/* the prediction timestamp, years 0 to 9999 */
+#define NGX_HTTP_RP_JSON_TIME_LEN    (sizeof("2026-12-01T12:00:00.000000Z") - 1)
+
 u_char *ngx_http_rp_json_double(u_char *p, u_char *last, double v);
 u_char *ngx_http_rp_json_float(u_char *p, u_char *last, float v);
 u_char *ngx_http_rp_json_str(u_char *p, u_char *last, u_char *s,
     size_t len);
 size_t ngx_http_rp_json_str_len(u_char *s, size_t len);
+u_char *ngx_http_rp_json_esc(u_char *p, u_char *last, u_char *s,
+    size_t len);
 u_char *ngx_http_rp_json_item(u_char *p, u_char *last,
     ngx_http_rp_item_t *it, rp_model_t *m, struct timeval *tv);
-size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it);
+size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it, rp_model_t *m);
+size_t ngx_http_rp_json_features_len(const uint8_t *map, ngx_uint_t n);
 u_char *ngx_http_rp_json_day(u_char *p, u_char *last, int64_t n,
     int64_t day);
 u_char *ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
@@ -228,6 +247,7 @@ ngx_int_t ngx_http_rp_metrics_add_zone(ngx_conf_t *cf,
     ngx_http_rp_main_conf_t *rmcf);
 ngx_http_rp_metrics_t *ngx_http_rp_metrics(void);
 uint64_t ngx_http_rp_now_us(void);
+ngx_uint_t ngx_http_rp_log_allowed(ngx_uint_t *suppressed);
 void ngx_http_rp_metrics_inc(ngx_atomic_t *a);
 ngx_int_t ngx_http_rp_metrics_log(ngx_http_request_t *r);
 ngx_int_t ngx_http_rp_metrics_handler(ngx_http_request_t *r);

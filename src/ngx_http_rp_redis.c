@@ -2,10 +2,16 @@
 /*
  * Copyright (C) rp authors
  *
- * One persistent hiredis async connection per worker and address, driven
- * by nginx's event loop (the adapter shape of nchan's redis_nginx_adapter,
- * see NOTES.md 1.1). hiredis 0.14 has no timeouts: the connect timeout and
- * per-request timeouts are nginx timers. Both directions are registered
+ * The Redis transport: one persistent hiredis async connection per worker
+ * and address, driven by nginx's event loop through hiredis' adapter hooks.
+ * It knows nothing of requests or of the store's layout: a caller queues
+ * batches of formatted commands with a reply callback (as nginx's upstream
+ * calls u->process_header), and this file owns the connection's states
+ * (connecting, setup with AUTH/SELECT/PING, ready, refused, sick), the
+ * reply order and load shedding. ngx_http_rp_lookup.c is its caller.
+ *
+ * hiredis 0.14 has no timeouts: the connect timeout and the callers'
+ * timeouts are nginx timers. Both directions are registered
  * level-triggered, so a reply larger than hiredis' 16 KiB read keeps the fd
  * readable and nothing stalls, and the epoll flags of the fd never mix.
  */
@@ -19,12 +25,12 @@
 #define NGX_HTTP_RP_SICK_TIMEOUTS     16
 #define NGX_HTTP_RP_SILENCE           1000
 #define NGX_HTTP_RP_SETUP_TIMEOUT     1000
-#define NGX_HTTP_RP_FREE_WAITERS      1024
+#define NGX_HTTP_RP_FREE_BATCHES      1024
 
 
-static void ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc);
-static void ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc);
-static void ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc);
+static void ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis);
+static void ngx_http_rp_redis_ready(ngx_http_rp_redis_t *redis);
+static void ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *redis);
 static void ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_connect_timeout(ngx_event_t *ev);
 static void ngx_http_rp_redis_on_connect(const redisAsyncContext *ac,
@@ -36,9 +42,9 @@ static void ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r,
 static void ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static ngx_uint_t ngx_http_rp_redis_auth_error(redisReply *reply);
-static void ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc);
-static void ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc);
-static void ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc,
+static void ngx_http_rp_redis_progress(ngx_http_rp_redis_t *redis);
+static void ngx_http_rp_redis_check(ngx_http_rp_redis_t *redis);
+static void ngx_http_rp_redis_refused(ngx_http_rp_redis_t *redis,
     redisAsyncContext *ac, redisReply *reply);
 static void ngx_http_rp_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_rp_redis_write_handler(ngx_event_t *ev);
@@ -47,8 +53,22 @@ static void ngx_http_rp_redis_del_read(void *data);
 static void ngx_http_rp_redis_add_write(void *data);
 static void ngx_http_rp_redis_del_write(void *data);
 static void ngx_http_rp_redis_cleanup(void *data);
-static void ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w);
-static void ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w);
+static void ngx_http_rp_redis_batch_dequeue(ngx_http_rp_redis_batch_t *b);
+static void ngx_http_rp_redis_batch_put(ngx_http_rp_redis_batch_t *b);
+
+
+/* see ngx_http_rp_redis_batch_start */
+struct ngx_http_rp_redis_batch_s {
+    ngx_http_rp_redis_reply_pt  handler;
+    void                       *data;      /* NULL once detached */
+    ngx_http_rp_redis_t        *redis;
+    ngx_log_t                  *log;       /* the caller's, until detached */
+    ngx_uint_t                  pending;   /* commands queued */
+    ngx_uint_t                  next;      /* index of the next reply */
+    ngx_msec_t                  sent;      /* when they were queued */
+    ngx_http_rp_redis_batch_t  *qnext;     /* the next in the reply order */
+    ngx_http_rp_redis_batch_t  *link;      /* the free list */
+};
 
 
 static ngx_uint_t  ngx_http_rp_redis_exiting;
@@ -131,66 +151,66 @@ invalid:
 
 
 void
-ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle)
+ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle)
 {
-    rc->log = cycle->log;
-    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
-    rc->backoff = 0;
+    redis->log = cycle->log;
+    redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    redis->backoff = 0;
 
-    rc->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
-    rc->reconnect_ev.data = rc;
-    rc->reconnect_ev.log = cycle->log;
-    rc->reconnect_ev.cancelable = 1;
+    redis->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
+    redis->reconnect_ev.data = redis;
+    redis->reconnect_ev.log = cycle->log;
+    redis->reconnect_ev.cancelable = 1;
 
-    rc->connect_ev.handler = ngx_http_rp_redis_connect_timeout;
-    rc->connect_ev.data = rc;
-    rc->connect_ev.log = cycle->log;
-    rc->connect_ev.cancelable = 1;
+    redis->connect_ev.handler = ngx_http_rp_redis_connect_timeout;
+    redis->connect_ev.data = redis;
+    redis->connect_ev.log = cycle->log;
+    redis->connect_ev.cancelable = 1;
 
     /* connect from inside the event loop */
 
-    ngx_add_timer(&rc->reconnect_ev, 0);
+    ngx_add_timer(&redis->reconnect_ev, 0);
 }
 
 
 void
-ngx_http_rp_redis_stop(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_stop(ngx_http_rp_redis_t *redis)
 {
-    ngx_http_rp_waiter_t  *w;
+    ngx_http_rp_redis_batch_t  *b;
 
     ngx_http_rp_redis_exiting = 1;
 
-    if (rc->reconnect_ev.timer_set) {
-        ngx_del_timer(&rc->reconnect_ev);
+    if (redis->reconnect_ev.timer_set) {
+        ngx_del_timer(&redis->reconnect_ev);
     }
 
-    if (rc->connect_ev.timer_set) {
-        ngx_del_timer(&rc->connect_ev);
+    if (redis->connect_ev.timer_set) {
+        ngx_del_timer(&redis->connect_ev);
     }
 
-    if (rc->ac) {
-        redisAsyncFree(rc->ac);
-        rc->ac = NULL;
+    if (redis->ac) {
+        redisAsyncFree(redis->ac);
+        redis->ac = NULL;
     }
 
-    while (rc->free) {
-        w = rc->free;
-        rc->free = w->link;
-        ngx_free(w);
+    while (redis->free) {
+        b = redis->free;
+        redis->free = b->link;
+        ngx_free(b);
     }
 
-    rc->nfree = 0;
+    redis->nfree = 0;
 }
 
 
 const char *
-ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *redis)
 {
-    if (rc->state != NGX_HTTP_RP_REDIS_READY && rc->auth_failed) {
+    if (redis->state != NGX_HTTP_RP_REDIS_READY && redis->auth_failed) {
         return "auth_failed";
     }
 
-    switch (rc->state) {
+    switch (redis->state) {
     case NGX_HTTP_RP_REDIS_READY:
         return "ready";
     case NGX_HTTP_RP_REDIS_CONNECTING:
@@ -202,56 +222,59 @@ ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *rc)
 
 
 static void
-ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
 {
     size_t              argvlen[2];
     const char         *argv[2];
     ngx_connection_t   *c;
     redisAsyncContext  *ac;
 
-    if (rc->port) {
-        ac = redisAsyncConnect((char *) rc->host.data, (int) rc->port);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" connecting", &redis->addr);
+
+    if (redis->port) {
+        ac = redisAsyncConnect((char *) redis->host.data, (int) redis->port);
 
     } else {
-        ac = redisAsyncConnectUnix((char *) rc->host.data);
+        ac = redisAsyncConnectUnix((char *) redis->host.data);
     }
 
     if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": cannot allocate a context",
-                      &rc->addr);
-        ngx_http_rp_redis_schedule(rc);
+                      &redis->addr);
+        ngx_http_rp_redis_schedule(redis);
         return;
     }
 
     if (ac->err) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": connect failed: %s",
-                      &rc->addr, ac->errstr);
+                      &redis->addr, ac->errstr);
         redisAsyncFree(ac);
-        ngx_http_rp_redis_schedule(rc);
+        ngx_http_rp_redis_schedule(redis);
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, rc->log);
+    c = ngx_get_connection(ac->c.fd, redis->log);
     if (c == NULL) {
         redisAsyncFree(ac);
-        ngx_http_rp_redis_schedule(rc);
+        ngx_http_rp_redis_schedule(redis);
         return;
     }
 
-    c->data = rc;
+    c->data = redis;
     c->read->handler = ngx_http_rp_redis_read_handler;
     c->write->handler = ngx_http_rp_redis_write_handler;
-    c->read->log = rc->log;
-    c->write->log = rc->log;
+    c->read->log = redis->log;
+    c->write->log = redis->log;
 
-    rc->ac = ac;
-    rc->conn = c;
-    rc->state = NGX_HTTP_RP_REDIS_CONNECTING;
+    redis->ac = ac;
+    redis->conn = c;
+    redis->state = NGX_HTTP_RP_REDIS_CONNECTING;
 
-    ac->data = rc;
-    ac->ev.data = rc;
+    ac->data = redis;
+    ac->ev.data = redis;
     ac->ev.addRead = ngx_http_rp_redis_add_read;
     ac->ev.delRead = ngx_http_rp_redis_del_read;
     ac->ev.addWrite = ngx_http_rp_redis_add_write;
@@ -271,39 +294,44 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
      * NOAUTH, and each reconnect would look like a success.
      */
 
-    rc->setup_pending = (rc->password.len ? 1 : 0) + (rc->db ? 1 : 0) + 1;
-    rc->setup_auth = rc->password.len ? 1 : 0;
+    redis->setup_pending = (redis->password.len ? 1 : 0)
+                           + (redis->db ? 1 : 0) + 1;
+    redis->setup_auth = redis->password.len ? 1 : 0;
 
-    if (rc->password.len) {
+    if (redis->password.len) {
         argv[0] = "AUTH";
-        argv[1] = (char *) rc->password.data;
+        argv[1] = (char *) redis->password.data;
         argvlen[0] = 4;
-        argvlen[1] = rc->password.len;
+        argvlen[1] = redis->password.len;
 
-        redisAsyncCommandArgv(ac, ngx_http_rp_redis_setup_reply, rc,
+        redisAsyncCommandArgv(ac, ngx_http_rp_redis_setup_reply, redis,
                               2, argv, argvlen);
     }
 
-    if (rc->db) {
-        redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc,
-                          "SELECT %d", (int) rc->db);
+    if (redis->db) {
+        redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, redis,
+                          "SELECT %d", (int) redis->db);
     }
 
-    redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, rc, "PING");
+    redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, redis, "PING");
 
-    rc->inflight = rc->setup_pending;
-    rc->waiting_since = ngx_current_msec;
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" fd %d, %ui setup commands queued",
+                   &redis->addr, ac->c.fd, redis->setup_pending);
 
-    ngx_add_timer(&rc->connect_ev, rc->connect_timeout);
+    redis->inflight = redis->setup_pending;
+    redis->waiting_since = ngx_current_msec;
+
+    ngx_add_timer(&redis->connect_ev, redis->connect_timeout);
 }
 
 
 static void
-ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *redis)
 {
     ngx_msec_t  delay;
 
-    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 
     if (ngx_http_rp_redis_exiting || ngx_exiting || ngx_terminate
         || ngx_quit)
@@ -313,17 +341,22 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc)
 
     /* capped exponential backoff with jitter in [backoff/2, backoff] */
 
-    if (rc->backoff == 0) {
-        rc->backoff = NGX_HTTP_RP_BACKOFF_MIN;
+    if (redis->backoff == 0) {
+        redis->backoff = NGX_HTTP_RP_BACKOFF_MIN;
 
     } else {
-        rc->backoff = ngx_min(rc->backoff * 2, NGX_HTTP_RP_BACKOFF_MAX);
+        redis->backoff = ngx_min(redis->backoff * 2, NGX_HTTP_RP_BACKOFF_MAX);
     }
 
-    delay = rc->backoff / 2 + (ngx_msec_t) ngx_random() % (rc->backoff / 2 + 1);
+    delay = redis->backoff / 2
+            + (ngx_msec_t) ngx_random() % (redis->backoff / 2 + 1);
 
-    if (!rc->reconnect_ev.timer_set) {
-        ngx_add_timer(&rc->reconnect_ev, delay);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" disconnected, reconnect in %Mms",
+                   &redis->addr, delay);
+
+    if (!redis->reconnect_ev.timer_set) {
+        ngx_add_timer(&redis->reconnect_ev, delay);
     }
 }
 
@@ -331,10 +364,10 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc)
 static void
 ngx_http_rp_redis_reconnect_handler(ngx_event_t *ev)
 {
-    ngx_http_rp_redis_t  *rc = ev->data;
+    ngx_http_rp_redis_t  *redis = ev->data;
 
-    if (rc->ac == NULL) {
-        ngx_http_rp_redis_connect(rc);
+    if (redis->ac == NULL) {
+        ngx_http_rp_redis_connect(redis);
     }
 }
 
@@ -343,22 +376,22 @@ static void
 ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
 {
     redisAsyncContext    *ac;
-    ngx_http_rp_redis_t  *rc = ev->data;
+    ngx_http_rp_redis_t  *redis = ev->data;
 
-    ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                  "rp: redis \"%V\": %s timed out", &rc->addr,
-                  rc->ac && (rc->ac->c.flags & REDIS_CONNECTED)
+    ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                  "rp: redis \"%V\": %s timed out", &redis->addr,
+                  redis->ac && (redis->ac->c.flags & REDIS_CONNECTED)
                   ? "connection setup (AUTH/SELECT/PING)" : "connect");
 
-    if (rc->ac) {
+    if (redis->ac) {
         /* a connected context calls onDisconnect, which reschedules */
-        ac = rc->ac;
-        rc->ac = NULL;
+        ac = redis->ac;
+        redis->ac = NULL;
         redisAsyncFree(ac);
     }
 
-    if (!rc->reconnect_ev.timer_set) {
-        ngx_http_rp_redis_schedule(rc);
+    if (!redis->reconnect_ev.timer_set) {
+        ngx_http_rp_redis_schedule(redis);
     }
 }
 
@@ -367,26 +400,30 @@ static void
 ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext      *ac = (redisAsyncContext *) cac;
-    ngx_http_rp_redis_t    *rc = ac->data;
+    ngx_http_rp_redis_t    *redis = ac->data;
     ngx_http_rp_metrics_t  *m;
 
-    if (rc->connect_ev.timer_set) {
-        ngx_del_timer(&rc->connect_ev);
+    if (redis->connect_ev.timer_set) {
+        ngx_del_timer(&redis->connect_ev);
     }
 
     if (status != REDIS_OK) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": connect failed: %s",
-                      &rc->addr, ac->errstr ? ac->errstr : "error");
+                      &redis->addr, ac->errstr ? ac->errstr : "error");
 
         /* hiredis frees the context after this callback */
-        rc->ac = NULL;
-        ngx_http_rp_redis_schedule(rc);
+        redis->ac = NULL;
+        ngx_http_rp_redis_schedule(redis);
         return;
     }
 
-    ngx_log_error(NGX_LOG_INFO, rc->log, 0,
-                  "rp: redis \"%V\" connected", &rc->addr);
+    ngx_log_error(NGX_LOG_INFO, redis->log, 0,
+                  "rp: redis \"%V\" connected", &redis->addr);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" connected, waiting for the setup "
+                   "replies", &redis->addr);
 
     m = ngx_http_rp_metrics();
     if (m) {
@@ -395,7 +432,7 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
 
     /* the setup replies are bounded too: a server that accepts and never
      * answers must not leave the connection "connecting" for ever */
-    ngx_add_timer(&rc->connect_ev, ngx_max(rc->connect_timeout,
+    ngx_add_timer(&redis->connect_ev, ngx_max(redis->connect_timeout,
                                            NGX_HTTP_RP_SETUP_TIMEOUT));
 }
 
@@ -406,15 +443,18 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
  * (up to NGX_HTTP_RP_BACKOFF_MAX), not every 50 ms with an error line each.
  */
 static void
-ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_ready(ngx_http_rp_redis_t *redis)
 {
-    rc->state = NGX_HTTP_RP_REDIS_READY;
-    rc->ever_ready = 1;
-    rc->auth_failed = 0;
-    rc->backoff = 0;
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" ready", &redis->addr);
 
-    if (rc->connect_ev.timer_set) {
-        ngx_del_timer(&rc->connect_ev);
+    redis->state = NGX_HTTP_RP_REDIS_READY;
+    redis->ever_ready = 1;
+    redis->auth_failed = 0;
+    redis->backoff = 0;
+
+    if (redis->connect_ev.timer_set) {
+        ngx_del_timer(&redis->connect_ev);
     }
 }
 
@@ -423,16 +463,20 @@ static void
 ngx_http_rp_redis_on_disconnect(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext    *ac = (redisAsyncContext *) cac;
-    ngx_http_rp_redis_t  *rc = ac->data;
+    ngx_http_rp_redis_t  *redis = ac->data;
 
     if (status != REDIS_OK && !ngx_http_rp_redis_exiting) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": connection lost: %s",
-                      &rc->addr, ac->errstr ? ac->errstr : "closed");
+                      &redis->addr, ac->errstr ? ac->errstr : "closed");
     }
 
-    rc->ac = NULL;
-    ngx_http_rp_redis_schedule(rc);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" closed, status %d", &redis->addr,
+                   status);
+
+    redis->ac = NULL;
+    ngx_http_rp_redis_schedule(redis);
 }
 
 
@@ -440,45 +484,49 @@ static void
 ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     redisReply           *reply = r;
-    ngx_http_rp_redis_t  *rc = privdata;
+    ngx_http_rp_redis_t  *redis = privdata;
     ngx_uint_t            auth;
 
     if (reply == NULL) {
         return;                         /* disconnected meanwhile */
     }
 
-    ngx_http_rp_redis_progress(rc);
+    ngx_http_rp_redis_progress(redis);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" setup reply, type %d, %ui to come",
+                   &redis->addr, reply->type, redis->setup_pending - 1);
 
     /* the first setup reply is AUTH's when a password is configured */
-    auth = rc->setup_auth;
-    rc->setup_auth = 0;
+    auth = redis->setup_auth;
+    redis->setup_auth = 0;
 
     if (reply->type == REDIS_REPLY_ERROR) {
-        if (rc->state != NGX_HTTP_RP_REDIS_CONNECTING) {
+        if (redis->state != NGX_HTTP_RP_REDIS_CONNECTING) {
             return;                     /* an earlier one failed already */
         }
 
         if (auth || ngx_http_rp_redis_auth_error(reply)) {
-            rc->auth_failed = 1;
+            redis->auth_failed = 1;
         }
 
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": connection setup "
                       "(AUTH/SELECT/PING) failed: %*s",
-                      &rc->addr, (size_t) reply->len, reply->str);
+                      &redis->addr, (size_t) reply->len, reply->str);
 
         /* no command of a request may go out on this connection */
-        rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+        redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
         return;
     }
 
-    if (rc->setup_pending > 0 && --rc->setup_pending == 0
-        && rc->state == NGX_HTTP_RP_REDIS_CONNECTING)
+    if (redis->setup_pending > 0 && --redis->setup_pending == 0
+        && redis->state == NGX_HTTP_RP_REDIS_CONNECTING)
     {
-        ngx_http_rp_redis_ready(rc);
+        ngx_http_rp_redis_ready(redis);
     }
 }
 
@@ -513,18 +561,22 @@ ngx_http_rp_redis_auth_error(redisReply *reply)
  */
 
 static void
-ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
+ngx_http_rp_redis_refused(ngx_http_rp_redis_t *redis, redisAsyncContext *ac,
     redisReply *reply)
 {
-    if (rc->state == NGX_HTTP_RP_REDIS_READY) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+    if (redis->state == NGX_HTTP_RP_REDIS_READY) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": authentication failed: %*s; "
                       "reconnecting with backoff",
-                      &rc->addr, (size_t) reply->len, reply->str);
+                      &redis->addr, (size_t) reply->len, reply->str);
     }
 
-    rc->auth_failed = 1;
-    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" refused (NOAUTH), closing",
+                   &redis->addr);
+
+    redis->auth_failed = 1;
+    redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 
     if (!(ac->c.flags & REDIS_DISCONNECTING)) {
         /* waits for the replies still due, then onDisconnect */
@@ -534,36 +586,45 @@ ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
 
 
 /*
- * Issues one HMGET per item of ctx, back to back in this event-loop turn,
- * so they leave in one write (one round trip). Returns NGX_OK when at
- * least one is pending, NGX_DECLINED when Redis is not ready (the caller
- * falls back at once), NGX_ERROR on allocation failure.
+ * A batch: the commands one request queues in one event-loop turn, so
+ * they leave in one write (one round trip), and the callback that gets
+ * their replies. It lives outside the request pool, because hiredis keeps
+ * it until the replies arrive or the context is freed, which may be after
+ * the request is gone: detaching clears data, and the last reply (or the
+ * context's end) returns it to the connection's free list.
  *
- * Not ready means disconnected, or reconnecting after having been ready:
- * during an outage requests never wait. Only the worker's first connect
- * (a few hundred microseconds after start on a local network) takes
- * commands early; hiredis sends them once connected, after AUTH/SELECT,
- * and the request timer bounds the wait as always.
+ * Starting one returns NGX_DECLINED when Redis is not ready: disconnected,
+ * or reconnecting after having been ready, so during an outage requests
+ * never wait. Only the worker's first connect (a few hundred microseconds
+ * after start on a local network) takes commands early; hiredis sends them
+ * once connected, after AUTH/SELECT/PING, and the caller's timer bounds the
+ * wait as always.
  */
 
-ngx_int_t
-ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc,
-    ngx_msec_t timeout)
+ngx_http_rp_redis_batch_t *
+ngx_http_rp_redis_batch_start(ngx_http_rp_redis_t *redis, ngx_msec_t timeout,
+    ngx_http_rp_redis_reply_pt handler, void *data, ngx_log_t *log,
+    ngx_int_t *rc)
 {
-    ngx_uint_t             i, suppressed;
-    ngx_msec_t             age;
-    rp_store_cmd_t         cmd;
-    ngx_http_rp_item_t    *it;
-    ngx_http_rp_waiter_t  *w;
+    ngx_uint_t                  suppressed;
+    ngx_msec_t                  age;
+    ngx_http_rp_redis_batch_t  *b;
 
-    if (rc == NULL || rc->ac == NULL) {
-        return NGX_DECLINED;
+    *rc = NGX_DECLINED;
+
+    if (redis == NULL || redis->ac == NULL) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "rp redis: not connected, no lookup");
+        return NULL;
     }
 
-    if (rc->state != NGX_HTTP_RP_REDIS_READY
-        && (rc->state != NGX_HTTP_RP_REDIS_CONNECTING || rc->ever_ready))
+    if (redis->state != NGX_HTTP_RP_REDIS_READY
+        && (redis->state != NGX_HTTP_RP_REDIS_CONNECTING || redis->ever_ready))
     {
-        return NGX_DECLINED;
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "rp redis: \"%V\" %s, no lookup", &redis->addr,
+                       ngx_http_rp_redis_state_name(redis));
+        return NULL;
     }
 
     /*
@@ -571,110 +632,139 @@ ngx_http_rp_redis_read(ngx_http_rp_ctx_t *ctx, ngx_http_rp_redis_t *rc,
      * whole timeout already, these would wait longer still and time out
      * too. Sending them anyway only lengthens the queue (a timed-out
      * request's commands stay in it), so under a burst Redis would spend
-     * its time on answers nobody waits for. Shed instead: default features
-     * now, until the queue has drained below the timeout.
+     * its time on answers nobody waits for. Shed instead: the caller falls
+     * back now, until the queue has drained below the timeout.
      */
 
-    if (rc->qhead != NULL) {
-        age = ngx_current_msec - rc->qhead->sent;
+    if (redis->qhead != NULL) {
+        age = ngx_current_msec - redis->qhead->sent;
 
         if (age >= timeout) {
             if (ngx_http_rp_log_allowed(&suppressed)) {
-                ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log,
-                              0, "rp: redis \"%V\": the oldest commands "
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "rp: redis \"%V\": the oldest commands "
                               "out wait for %Mms, over rp_redis_timeout: "
                               "default features without asking "
                               "(%ui similar lines suppressed before)",
-                              &rc->addr, age, suppressed);
+                              &redis->addr, age, suppressed);
             }
 
-            ngx_http_rp_redis_check(rc);
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                           "rp redis: shed, oldest batch %Mms old, "
+                           "%ui commands out", age, redis->inflight);
 
-            return NGX_DECLINED;
+            ngx_http_rp_redis_check(redis);
+
+            return NULL;
         }
     }
 
-    if (rc->free) {
-        w = rc->free;
-        rc->free = w->link;
-        rc->nfree--;
+    if (redis->free) {
+        b = redis->free;
+        redis->free = b->link;
+        redis->nfree--;
 
     } else {
-        w = ngx_alloc(sizeof(ngx_http_rp_waiter_t), rc->log);
-        if (w == NULL) {
-            return NGX_ERROR;
+        b = ngx_alloc(sizeof(ngx_http_rp_redis_batch_t), redis->log);
+        if (b == NULL) {
+            *rc = NGX_ERROR;
+            return NULL;
         }
     }
 
-    w->ctx = ctx;
-    w->redis = rc;
-    w->pending = 0;
-    w->next = 0;
-    w->link = NULL;
+    b->handler = handler;
+    b->data = data;
+    b->redis = redis;
+    b->pending = 0;
+    b->next = 0;
+    b->link = NULL;
+    b->qnext = NULL;
+    b->log = log;
 
-    for (i = 0; i < ctx->nitems; i++) {
-        it = &ctx->items[i];
+    *rc = NGX_OK;
 
-        if (rp_store_read_cmd(&cmd, (char *) it->user.data, it->user.len,
-                              ctx->want_product ? (char *) it->product.data
-                                                : NULL,
-                              ctx->want_product ? it->product.len : 0)
-            != 0)
-        {
-            /* ids were validated; treat as a store failure */
-            break;
-        }
+    return b;
+}
 
-        if (redisAsyncCommandArgv(rc->ac, ngx_http_rp_redis_reply, w,
-                                  cmd.argc, cmd.argv, cmd.argvlen)
-            != REDIS_OK)
-        {
-            break;
-        }
 
-        if (rc->inflight++ == 0) {
-            rc->waiting_since = ngx_current_msec;
-        }
+/* One command, already in the protocol's format (RESP): hiredis copies it
+ * into its output buffer without parsing or formatting it again. */
 
-        w->pending++;
+ngx_int_t
+ngx_http_rp_redis_batch_add(ngx_http_rp_redis_batch_t *b, const char *cmd,
+    size_t len)
+{
+    ngx_http_rp_redis_t  *redis = b->redis;
+
+    if (redisAsyncFormattedCommand(redis->ac, ngx_http_rp_redis_reply, b,
+                                   cmd, len)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
     }
 
-    if (w->pending == 0) {
-        ngx_http_rp_waiter_put(w);
-        return NGX_DECLINED;
+    if (redis->inflight++ == 0) {
+        redis->waiting_since = ngx_current_msec;
     }
 
-    /* items past the last queued one keep SRC_PENDING: they fall back */
-
-    w->sent = ngx_current_msec;
-    w->qnext = NULL;
-
-    if (rc->qtail) {
-        rc->qtail->qnext = w;
-
-    } else {
-        rc->qhead = w;
-    }
-
-    rc->qtail = w;
-
-    ctx->waiter = w;
+    b->pending++;
 
     return NGX_OK;
 }
 
 
-/* the request is going away (or has its answer): replies are dropped */
+/*
+ * The batch joins the reply order: NGX_OK, its callback will run once per
+ * command (the replies leave at the end of this event-loop iteration), or
+ * NGX_DECLINED when it holds no command (it is freed: the caller falls
+ * back).
+ */
+
+ngx_int_t
+ngx_http_rp_redis_batch_send(ngx_http_rp_redis_batch_t *b)
+{
+    ngx_http_rp_redis_t  *redis = b->redis;
+
+    if (b->pending == 0) {
+        ngx_http_rp_redis_batch_put(b);
+        return NGX_DECLINED;
+    }
+
+    b->sent = ngx_current_msec;
+
+    if (redis->qtail) {
+        redis->qtail->qnext = b;
+
+    } else {
+        redis->qhead = b;
+    }
+
+    redis->qtail = b;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, b->log, 0,
+                   "rp redis: batch %p queued, %ui commands, %ui out",
+                   b, b->pending, redis->inflight);
+
+    return NGX_OK;
+}
+
+
+/* the caller is going away (or has its answer): replies are dropped */
 
 void
-ngx_http_rp_waiter_detach(ngx_http_rp_waiter_t *w)
+ngx_http_rp_redis_batch_detach(ngx_http_rp_redis_batch_t *b)
 {
-    w->ctx = NULL;
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, b->log, 0,
+                   "rp redis: batch %p detached, %ui of %ui replies in",
+                   b, b->next, b->pending);
+
+    b->data = NULL;
+    b->log = b->redis->log;
 }
 
 
 void
-ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *redis)
 {
     ngx_http_rp_metrics_t  *m;
 
@@ -683,9 +773,13 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
         ngx_http_rp_metrics_inc(&m->redis_timeouts);
     }
 
-    rc->timeouts++;
+    redis->timeouts++;
 
-    ngx_http_rp_redis_check(rc);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" timeout, %ui in a row",
+                   &redis->addr, redis->timeouts);
+
+    ngx_http_rp_redis_check(redis);
 }
 
 
@@ -701,41 +795,41 @@ ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *rc)
  */
 
 static void
-ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_check(ngx_http_rp_redis_t *redis)
 {
     ngx_msec_t  silent;
 
-    if (rc->ac == NULL) {
+    if (redis->ac == NULL) {
         return;
     }
 
-    silent = ngx_current_msec - rc->waiting_since;
+    silent = ngx_current_msec - redis->waiting_since;
 
-    if (rc->timeouts >= NGX_HTTP_RP_SICK_TIMEOUTS) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+    if (redis->timeouts >= NGX_HTTP_RP_SICK_TIMEOUTS) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": %ui requests timed out in a row, "
-                      "reconnecting", &rc->addr, rc->timeouts);
+                      "reconnecting", &redis->addr, redis->timeouts);
 
-    } else if (rc->inflight && silent >= NGX_HTTP_RP_SILENCE) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
+    } else if (redis->inflight && silent >= NGX_HTTP_RP_SILENCE) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "rp: redis \"%V\": no reply for %Mms with %ui "
                       "commands waiting, reconnecting",
-                      &rc->addr, silent, rc->inflight);
+                      &redis->addr, silent, redis->inflight);
 
     } else {
         return;
     }
 
-    rc->timeouts = 0;
+    redis->timeouts = 0;
 
     /* runs pending callbacks with NULL, cleanup, then onDisconnect */
-    redisAsyncFree(rc->ac);
-    rc->ac = NULL;
+    redisAsyncFree(redis->ac);
+    redis->ac = NULL;
 
-    if (!rc->reconnect_ev.timer_set
-        && rc->state != NGX_HTTP_RP_REDIS_DISCONNECTED)
+    if (!redis->reconnect_ev.timer_set
+        && redis->state != NGX_HTTP_RP_REDIS_DISCONNECTED)
     {
-        ngx_http_rp_redis_schedule(rc);
+        ngx_http_rp_redis_schedule(redis);
     }
 }
 
@@ -743,218 +837,113 @@ ngx_http_rp_redis_check(ngx_http_rp_redis_t *rc)
 /* a reply came: the connection is alive */
 
 static void
-ngx_http_rp_redis_progress(ngx_http_rp_redis_t *rc)
+ngx_http_rp_redis_progress(ngx_http_rp_redis_t *redis)
 {
-    if (rc->inflight) {
-        rc->inflight--;
+    if (redis->inflight) {
+        redis->inflight--;
     }
 
-    rc->waiting_since = ngx_current_msec;
-    rc->timeouts = 0;
+    redis->waiting_since = ngx_current_msec;
+    redis->timeouts = 0;
 }
 
 
 static void
 ngx_http_rp_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
-    char                    err[RP_ERR_MAX];
-    size_t                  i, j, n;
-    redisReply             *reply = r;
-    rp_store_val_t          vals[RP_STORE_READ_FIELDS];
-    ngx_http_rp_ctx_t      *ctx;
-    ngx_http_rp_item_t     *it;
-    ngx_http_rp_waiter_t   *w = privdata;
-    ngx_http_rp_metrics_t  *m;
-    int                     found;
+    void                       *data;
+    redisReply                 *reply = r;
+    ngx_uint_t                  i, n;
+    ngx_http_rp_redis_batch_t  *b = privdata;
+    ngx_http_rp_redis_reply_pt  handler;
 
-    ctx = w->ctx;
-    i = w->next++;
+    i = b->next++;
+    n = b->pending;
+    data = b->data;
+    handler = b->handler;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, b->log, 0,
+                   "rp redis: batch %p reply %ui of %ui%s", b, i + 1, n,
+                   reply == NULL ? " lost" : "");
 
     if (reply != NULL) {
-        ngx_http_rp_redis_progress(w->redis);
+        ngx_http_rp_redis_progress(b->redis);
 
         /*
          * NOAUTH is about the connection, whether or not a request waits.
          * NOPERM (an ACL that denies HMGET) is not: the setup PING would
          * pass again and every reconnect would fail the same way; it is a
-         * Redis error like any other.
+         * Redis error like any other, for the caller.
          */
 
         if (reply->type == REDIS_REPLY_ERROR
             && (size_t) reply->len >= sizeof("NOAUTH") - 1
             && ngx_strncmp(reply->str, "NOAUTH", sizeof("NOAUTH") - 1) == 0)
         {
-            ngx_http_rp_redis_refused(w->redis, ac, reply);
+            ngx_http_rp_redis_refused(b->redis, ac, reply);
         }
     }
 
-    if (w->next == w->pending) {
-        ngx_http_rp_waiter_dequeue(w);
+    if (b->next == b->pending) {
+        /* the last reply: the batch leaves the order and is free again,
+         * before the callback, which may start another */
+        ngx_http_rp_redis_batch_dequeue(b);
+        ngx_http_rp_redis_batch_put(b);
     }
 
-    if (ctx == NULL || ngx_http_rp_redis_exiting) {
-        /* detached, or the worker is exiting: touch no request */
-
-        if (w->next == w->pending) {
-            ngx_http_rp_waiter_put(w);
-        }
-
+    if (data == NULL || ngx_http_rp_redis_exiting) {
+        /* detached, or the worker is exiting: no callback */
         return;
     }
 
-    it = &ctx->items[i];
-    m = ngx_http_rp_metrics();
-
-    if (reply == NULL) {
-        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
-                                "no reply (connection lost)",
-                                sizeof("no reply (connection lost)") - 1);
-
-        if (m) {
-            ngx_http_rp_metrics_inc(&m->redis_errors);
-        }
-
-        goto next;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-
-        /*
-         * WRONGTYPE is about this user's key (rp:{USER} is not a hash):
-         * corrupt data for this user, not an outage. Every other error
-         * (LOADING, BUSY, NOAUTH, ...) is about the server.
-         */
-
-        if ((size_t) reply->len >= sizeof("WRONGTYPE") - 1
-            && ngx_strncmp(reply->str, "WRONGTYPE",
-                           sizeof("WRONGTYPE") - 1) == 0)
-        {
-            ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
-                                    reply->str, (size_t) reply->len);
-
-            if (m) {
-                ngx_http_rp_metrics_inc(&m->store_corrupt);
-            }
-
-            goto next;
-        }
-
-        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
-                                reply->str, (size_t) reply->len);
-
-        if (m) {
-            ngx_http_rp_metrics_inc(&m->redis_errors);
-        }
-
-        goto next;
-    }
-
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_FAILED,
-                                "unexpected reply type",
-                                sizeof("unexpected reply type") - 1);
-
-        if (m) {
-            ngx_http_rp_metrics_inc(&m->redis_errors);
-        }
-
-        goto next;
-    }
-
-    n = ngx_min(reply->elements, RP_STORE_READ_FIELDS);
-
-    for (j = 0; j < n; j++) {
-        if (reply->element[j]->type == REDIS_REPLY_STRING) {
-            vals[j].str = reply->element[j]->str;
-            vals[j].len = reply->element[j]->len;
-
-        } else if (reply->element[j]->type == REDIS_REPLY_NIL) {
-            vals[j].str = NULL;
-            vals[j].len = 0;
-
-        } else {
-            /* an integer or nested reply where a string belongs */
-            vals[j].str = "?";
-            vals[j].len = 1;
-        }
-    }
-
-    found = 0;
-
-    if (rp_store_parse_read(vals, n, &it->u, &it->p, &found, err, sizeof(err))
-        != 0)
-    {
-        ngx_http_rp_item_failed(ctx, it, NGX_HTTP_RP_SRC_CORRUPT,
-                                err, ngx_strlen(err));
-
-        if (m) {
-            ngx_http_rp_metrics_inc(&m->store_corrupt);
-        }
-
-        goto next;
-    }
-
-    it->source = found ? NGX_HTTP_RP_SRC_STORE : NGX_HTTP_RP_SRC_UNKNOWN;
-
-next:
-
-    if (w->next < w->pending) {
-        return;
-    }
-
-    /* the last reply: the waiter is done; answer the request */
-
-    ctx->waiter = NULL;
-    ngx_http_rp_waiter_put(w);
-
-    ngx_http_rp_items_ready(ctx);
+    handler(data, i, n, reply);
 }
 
 
-/* all of w's replies are in: it leaves the reply order (at its head) */
+/* all of b's replies are in: it leaves the reply order (at its head) */
 
 static void
-ngx_http_rp_waiter_dequeue(ngx_http_rp_waiter_t *w)
+ngx_http_rp_redis_batch_dequeue(ngx_http_rp_redis_batch_t *b)
 {
-    ngx_http_rp_redis_t   *rc = w->redis;
-    ngx_http_rp_waiter_t  *p;
+    ngx_http_rp_redis_t        *redis = b->redis;
+    ngx_http_rp_redis_batch_t  *p;
 
-    if (rc->qhead == w) {
-        rc->qhead = w->qnext;
+    if (redis->qhead == b) {
+        redis->qhead = b->qnext;
 
     } else {
-        for (p = rc->qhead; p && p->qnext != w; p = p->qnext) { /* void */ }
+        for (p = redis->qhead; p && p->qnext != b; p = p->qnext) { /* void */ }
 
         if (p == NULL) {
             return;
         }
 
-        p->qnext = w->qnext;
+        p->qnext = b->qnext;
     }
 
-    if (rc->qtail == w) {
-        for (p = rc->qhead; p && p->qnext; p = p->qnext) { /* void */ }
-        rc->qtail = p;
+    if (redis->qtail == b) {
+        for (p = redis->qhead; p && p->qnext; p = p->qnext) { /* void */ }
+        redis->qtail = p;
     }
 
-    w->qnext = NULL;
+    b->qnext = NULL;
 }
 
 
 static void
-ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w)
+ngx_http_rp_redis_batch_put(ngx_http_rp_redis_batch_t *b)
 {
-    ngx_http_rp_redis_t  *rc = w->redis;
+    ngx_http_rp_redis_t  *redis = b->redis;
 
-    if (ngx_http_rp_redis_exiting || rc->nfree >= NGX_HTTP_RP_FREE_WAITERS) {
-        ngx_free(w);
+    if (ngx_http_rp_redis_exiting || redis->nfree >= NGX_HTTP_RP_FREE_BATCHES) {
+        ngx_free(b);
         return;
     }
 
-    w->ctx = NULL;
-    w->link = rc->free;
-    rc->free = w;
-    rc->nfree++;
+    b->data = NULL;
+    b->link = redis->free;
+    redis->free = b;
+    redis->nfree++;
 }
 
 
@@ -962,10 +951,10 @@ static void
 ngx_http_rp_redis_read_handler(ngx_event_t *ev)
 {
     ngx_connection_t     *c = ev->data;
-    ngx_http_rp_redis_t  *rc = c->data;
+    ngx_http_rp_redis_t  *redis = c->data;
 
-    if (rc->ac) {
-        redisAsyncHandleRead(rc->ac);
+    if (redis->ac) {
+        redisAsyncHandleRead(redis->ac);
     }
 }
 
@@ -974,12 +963,12 @@ static void
 ngx_http_rp_redis_write_handler(ngx_event_t *ev)
 {
     ngx_connection_t     *c = ev->data;
-    ngx_http_rp_redis_t  *rc = c->data;
+    ngx_http_rp_redis_t  *redis = c->data;
 
-    if (rc->ac) {
-        rc->in_write = 1;
-        redisAsyncHandleWrite(rc->ac);
-        rc->in_write = 0;
+    if (redis->ac) {
+        redis->in_write = 1;
+        redisAsyncHandleWrite(redis->ac);
+        redis->in_write = 0;
     }
 }
 
@@ -989,13 +978,13 @@ ngx_http_rp_redis_write_handler(ngx_event_t *ev)
 static void
 ngx_http_rp_redis_add_read(void *data)
 {
-    ngx_http_rp_redis_t  *rc = data;
+    ngx_http_rp_redis_t  *redis = data;
 
-    if (rc->conn && !rc->conn->read->active) {
-        if (ngx_add_event(rc->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
+    if (redis->conn && !redis->conn->read->active) {
+        if (ngx_add_event(redis->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
             != NGX_OK)
         {
-            ngx_log_error(NGX_LOG_ALERT, rc->log, 0,
+            ngx_log_error(NGX_LOG_ALERT, redis->log, 0,
                           "rp: redis: cannot add read event");
         }
     }
@@ -1005,10 +994,10 @@ ngx_http_rp_redis_add_read(void *data)
 static void
 ngx_http_rp_redis_del_read(void *data)
 {
-    ngx_http_rp_redis_t  *rc = data;
+    ngx_http_rp_redis_t  *redis = data;
 
-    if (rc->conn && rc->conn->read->active) {
-        ngx_del_event(rc->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+    if (redis->conn && redis->conn->read->active) {
+        ngx_del_event(redis->conn->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
     }
 }
 
@@ -1023,22 +1012,22 @@ ngx_http_rp_redis_del_read(void *data)
 static void
 ngx_http_rp_redis_add_write(void *data)
 {
-    ngx_http_rp_redis_t  *rc = data;
+    ngx_http_rp_redis_t  *redis = data;
 
-    if (rc->conn == NULL) {
+    if (redis->conn == NULL) {
         return;
     }
 
-    if (rc->state == NGX_HTTP_RP_REDIS_READY && !rc->in_write) {
-        ngx_post_event(rc->conn->write, &ngx_posted_events);
+    if (redis->state == NGX_HTTP_RP_REDIS_READY && !redis->in_write) {
+        ngx_post_event(redis->conn->write, &ngx_posted_events);
         return;
     }
 
-    if (!rc->conn->write->active) {
-        if (ngx_add_event(rc->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+    if (!redis->conn->write->active) {
+        if (ngx_add_event(redis->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
             != NGX_OK)
         {
-            ngx_log_error(NGX_LOG_ALERT, rc->log, 0,
+            ngx_log_error(NGX_LOG_ALERT, redis->log, 0,
                           "rp: redis: cannot add write event");
         }
     }
@@ -1048,10 +1037,10 @@ ngx_http_rp_redis_add_write(void *data)
 static void
 ngx_http_rp_redis_del_write(void *data)
 {
-    ngx_http_rp_redis_t  *rc = data;
+    ngx_http_rp_redis_t  *redis = data;
 
-    if (rc->conn && rc->conn->write->active) {
-        ngx_del_event(rc->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+    if (redis->conn && redis->conn->write->active) {
+        ngx_del_event(redis->conn->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
     }
 }
 
@@ -1066,10 +1055,10 @@ ngx_http_rp_redis_del_write(void *data)
 static void
 ngx_http_rp_redis_cleanup(void *data)
 {
-    ngx_http_rp_redis_t  *rc = data;
+    ngx_http_rp_redis_t  *redis = data;
     ngx_connection_t     *c;
 
-    c = rc->conn;
+    c = redis->conn;
     if (c == NULL) {
         return;
     }
@@ -1101,7 +1090,7 @@ ngx_http_rp_redis_cleanup(void *data)
     c->fd = (ngx_socket_t) -1;
     ngx_free_connection(c);
 
-    rc->conn = NULL;
-    rc->inflight = 0;
-    rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    redis->conn = NULL;
+    redis->inflight = 0;
+    redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
 }

@@ -111,6 +111,9 @@ typedef struct {
 
 struct rp_qs_s;
 
+/* the scoring kernels chosen at load (rp_model_kernels.h) */
+typedef struct rp_model_kernels_s  rp_model_kernels_t;
+
 /* A validated model, mapped or borrowed. */
 typedef struct {
     const rp_model_header_t *hdr;
@@ -125,6 +128,7 @@ typedef struct {
     const float             *prior_values;   /* NULL without priors */
     const rp_prior_slot_t   *prior_slots;
     const char              *prior_ids;
+    const rp_model_kernels_t *kern;    /* chosen at load */
 } rp_model_t;
 
 /* What the writer needs. nodes are per tree, pre-order, relative indices. */
@@ -146,6 +150,7 @@ typedef struct {
                                           row 0 the default */
 } rp_model_spec_t;
 
+/* CRC-32 (IEEE, zlib's crc32()) of buf, continuing crc (0 to start). */
 uint32_t rp_crc32(uint32_t crc, const void *buf, size_t len);
 
 /*
@@ -191,12 +196,16 @@ void rp_model_score_batch(const rp_model_t *m, const float *rows, size_t n,
 
 /*
  * Scoring uses AVX2 when the CPU has it, and AVX-512 (F and CD) for batches
- * when it has that too (same results, to the bit, as the portable path).
- * rp_model_simd(0) forces the portable path, (2) allows AVX2 but not
- * AVX-512, (1) restores the automatic choice. Process-wide; for tests and
- * benchmarks.
+ * when it has that too (same results, to the bit, as the portable path);
+ * the loader chooses once per model. rp_model_simd(m, 0) forces the
+ * portable path, (m, 2) allows AVX2 but not AVX-512, (m, 1) restores the
+ * automatic choice: for the models loaded from then on, and m's choice is
+ * made again (m may be NULL). For tests and benchmarks.
  */
-void rp_model_simd(int on);
+void rp_model_simd(rp_model_t *m, int on);
+
+/* The name of m's kernels: "portable", "avx2" or "avx512". */
+const char *rp_model_kernel_name(const rp_model_t *m);
 
 /*
  * The prior row of a product (RP_MODEL_PRIOR_N floats): its own row, the

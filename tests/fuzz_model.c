@@ -71,7 +71,7 @@ lookup_all(const rp_model_t *m, const uint8_t *data, size_t size)
 
 
 static void
-score_all(const rp_model_t *m)
+score_all(rp_model_t *m)
 {
     enum { NR = 37 };                   /* a group of 32 rows and one of 16 */
     float   rows[NR * RP_NFEATURES];
@@ -84,15 +84,15 @@ score_all(const rp_model_t *m)
     rp_model_score_batch(m, rows, NR, out);
 
     /* every batch path gives the same bits as the portable one */
-    rp_model_simd(0);
+    rp_model_simd(m, 0);
     rp_model_score_batch(m, rows, NR, ref);
-    rp_model_simd(1);
+    rp_model_simd(m, 1);
     if (memcmp(out, ref, sizeof(out)) != 0) {
         abort();
     }
-    rp_model_simd(2);
+    rp_model_simd(m, 2);
     rp_model_score_batch(m, rows, NR, ref);
-    rp_model_simd(1);
+    rp_model_simd(m, 1);
     if (memcmp(out, ref, sizeof(out)) != 0) {
         abort();
     }
@@ -105,9 +105,9 @@ score_all(const rp_model_t *m)
         }
 
         /* the portable path gives the same bits as the SIMD one */
-        rp_model_simd(0);
+        rp_model_simd(m, 0);
         q = rp_model_score(m, rows + i * RP_NFEATURES);
-        rp_model_simd(1);
+        rp_model_simd(m, 1);
         if (memcmp(&p, &q, sizeof(p)) != 0) {
             abort();
         }

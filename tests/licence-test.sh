@@ -74,17 +74,17 @@ if (cd "$TMP" && ${CC:-cc} -std=c99 -D_DEFAULT_SOURCE -Isrc -fsyntax-only \
 else
     bad "the core C files still compile"; head "$TMP.cc"
 fi
-head -2 "$TMP/src/rp_model.c" | grep -q '^/\* SPDX-License-Identifier: BSD-2-Clause \*/$' \
-    && sed -n 2p "$TMP/src/rp_model.c" | grep -q '^/\* Copyright (c) .*rp authors \*/$' \
+head -2 "$TMP/src/rp_model_file.c" | grep -q '^/\* SPDX-License-Identifier: BSD-2-Clause \*/$' \
+    && sed -n 2p "$TMP/src/rp_model_file.c" | grep -q '^/\* Copyright (c) .*rp authors \*/$' \
     && ok "a C file starts with the SPDX and copyright comments" \
     || bad "a C file starts with the SPDX and copyright comments"
 
 # --check fails, naming the file, when one loses its lines
-sed -i '1,2d' "$TMP/src/rp_model.c"
+sed -i '1,2d' "$TMP/src/rp_model_file.c"
 if scripts/licence-headers --check "$TMP" > "$TMP.check2" 2>&1; then
     bad "--check fails on a file without the lines"
 else
-    grep -q '^src/rp_model.c:' "$TMP.check2" \
+    grep -q '^src/rp_model_file.c:' "$TMP.check2" \
         && ok "--check fails on a file without the lines, naming it" \
         || bad "--check names the file"
 fi

@@ -419,18 +419,28 @@ test_simd_equals_portable(void **state)
         rows[r] = rnd() % 23 == 0 ? NAN : (float) (rnd() % 60) - 5.0f;
     }
 
+    /* the switch really changes the model's kernels, both ways */
+    rp_model_simd(&m, 0);
+    assert_string_equal(rp_model_kernel_name(&m), "portable");
+    rp_model_simd(&m, 1);
+#if defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx2")) {
+        assert_string_not_equal(rp_model_kernel_name(&m), "portable");
+    }
+#endif
+
     for (r = 0; r < NROWS; r++) {
-        rp_model_simd(0);
+        rp_model_simd(&m, 0);
         a[r] = rp_model_score(&m, rows + r * RP_NFEATURES);
-        rp_model_simd(1);
+        rp_model_simd(&m, 1);
         b[r] = rp_model_score(&m, rows + r * RP_NFEATURES);
         assert_memory_equal(&a[r], &b[r], sizeof(double));
     }
 
     for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
-        rp_model_simd(0);
+        rp_model_simd(&m, 0);
         rp_model_score_batch(&m, rows, sizes[z], a);
-        rp_model_simd(1);
+        rp_model_simd(&m, 1);
         rp_model_score_batch(&m, rows, sizes[z], b);
         assert_memory_equal(a, b, sizes[z] * sizeof(double));
         for (r = 0; r < sizes[z]; r++) {
@@ -523,11 +533,11 @@ batch_paths_equal(void)
         const float *x = rows + (z % 2) * RP_NFEATURES;
         size_t       n = sizes[z] < NROWS ? sizes[z] : NROWS - 1;
 
-        rp_model_simd(0);
+        rp_model_simd(&m, 0);
         rp_model_score_batch(&m, x, n, p);
-        rp_model_simd(2);
+        rp_model_simd(&m, 2);
         rp_model_score_batch(&m, x, n, a);
-        rp_model_simd(1);
+        rp_model_simd(&m, 1);
         rp_model_score_batch(&m, x, n, b);
         assert_memory_equal(p, a, n * sizeof(double));
         assert_memory_equal(p, b, n * sizeof(double));
@@ -565,6 +575,21 @@ test_batch_paths_equal_14(void **state)
 }
 
 
+/* The file's CRC-32 is IEEE 802.3's: the check value of the catalogue, in
+ * one call and continued across calls (files written before keep loading). */
+static void
+test_crc32(void **state)
+{
+    static const char  digits[] = "123456789";
+
+    (void) state;
+    assert_int_equal(rp_crc32(0, digits, 9), 0xcbf43926u);
+    assert_int_equal(rp_crc32(rp_crc32(0, digits, 4), digits + 4, 5),
+                     0xcbf43926u);
+    assert_int_equal(rp_crc32(0, digits, 0), 0);
+}
+
+
 static void
 test_confidence(void **state)
 {
@@ -590,6 +615,7 @@ main(void)
         cmocka_unit_test(test_simd_equals_portable),
         cmocka_unit_test(test_batch_paths_equal),
         cmocka_unit_test(test_batch_paths_equal_14),
+        cmocka_unit_test(test_crc32),
         cmocka_unit_test(test_confidence),
     };
 

@@ -1,7 +1,7 @@
 # Core library tests: cmocka unit tests, the same under ASan/UBSan, the
 # store script against a real redis-server, and short libFuzzer runs.
 
-UNIT_TESTS   := event features store model model_priors synth
+UNIT_TESTS   := event features store model model_priors synth numfmt
 UNIT_BINS    := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 ASAN_BINS    := $(addprefix $(BUILD)/asan/test_,$(UNIT_TESTS) store_redis)
 FUZZ_TARGETS := event model
