@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_prom.h"
 
 #include <time.h>
 
@@ -198,8 +199,6 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     size_t                    len;
     ngx_uint_t                ep, i;
     ngx_atomic_uint_t         cum;
-    ngx_http_rp_model_t     **rmp;
-    ngx_http_rp_redis_t     **rcp;
     ngx_http_rp_metrics_t    *m;
     ngx_http_rp_main_conf_t  *rmcf;
 
@@ -214,18 +213,8 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     len = 4096 + NGX_HTTP_RP_EP_N * (NGX_HTTP_RP_STATUSES
                                      + NGX_HTTP_RP_LAT_BUCKETS + 2) * 128
-          + rmcf->models.nelts * (6 * RP_MODEL_VERSION_MAX + 128)
-          + rmcf->redis.nelts * 512;
-
-    rmp = rmcf->models.elts;
-    for (i = 0; i < rmcf->models.nelts; i++) {
-        len += 6 * rmp[i]->path.len;
-    }
-
-    rcp = rmcf->redis.elts;
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        len += 2 * 6 * rcp[i]->addr.len;
-    }
+          + ngx_http_rp_prom_models_len(rmcf)
+          + ngx_http_rp_prom_redis_len(rmcf) + ngx_http_rp_build_prom_len();
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -314,48 +303,9 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
         m->redis_reconnects, m->fallbacks + m->store_corrupt,
         m->store_corrupt, m->unknown_users);
 
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_model_info Models mapped by this "
-                     "configuration.\n# TYPE rp_model_info gauge\n");
-
-    for (i = 0; i < rmcf->models.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_model_info{version=\"");
-        p = (u_char *) ngx_escape_json(p, (u_char *) rmp[i]->model.hdr->version,
-                                       ngx_strnlen((u_char *)
-                                                   rmp[i]->model.hdr->version,
-                                                   RP_MODEL_VERSION_MAX));
-        p = ngx_slprintf(p, last, "\",path=\"");
-        p = (u_char *) ngx_escape_json(p, rmp[i]->path.data,
-                                       rmp[i]->path.len);
-        p = ngx_slprintf(p, last, "\",trees=\"%uD\"} 1\n",
-                         rmp[i]->model.hdr->n_trees);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_redis_up Redis connection of the worker "
-                     "that answered (1 ready).\n# TYPE rp_redis_up gauge\n");
-
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_redis_up{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
-        p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state == NGX_HTTP_RP_REDIS_READY);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_redis_auth_failed Redis refused this worker "
-                     "(AUTH, or NOAUTH) since its last ready connection.\n"
-                     "# TYPE rp_redis_auth_failed gauge\n");
-
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
-        p = (u_char *) ngx_escape_json(p, rcp[i]->addr.data,
-                                       rcp[i]->addr.len);
-        p = ngx_slprintf(p, last, "\"} %d\n",
-                         rcp[i]->state != NGX_HTTP_RP_REDIS_READY
-                         && rcp[i]->auth_failed);
-    }
+    p = ngx_http_rp_prom_models(p, last, rmcf);
+    p = ngx_http_rp_prom_redis(p, last, rmcf);
+    p = ngx_http_rp_build_prom(p, last);
 
     return ngx_http_rp_send_body(r, NGX_HTTP_OK, &type, body, p - body);
 }

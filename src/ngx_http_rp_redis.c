@@ -12,6 +12,8 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_prom.h"
+#include "ngx_http_rp_conf_redis.h"
 
 
 #define NGX_HTTP_RP_BACKOFF_MIN       50
@@ -54,88 +56,13 @@ static void ngx_http_rp_waiter_put(ngx_http_rp_waiter_t *w);
 static ngx_uint_t  ngx_http_rp_redis_exiting;
 
 
-ngx_int_t
-ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
-    ngx_str_t *host, ngx_int_t *port)
-{
-    u_char           *colon, *start;
-    struct in_addr    a4;
-    struct in6_addr   a6;
-
-    if (addr->len > 5 && ngx_strncmp(addr->data, "unix:", 5) == 0) {
-        host->len = addr->len - 5;
-        host->data = ngx_pnalloc(cf->pool, host->len + 1);
-        if (host->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(host->data, addr->data + 5, host->len);
-        host->data[host->len] = '\0';
-        *port = 0;
-
-        return NGX_OK;
-    }
-
-    for (colon = addr->data + addr->len - 1; colon > addr->data; colon--) {
-        if (*colon == ':') {
-            break;
-        }
-    }
-
-    if (colon == addr->data) {
-        goto invalid;
-    }
-
-    *port = ngx_atoi(colon + 1, addr->data + addr->len - colon - 1);
-    if (*port < 1 || *port > 65535) {
-        goto invalid;
-    }
-
-    start = addr->data;
-    host->len = colon - addr->data;
-
-    if (host->len > 2 && start[0] == '[' && colon[-1] == ']') {
-        start++;
-        host->len -= 2;
-    }
-
-    host->data = ngx_pnalloc(cf->pool, host->len + 1);
-    if (host->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(host->data, start, host->len);
-    host->data[host->len] = '\0';
-
-    /* an IP literal only: a hostname would mean blocking DNS in a worker */
-
-    if (inet_pton(AF_INET, (char *) host->data, &a4) != 1
-        && inet_pton(AF_INET6, (char *) host->data, &a6) != 1)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "rp_redis \"%V\": \"%V\" is not an IP address "
-                           "(hostnames are not resolved, to keep workers "
-                           "non-blocking)", addr, host);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "rp_redis \"%V\": expected IP:PORT or unix:PATH",
-                       addr);
-    return NGX_ERROR;
-}
-
-
 void
 ngx_http_rp_redis_start(ngx_http_rp_redis_t *rc, ngx_cycle_t *cycle)
 {
     rc->log = cycle->log;
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
     rc->backoff = 0;
+    ngx_http_rp_redis_state_changed(rc);
 
     rc->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
     rc->reconnect_ev.data = rc;
@@ -225,9 +152,7 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
     }
 
     if (ac->err) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                      "rp: redis \"%V\": connect failed: %s",
-                      &rc->addr, ac->errstr);
+        ngx_http_rp_redis_connect_failed(rc, ngx_errno, ac->errstr);
         redisAsyncFree(ac);
         ngx_http_rp_redis_schedule(rc);
         return;
@@ -249,6 +174,7 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *rc)
     rc->ac = ac;
     rc->conn = c;
     rc->state = NGX_HTTP_RP_REDIS_CONNECTING;
+    ngx_http_rp_redis_state_changed(rc);
 
     ac->data = rc;
     ac->ev.data = rc;
@@ -304,6 +230,7 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *rc)
     ngx_msec_t  delay;
 
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(rc);
 
     if (ngx_http_rp_redis_exiting || ngx_exiting || ngx_terminate
         || ngx_quit)
@@ -350,6 +277,10 @@ ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
                   rc->ac && (rc->ac->c.flags & REDIS_CONNECTED)
                   ? "connection setup (AUTH/SELECT/PING)" : "connect");
 
+    if (rc->ac == NULL || !(rc->ac->c.flags & REDIS_CONNECTED)) {
+        ngx_http_rp_redis_next_addr(rc);
+    }
+
     if (rc->ac) {
         /* a connected context calls onDisconnect, which reschedules */
         ac = rc->ac;
@@ -366,6 +297,7 @@ ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
 static void
 ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
 {
+    ngx_err_t               err = ngx_errno;
     redisAsyncContext      *ac = (redisAsyncContext *) cac;
     ngx_http_rp_redis_t    *rc = ac->data;
     ngx_http_rp_metrics_t  *m;
@@ -375,9 +307,8 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
     }
 
     if (status != REDIS_OK) {
-        ngx_log_error(NGX_LOG_ERR, rc->log, 0,
-                      "rp: redis \"%V\": connect failed: %s",
-                      &rc->addr, ac->errstr ? ac->errstr : "error");
+        /* hiredis left the socket's error (SO_ERROR) in errno */
+        ngx_http_rp_redis_connect_failed(rc, err, ac->errstr);
 
         /* hiredis frees the context after this callback */
         rc->ac = NULL;
@@ -412,6 +343,7 @@ ngx_http_rp_redis_ready(ngx_http_rp_redis_t *rc)
     rc->ever_ready = 1;
     rc->auth_failed = 0;
     rc->backoff = 0;
+    ngx_http_rp_redis_state_changed(rc);
 
     if (rc->connect_ev.timer_set) {
         ngx_del_timer(&rc->connect_ev);
@@ -469,6 +401,7 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 
         /* no command of a request may go out on this connection */
         rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+        ngx_http_rp_redis_state_changed(rc);
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
@@ -525,6 +458,7 @@ ngx_http_rp_redis_refused(ngx_http_rp_redis_t *rc, redisAsyncContext *ac,
 
     rc->auth_failed = 1;
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(rc);
 
     if (!(ac->c.flags & REDIS_DISCONNECTING)) {
         /* waits for the replies still due, then onDisconnect */
@@ -1104,4 +1038,5 @@ ngx_http_rp_redis_cleanup(void *data)
     rc->conn = NULL;
     rc->inflight = 0;
     rc->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(rc);
 }
