@@ -73,19 +73,24 @@ for my $t ($readme =~ /`(test-[a-z-]+|bench-[a-z-]+)`/g) {
     check(system("make -n $t >/dev/null 2>&1") == 0, "make target $t exists");
 }
 
-# directives, variables, metrics
+# directives, variables, metrics (the module's and rp-consumer's)
 my $core = join '', map { slurp($_) } glob('src/rp_*.h');
+my $metrics_src = $module . join '', map { slurp($_) } glob('consumer/*.c');
 my %dirs = map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+)[ ;`]/g);
 for my $d (sort keys %dirs) {
     next if $core =~ /\b\Q$d\E\s*\(/;          # a core function, not a directive
     next if $d =~ /_total$|_seconds|^rp_model_info$|^rp_redis_up$|^rp_redis_auth_failed$/ && $module !~ /ngx_string\("$d"\)/;
+    if ($module !~ /ngx_string\("$d"\)/ && $metrics_src =~ /# HELP \Q$d\E /) {
+        check(1, "metric $d has a HELP line");
+        next;
+    }
     check(scalar($module =~ /ngx_string\("$d"\)/), "directive $d exists");
 }
 for my $v (sort { $a cmp $b } keys %{{ map { $_ => 1 } ($readme =~ /\$(rp_[a-z_]+)/g) }}) {
     check(scalar($module =~ /ngx_string\("$v"\)/), "variable \$$v exists");
 }
 for my $m (sort keys %{{ map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+(?:_total|_seconds|_up|_info|_auth_failed))[`{]/g) }}) {
-    check(scalar($module =~ /\Q$m\E/), "metric $m exists");
+    check(scalar($metrics_src =~ /\Q$m\E/), "metric $m exists");
 }
 
 # endpoints in curl examples are served by conf/nginx.conf
