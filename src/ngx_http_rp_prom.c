@@ -10,7 +10,10 @@
  * zone (indexed by ngx_worker, tagged with its pid) whenever it changes,
  * and a scrape aggregates the slots of the configured workers. A worker
  * that is shutting down after a reload no longer writes: its successor
- * with the same number owns the slot.
+ * with the same number owns the slot. Each worker also rewrites its slots
+ * every second: an old worker may still write in the moment between its
+ * successor's start and its own shutdown, or clear the slot as it exits,
+ * and the next rewrite puts the successor's state back.
  */
 
 
@@ -33,18 +36,22 @@ typedef struct {
 #define NGX_HTTP_RP_PROM_AUTH_FAILED  2
 
 #define NGX_HTTP_RP_PROM_ZONE_SIZE    (64 * 1024)
+#define NGX_HTTP_RP_PROM_REFRESH      1000
 
 
 static ngx_int_t ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_http_rp_prom_shm_t *ngx_http_rp_prom_shm(ngx_cycle_t *cycle);
 static ngx_uint_t ngx_http_rp_prom_workers(void);
+static void ngx_http_rp_prom_refresh(ngx_event_t *ev);
+static void ngx_http_rp_prom_write(ngx_http_rp_redis_t *rc);
+
+
+static ngx_event_t  ngx_http_rp_prom_refresh_ev;
 
 
 static ngx_str_t  ngx_http_rp_prom_zone_name =
     ngx_string("ngx_http_rp_workers");
-
-static ngx_shm_zone_t  *ngx_http_rp_prom_zone;
 
 
 size_t
@@ -111,8 +118,6 @@ ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_slab_pool_t         *shpool;
     ngx_http_rp_prom_shm_t  *sh;
 
-    ngx_http_rp_prom_zone = shm_zone;
-
     if (data) {
         shm_zone->data = data;
         return NGX_OK;
@@ -137,16 +142,43 @@ ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+/*
+ * The zone of the cycle, looked up rather than remembered: a reload that
+ * fails after the zones were set up frees its cycle, and a pointer kept
+ * from it would dangle in the master and in every worker forked later.
+ */
+
 static ngx_http_rp_prom_shm_t *
 ngx_http_rp_prom_shm(ngx_cycle_t *cycle)
 {
-    (void) cycle;
+    ngx_uint_t       i;
+    ngx_list_part_t  *part;
+    ngx_shm_zone_t   *zone;
 
-    if (ngx_http_rp_prom_zone == NULL) {
-        return NULL;
+    part = &cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].tag == &ngx_http_rp_module
+            && zone[i].shm.name.len == ngx_http_rp_prom_zone_name.len
+            && ngx_strncmp(zone[i].shm.name.data,
+                           ngx_http_rp_prom_zone_name.data,
+                           ngx_http_rp_prom_zone_name.len) == 0)
+        {
+            return zone[i].data;
+        }
     }
-
-    return ngx_http_rp_prom_zone->data;
 }
 
 
@@ -187,14 +219,59 @@ ngx_http_rp_prom_my_slot(ngx_http_rp_redis_t *rc)
 void
 ngx_http_rp_redis_state_changed(ngx_http_rp_redis_t *rc)
 {
-    ngx_atomic_uint_t         st;
-    ngx_http_rp_prom_slot_t  *s;
+    ngx_event_t  *ev;
 
     /* an old worker finishing its requests: its successor owns the slot */
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;
     }
+
+    ngx_http_rp_prom_write(rc);
+
+    ev = &ngx_http_rp_prom_refresh_ev;
+
+    if (ev->handler == NULL) {
+        ev->handler = ngx_http_rp_prom_refresh;
+        ev->log = rc->log;
+        ev->cancelable = 1;
+        ngx_add_timer(ev, NGX_HTTP_RP_PROM_REFRESH);
+    }
+}
+
+
+static void
+ngx_http_rp_prom_refresh(ngx_event_t *ev)
+{
+    ngx_uint_t                i;
+    ngx_http_rp_redis_t     **rcp;
+    ngx_http_rp_main_conf_t  *rmcf;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    rmcf = ngx_http_cycle_get_module_main_conf(((ngx_cycle_t *) ngx_cycle),
+                                               ngx_http_rp_module);
+    if (rmcf == NULL) {
+        return;
+    }
+
+    rcp = rmcf->redis.elts;
+
+    for (i = 0; i < rmcf->redis.nelts; i++) {
+        ngx_http_rp_prom_write(rcp[i]);
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_RP_PROM_REFRESH);
+}
+
+
+static void
+ngx_http_rp_prom_write(ngx_http_rp_redis_t *rc)
+{
+    ngx_atomic_uint_t         st;
+    ngx_http_rp_prom_slot_t  *s;
 
     s = ngx_http_rp_prom_my_slot(rc);
     if (s == NULL) {

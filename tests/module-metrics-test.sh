@@ -6,6 +6,7 @@
 #
 #   1. promtool check metrics passes on a scrape whose labels hold a quote,
 #      a backslash, a tab and a newline (model version and path);
+#      and rp_redis_up is 1 from both workers, also after a reload;
 #   2. rp_redis_up is the same whichever worker answers: with a Redis that
 #      takes one client (maxclients 1), one worker is ready and the other
 #      refused, and every scrape says rp_redis_up 0 and 1 ready worker;
@@ -159,6 +160,17 @@ if start_nginx "rp_redis 127.0.0.1:$R1;" && wait_for 10 ready_workers 2; then
         ok "all ready: 20 scrapes say rp_redis_up 1"
     else
         not_ok "all ready: $up of 20 scrapes say rp_redis_up 1"
+    fi
+    # the new workers own the slots once the old ones have gone
+    "$nginx" -p "$dir" -c conf/nginx.conf -s reload 2> /dev/null
+    sleep 2
+    scrapes
+    up=$(cat "$dir"/metrics.* | grep -c '^rp_redis_up{address="127.0.0.1:'"$R1"'"} 1$')
+    two=$(cat "$dir"/metrics.* | grep -c '^rp_redis_ready_workers{address="127.0.0.1:'"$R1"'"} 2$')
+    if [ "$up" -eq 20 ] && [ "$two" -eq 20 ]; then
+        ok "after a reload: 20 scrapes say rp_redis_up 1, 2 ready workers"
+    else
+        not_ok "after a reload: rp_redis_up 1 in $up, 2 ready workers in $two of 20" "$dir/logs/error.log"
     fi
 else
     not_ok "nginx with two workers never had both connections ready" "$dir/logs/error.log"
