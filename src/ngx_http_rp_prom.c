@@ -47,7 +47,10 @@ static void ngx_http_rp_prom_refresh(ngx_event_t *ev);
 static void ngx_http_rp_prom_write(ngx_http_rp_redis_t *rc);
 
 
-static ngx_event_t  ngx_http_rp_prom_refresh_ev;
+static ngx_event_t       ngx_http_rp_prom_refresh_ev;
+
+/* a timer's data is read as a connection by the debug log (its fd) */
+static ngx_connection_t  ngx_http_rp_prom_dummy;
 
 
 static ngx_str_t  ngx_http_rp_prom_zone_name =
@@ -232,6 +235,8 @@ ngx_http_rp_redis_state_changed(ngx_http_rp_redis_t *rc)
     ev = &ngx_http_rp_prom_refresh_ev;
 
     if (ev->handler == NULL) {
+        ngx_http_rp_prom_dummy.fd = (ngx_socket_t) -1;
+        ev->data = &ngx_http_rp_prom_dummy;
         ev->handler = ngx_http_rp_prom_refresh;
         ev->log = rc->log;
         ev->cancelable = 1;
