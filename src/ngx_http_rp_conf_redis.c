@@ -239,10 +239,13 @@ ngx_http_rp_conf_redis_password_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     if (fi.st_mode & S_IROTH) {
+        /* nginx's formats have no %o */
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "rp_redis_password_file \"%V\" is readable by "
-                           "every user (mode %03o): make it 0600 or 0640",
-                           &path, (int) (fi.st_mode & 0777));
+                           "every user (mode %d%d%d): make it 0600 or 0640",
+                           &path, (int) (fi.st_mode >> 6) & 7,
+                           (int) (fi.st_mode >> 3) & 7,
+                           (int) fi.st_mode & 7);
     }
 
     buf = ngx_pnalloc(cf->pool, NGX_HTTP_RP_PASSWORD_MAX + 1);

@@ -81,14 +81,17 @@ __DATA__
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw;
 --- config
     location = / { rp_health; }
---- request
-GET /
---- wait: 0.3
---- response_body_like chomp
-"redis":"ready"
+    location = /predict { rp_predict; }
+--- request eval
+["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}", "GET /"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"features_source":"(default|store)"/, qr/"redis":"ready"/]
 --- no_error_log
 readable by every user
 [error]
@@ -99,14 +102,17 @@ readable by every user
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-crlf;
 --- config
     location = / { rp_health; }
---- request
-GET /
---- wait: 0.3
---- response_body_like chomp
-"redis":"ready"
+    location = /predict { rp_predict; }
+--- request eval
+["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}", "GET /"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"features_source":"(default|store)"/, qr/"redis":"ready"/]
 --- no_error_log
 [error]
 
@@ -116,43 +122,65 @@ GET /
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-wrong;
 --- config
     location = / { rp_health; }
---- request
-GET /
---- wait: 0.3
---- response_body_like chomp
-"redis":"auth_failed"
---- error_log
-connection setup (AUTH/SELECT/PING) failed
+    location = /predict { rp_predict; }
+--- request eval
+["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}", "GET /"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"features_source":"default"/, qr/"redis":"auth_failed"/]
 
 
 
-=== TEST 4: relative to the configuration directory; world-readable warns
+=== TEST 4: a relative path is relative to the configuration directory
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_password_file ../html/redis-secret;
+--- config
+    location = / { rp_health; }
+    location = /predict { rp_predict; }
+--- user_files
+>>> redis-secret
+rp file secret
+--- request eval
+["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"}", "GET /"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"features_source":"(default|store)"/, qr/"redis":"ready"/]
+
+
+
+=== TEST 5: a password file every user may read is taken, with a warning
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
     rp_redis_password_file ../html/redis-secret;
 --- config
-    location = / { rp_health; }
+    location = /t { return 200 "alive\n"; }
 --- user_files
 >>> redis-secret
 rp file secret
 --- request
-GET /
---- wait: 0.3
---- response_body_like chomp
-"redis":"ready"
+GET /t
+--- response_body
+alive
 --- error_log eval
-qr/\[warn\] .*rp_redis_password_file ".*redis-secret" is readable by every user/
+qr/\[warn\] .*rp_redis_password_file ".*redis-secret" is readable by every user \(mode 644\)/
 
 
 
-=== TEST 5: an empty password file is refused
+=== TEST 6: an empty password file is refused
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-empty;
 --- config
     location = / { rp_health; }
@@ -162,10 +190,11 @@ qr/\[emerg\] .*rp_redis_password_file ".*pw-empty" is empty/
 
 
 
-=== TEST 6: a missing password file is refused with the reason
+=== TEST 7: a missing password file is refused with the reason
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/no-such-file;
 --- config
     location = / { rp_health; }
@@ -175,10 +204,11 @@ qr/\[emerg\] .*rp_redis_password_file ".*no-such-file": cannot open \(2: No such
 
 
 
-=== TEST 7: the file and rp_redis_password in one block: refused
+=== TEST 8: the file and rp_redis_password in one block: refused
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
+    rp_redis_timeout 2s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw;
     rp_redis_password "rp file secret";
 --- config
@@ -189,7 +219,7 @@ qr/\[emerg\] .*"rp_redis_password" directive cannot be used with "rp_redis_passw
 
 
 
-=== TEST 8: the other order: refused too
+=== TEST 9: the other order: refused too
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
@@ -203,7 +233,7 @@ qr/\[emerg\] .*"rp_redis_password_file" directive cannot be used with "rp_redis_
 
 
 
-=== TEST 9: a hostname is resolved when the configuration is read
+=== TEST 10: a hostname is resolved when the configuration is read
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis localhost:$TEST_NGINX_REDIS_PORT;
@@ -220,7 +250,7 @@ POST /predict
 
 
 
-=== TEST 10: without a port, Redis' 6379
+=== TEST 11: without a port, Redis' 6379
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1;
@@ -233,7 +263,7 @@ rp_redis_up\{address="127\.0\.0\.1"\}
 
 
 
-=== TEST 11: a refused connect is logged with its errno, as nginx does
+=== TEST 12: a refused connect is logged with its errno, as nginx does
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:1;
@@ -250,7 +280,7 @@ qr/\[error\] .*rp: redis "127\.0\.0\.1:1": connect\(\) to 127\.0\.0\.1 failed \(
 
 
 
-=== TEST 12: label values: only backslash, quote and newline escaped
+=== TEST 13: label values: only backslash, quote and newline escaped
 --- http_config
     rp_model "$TEST_NGINX_SECRETS/odd\tdir\n\"q\\/m.rpf";
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
@@ -263,7 +293,7 @@ qr/^rp_model_info\{version="v\\"1\\\\x",path="[^"\n]*\/odd\tdir\\n\\"q\\\\\/m\.r
 
 
 
-=== TEST 13: build information and the model's training time
+=== TEST 14: build information and the model's training time
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
