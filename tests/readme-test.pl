@@ -64,13 +64,18 @@ for my $block (@blocks) {
 # (in code blocks and `code spans` only: prose may say "make the ...")
 my $code = join("\n", @blocks) . "\n" . join("\n", $readme =~ /`([^`\n]+)`/g);
 my %targets = map { $_ => 1 } ($code =~ /\bmake ([a-z][a-z0-9-]+)/g);
+# make's database of rules, printed without running anything (make -n
+# still runs the recipe lines that call $(MAKE), which fail while the
+# trees they enter are not built yet)
+my $makedb = `make -pq __readme_test_no_such_target__ 2>/dev/null`;
+# (a file that exists is a target too, as for make itself)
+sub has_target { my ($t) = @_; return ($makedb =~ /^\Q$t\E:/m || -e $t) ? 1 : 0; }
 for my $t (sort keys %targets) {
-    next if $t =~ /^(test|demo|bench)$/ && 0;
-    check(system("make -n $t >/dev/null 2>&1") == 0, "make $t exists");
+    check(has_target($t), "make $t exists");
 }
 for my $t ($readme =~ /`(test-[a-z-]+|bench-[a-z-]+)`/g) {
     next if $seen{"target $t"}++;
-    check(system("make -n $t >/dev/null 2>&1") == 0, "make target $t exists");
+    check(has_target($t), "make target $t exists");
 }
 
 # directives, variables, metrics (the module's and rp-consumer's)
