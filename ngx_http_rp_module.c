@@ -9,6 +9,8 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_conf_redis.h"
+#include "ngx_http_rp_prom.h"
 
 
 #define NGX_HTTP_RP_CONNECT_TIMEOUT   100
@@ -76,9 +78,16 @@ static ngx_command_t  ngx_http_rp_commands[] = {
 
     { ngx_string("rp_redis_password"),
       NGX_HTTP_RP_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_rp_conf_redis_password,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_rp_loc_conf_t, redis_password),
+      NULL },
+
+    { ngx_string("rp_redis_password_file"),
+      NGX_HTTP_RP_CONF|NGX_CONF_TAKE1,
+      ngx_http_rp_conf_redis_password_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("rp_redis_db"),
@@ -244,7 +253,9 @@ ngx_http_rp_postconfiguration(ngx_conf_t *cf)
 
     rmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rp_module);
 
-    if (ngx_http_rp_metrics_add_zone(cf, rmcf) != NGX_OK) {
+    if (ngx_http_rp_metrics_add_zone(cf, rmcf) != NGX_OK
+        || ngx_http_rp_prom_add_zone(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -330,6 +341,10 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_rp_main_conf_t  *rmcf;
 
     ngx_conf_merge_ptr_value(conf->model, prev->model, NULL);
+    if (conf->redis_addr.data == NULL) {
+        conf->redis_url = prev->redis_url;
+    }
+
     ngx_conf_merge_str_value(conf->redis_addr, prev->redis_addr, "");
     ngx_conf_merge_str_value(conf->redis_password, prev->redis_password, "");
     ngx_conf_merge_value(conf->redis_db, prev->redis_db, 0);
@@ -410,10 +425,7 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     redis->db = conf->redis_db;
     redis->connect_timeout = conf->redis_connect_timeout;
 
-    if (ngx_http_rp_redis_parse_addr(cf, &redis->addr, &redis->host,
-                                     &redis->port)
-        != NGX_OK)
-    {
+    if (ngx_http_rp_conf_redis_addrs(cf, redis, conf->redis_url) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -694,8 +706,7 @@ ngx_http_rp_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_rp_loc_conf_t *rlcf = conf;
 
-    ngx_int_t   port;
-    ngx_str_t  *value, host;
+    ngx_str_t  *value;
 
     if (rlcf->redis_addr.data != NULL) {
         return "is duplicate";
@@ -703,9 +714,11 @@ ngx_http_rp_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    /* validate now, so that nginx -t reports a bad address */
+    /* resolved now, in the master; nginx -t reports a bad address */
 
-    if (ngx_http_rp_redis_parse_addr(cf, &value[1], &host, &port) != NGX_OK) {
+    if (ngx_http_rp_conf_redis_resolve(cf, &value[1], &rlcf->redis_url)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -788,6 +801,8 @@ ngx_http_rp_exit_process(ngx_cycle_t *cycle)
     for (i = 0; i < rmcf->redis.nelts; i++) {
         ngx_http_rp_redis_stop(redisp[i]);
     }
+
+    ngx_http_rp_prom_worker_exit(cycle);
 }
 
 

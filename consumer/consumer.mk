@@ -13,6 +13,7 @@ $(BUILD)/consumer/%.o: consumer/%.c $(CONSUMER_HDRS)
 $(BUILD)/rp-consumer: $(BUILD)/consumer/rp_consumer.o \
         $(BUILD)/consumer/rp_consumer_kafka.o \
         $(BUILD)/consumer/rp_consumer_stats.o \
+        $(BUILD)/consumer/rp_metrics_http.o \
         $(BUILD)/consumer/rp_consumer_opts.o $(BUILD)/consumer/rp_batch.o \
         $(BUILD)/consumer/rp_plan.o $(BUILD)/consumer/rp_kafka_conf.o \
         $(LIBPROG) $(LIBRP)

@@ -42,6 +42,7 @@
 #include "rp_consumer_opts.h"
 #include "rp_consumer.h"
 #include "rp_tool.h"
+#include "rp_metrics_http.h"
 #include "rp_version.h"
 
 #define RP_BACKOFF_MIN_MS   100
@@ -199,6 +200,8 @@ rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0, int timeout_ms,
 {
     int                   added = 0;
     rd_kafka_message_t   *m;
+
+    rp_metrics_http_poll();
 
     while (rp_consumer_run
            && (unbounded || rp_batch_live(b) < (size_t) ctx->o->batch))
@@ -751,6 +754,20 @@ main(int argc, char **argv)
                  *o.dlq ? o.dlq : o.topic, *o.dlq ? "" : ".dlq");
     }
 
+    if (o.metrics_port > 0) {
+        if (rp_metrics_http_start(o.metrics_host, o.metrics_port,
+                                  rp_metrics_render, &ctx, err, sizeof(err))
+            != 0)
+        {
+            fprintf(stderr, "rp-consumer: %s\n", err);
+            return 1;
+        }
+        if (!o.quiet) {
+            fprintf(stderr, "rp-consumer: metrics on http://%s:%d/metrics\n",
+                    o.metrics_host, o.metrics_port);
+        }
+    }
+
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = rp_stop;
     sigaction(SIGINT, &sa, NULL);
@@ -897,6 +914,7 @@ main(int argc, char **argv)
 done:
 
     rp_stats(&ctx, 1);
+    rp_metrics_http_stop();
 
     if (ctx.rk != NULL) {
         rd_kafka_destroy(ctx.rk);

@@ -3,7 +3,8 @@
  *
  *   rp_consumer.c        main loop, Redis pipeline, dead letters, recovery
  *   rp_consumer_kafka.c  librdkafka handles, rebalance, commits, pause
- *   rp_consumer_stats.c  stats line and Prometheus metrics file
+ *   rp_consumer_stats.c  stats line and Prometheus metrics (text, file)
+ *   rp_metrics_http.c    the metrics over HTTP (--metrics-listen)
  *   rp_plan.c            a batch as update commands (no Kafka, no socket)
  *   rp_batch.c           batch and commit bookkeeping (no Kafka)
  */
@@ -125,5 +126,8 @@ int64_t rp_lag(rp_ctx_t *ctx);
 /* rp_consumer_stats.c: the stats line (unless -q; always when final) and
  * the metrics file; starts a new interval. */
 void rp_stats(rp_ctx_t *ctx, int final);
+
+/* The Prometheus text of ctx (an rp_ctx_t *) into buf; its length. */
+size_t rp_metrics_render(void *ctx, char *buf, size_t size);
 
 #endif /* RP_CONSUMER_H */

@@ -39,6 +39,8 @@ const char rp_consumer_usage[] =
 "                           without an assignment (default 120)\n"
 "      --stats-interval S   stats line every S seconds (default 5, 0 off)\n"
 "      --metrics-file PATH  Prometheus text file, rewritten atomically\n"
+"      --metrics-listen HOST:PORT  serve the metrics over HTTP (GET /metrics)\n"
+"      --metrics-port PORT  the same on 127.0.0.1:PORT\n"
 "  -q, --quiet              no stats lines\n"
 "      --test-commit-delay MS  sleep between Redis' acknowledgement and the\n"
 "                           commit (widens the crash window for tests)\n"
@@ -254,6 +256,25 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
             if (rc < 0) goto missing;
             if (*val == '\0') goto bad;
             o->metrics_file = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--metrics-listen", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_hostport(val, o->metrics_host,
+                                  sizeof(o->metrics_host),
+                                  &o->metrics_port) != 0)
+            {
+                goto bad;
+            }
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--metrics-port", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_int(val, 1, 65535, &v) != 0) goto bad;
+            snprintf(o->metrics_host, sizeof(o->metrics_host), "127.0.0.1");
+            o->metrics_port = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, "-q", "--quiet",
                                       NULL)))

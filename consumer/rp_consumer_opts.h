@@ -34,6 +34,8 @@ typedef struct {
     int64_t      max_future;        /* --max-future SECONDS */
     int          stats_interval;    /* --stats-interval SECONDS, 0 = off */
     const char  *metrics_file;      /* --metrics-file PATH */
+    char         metrics_host[256]; /* --metrics-listen HOST:PORT, or */
+    int          metrics_port;      /* --metrics-port P (loopback); 0 = off */
     int          quiet;             /* -q */
     int          commit_delay_ms;   /* --test-commit-delay MS (fault tests) */
     int          nx;                /* -X key=value pairs, pointers into argv */

@@ -1,6 +1,8 @@
 /*
  * rp_consumer_stats.c: rp-consumer's stats line on stderr and its
- * Prometheus metrics file (written to PATH.tmp, then renamed).
+ * Prometheus metrics: the text (rp_metrics_render), also served over HTTP
+ * by rp_metrics_http.c, and the metrics file (written to PATH.tmp, then
+ * renamed).
  */
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 
 #include "rp_batch.h"
 #include "rp_consumer.h"
+#include "rp_version.h"
 
 
 static void rp_metrics(rp_ctx_t *ctx);
@@ -81,57 +84,93 @@ rp_stats(rp_ctx_t *ctx, int final)
 }
 
 
-/* Prometheus text exposition, written to PATH.tmp and renamed. */
-static void
-rp_metrics(rp_ctx_t *ctx)
+/*
+ * One latency summary in seconds: the 0.5 and 0.99 quantiles, _sum and
+ * _count. The histogram has whole milliseconds, so the sum is that of the
+ * rounded samples (and samples of 10 s or more count as 10 s).
+ */
+static int
+rp_summary(char *p, size_t size, const char *name, const char *help,
+    const rp_hist_t *h)
 {
-    char   tmp[4096];
-    FILE  *f;
+    uint64_t  sum_ms = 0;
+    size_t    i;
+    int64_t   q50 = rp_hist_quantile(h, 0.5), q99 = rp_hist_quantile(h, 0.99);
+    char      v50[32], v99[32];
 
-    if (ctx->o->metrics_file == NULL) {
-        return;
+    for (i = 0; i < RP_HIST_MAX; i++) {
+        sum_ms += (uint64_t) i * h->bucket[i];
     }
 
-    snprintf(tmp, sizeof(tmp), "%s.tmp", ctx->o->metrics_file);
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, "rp-consumer: cannot write \"%s\": %s\n", tmp,
-                strerror(errno));
-        return;
+    /* no sample yet: the quantiles are NaN, as client libraries write */
+    if (q50 < 0) {
+        snprintf(v50, sizeof(v50), "NaN");
+        snprintf(v99, sizeof(v99), "NaN");
+    } else {
+        snprintf(v50, sizeof(v50), "%.3f", (double) q50 / 1000.0);
+        snprintf(v99, sizeof(v99), "%.3f", (double) q99 / 1000.0);
     }
 
-    fprintf(f,
+    return snprintf(p, size,
+        "# HELP %s %s\n# TYPE %s summary\n"
+        "%s{quantile=\"0.5\"} %s\n%s{quantile=\"0.99\"} %s\n"
+        "%s_sum %.3f\n%s_count %llu\n",
+        name, help, name, name, v50, name, v99,
+        name, (double) sum_ms / 1000.0, name, (unsigned long long) h->count);
+}
+
+
+size_t
+rp_metrics_render(void *data, char *buf, size_t size)
+{
+    rp_ctx_t  *ctx = data;
+    size_t     n;
+    int        w;
+
+    w = snprintf(buf, size,
+        "# HELP rp_consumer_build_info rp-consumer's version.\n"
+        "# TYPE rp_consumer_build_info gauge\n"
+        "rp_consumer_build_info{version=\"%s\"} 1\n"
+        "# HELP rp_consumer_messages_total Kafka messages consumed.\n"
         "# TYPE rp_consumer_messages_total counter\n"
         "rp_consumer_messages_total %llu\n"
+        "# HELP rp_consumer_events_total Events by result: applied to the "
+        "store, replays of applied ones, rejected (dead letters).\n"
         "# TYPE rp_consumer_events_total counter\n"
         "rp_consumer_events_total{result=\"applied\"} %llu\n"
         "rp_consumer_events_total{result=\"replay\"} %llu\n"
         "rp_consumer_events_total{result=\"rejected\"} %llu\n"
+        "# HELP rp_consumer_dlq_failures_total Dead letters that could not "
+        "be delivered.\n"
         "# TYPE rp_consumer_dlq_failures_total counter\n"
         "rp_consumer_dlq_failures_total %llu\n"
+        "# HELP rp_consumer_redis_failures_total Batches whose Redis "
+        "pipeline failed.\n"
         "# TYPE rp_consumer_redis_failures_total counter\n"
         "rp_consumer_redis_failures_total %llu\n"
+        "# HELP rp_consumer_commits_total Offset commits that succeeded.\n"
         "# TYPE rp_consumer_commits_total counter\n"
         "rp_consumer_commits_total %llu\n"
+        "# HELP rp_consumer_commit_failures_total Offset commits that "
+        "failed.\n"
         "# TYPE rp_consumer_commit_failures_total counter\n"
         "rp_consumer_commit_failures_total %llu\n"
+        "# HELP rp_consumer_lag Messages behind the high watermarks of the "
+        "assignment (-1 while unknown).\n"
         "# TYPE rp_consumer_lag gauge\n"
         "rp_consumer_lag %lld\n"
+        "# HELP rp_consumer_redis_up 1 when the last Redis call succeeded.\n"
         "# TYPE rp_consumer_redis_up gauge\n"
         "rp_consumer_redis_up %d\n"
+        "# HELP rp_consumer_broker_up 0 after librdkafka reported all "
+        "brokers down, until one answers.\n"
         "# TYPE rp_consumer_broker_up gauge\n"
         "rp_consumer_broker_up %d\n"
+        "# HELP rp_consumer_assigned_partitions Partitions assigned to "
+        "this member.\n"
         "# TYPE rp_consumer_assigned_partitions gauge\n"
-        "rp_consumer_assigned_partitions %d\n"
-        "# TYPE rp_consumer_batch_rtt_ms summary\n"
-        "rp_consumer_batch_rtt_ms{quantile=\"0.5\"} %lld\n"
-        "rp_consumer_batch_rtt_ms{quantile=\"0.99\"} %lld\n"
-        "# TYPE rp_consumer_polled_to_applied_ms summary\n"
-        "rp_consumer_polled_to_applied_ms{quantile=\"0.5\"} %lld\n"
-        "rp_consumer_polled_to_applied_ms{quantile=\"0.99\"} %lld\n"
-        "# TYPE rp_consumer_produce_to_applied_ms summary\n"
-        "rp_consumer_produce_to_applied_ms{quantile=\"0.5\"} %lld\n"
-        "rp_consumer_produce_to_applied_ms{quantile=\"0.99\"} %lld\n",
+        "rp_consumer_assigned_partitions %d\n",
+        rp_version(),
         (unsigned long long) ctx->consumed,
         (unsigned long long) ctx->applied,
         (unsigned long long) ctx->replays,
@@ -141,13 +180,58 @@ rp_metrics(rp_ctx_t *ctx)
         (unsigned long long) ctx->commits,
         (unsigned long long) ctx->commit_failures,
         (long long) ctx->lag, ctx->redis_up, !ctx->broker_down,
-        ctx->assigned,
-        (long long) rp_hist_quantile(ctx->rtt, 0.5),
-        (long long) rp_hist_quantile(ctx->rtt, 0.99),
-        (long long) rp_hist_quantile(ctx->p2a, 0.5),
-        (long long) rp_hist_quantile(ctx->p2a, 0.99),
-        (long long) rp_hist_quantile(ctx->e2e, 0.5),
-        (long long) rp_hist_quantile(ctx->e2e, 0.99));
+        ctx->assigned);
+
+    n = (w < 0) ? 0 : ((size_t) w < size ? (size_t) w : size - 1);
+
+    w = rp_summary(buf + n, size - n, "rp_consumer_batch_duration_seconds",
+                   "Time of one batch's Redis pipeline.", ctx->rtt);
+    n += (w < 0) ? 0 : ((size_t) w < size - n ? (size_t) w : size - n - 1);
+
+    w = rp_summary(buf + n, size - n,
+                   "rp_consumer_polled_to_applied_seconds",
+                   "From polling an event to Redis applying it.", ctx->p2a);
+    n += (w < 0) ? 0 : ((size_t) w < size - n ? (size_t) w : size - n - 1);
+
+    w = rp_summary(buf + n, size - n,
+                   "rp_consumer_produce_to_applied_seconds",
+                   "From the message's Kafka timestamp to Redis applying "
+                   "the event.", ctx->e2e);
+    n += (w < 0) ? 0 : ((size_t) w < size - n ? (size_t) w : size - n - 1);
+
+    return n;
+}
+
+
+/* The same text, written to PATH.tmp and renamed. */
+static void
+rp_metrics(rp_ctx_t *ctx)
+{
+    char    tmp[4096], text[16384];
+    size_t  n;
+    FILE   *f;
+
+    if (ctx->o->metrics_file == NULL) {
+        return;
+    }
+
+    n = rp_metrics_render(ctx, text, sizeof(text));
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", ctx->o->metrics_file);
+    f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "rp-consumer: cannot write \"%s\": %s\n", tmp,
+                strerror(errno));
+        return;
+    }
+
+    if (fwrite(text, 1, n, f) != n) {
+        fprintf(stderr, "rp-consumer: cannot write \"%s\": %s\n", tmp,
+                strerror(errno));
+        fclose(f);
+        unlink(tmp);
+        return;
+    }
 
     if (fclose(f) != 0 || rename(tmp, ctx->o->metrics_file) != 0) {
         fprintf(stderr, "rp-consumer: cannot write \"%s\": %s\n",

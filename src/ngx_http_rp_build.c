@@ -10,6 +10,7 @@
 
 #include "ngx_http_rp_module.h"
 #include "ngx_http_rp_build.h"
+#include "ngx_http_rp_prom.h"
 #include "rp_version.h"
 
 #ifndef NGX_COMPILER
@@ -90,4 +91,38 @@ ngx_http_rp_build_json(u_char *p, u_char *last)
 
     return ngx_slprintf(p, last, ",\"simd_compiled\":%s,\"simd_cpu\":\"%s\"}",
                         RP_BUILD_SIMD, ngx_http_rp_build_cpu());
+}
+
+
+/* the same strings as labels of rp_build_info (configure is left out) */
+
+size_t
+ngx_http_rp_build_prom_len(void)
+{
+    return sizeof("# HELP rp_build_info How the rp module was built.\n"
+                  "# TYPE rp_build_info gauge\n"
+                  "rp_build_info{version=\"\",nginx_version=\"\","
+                  "compiler=\"\",simd_cpu=\"\"} 1\n")
+           + 2 * ngx_strlen(rp_version()) + 2 * sizeof(NGINX_VERSION)
+           + 2 * sizeof(NGX_COMPILER) + sizeof("portable");
+}
+
+
+u_char *
+ngx_http_rp_build_prom(u_char *p, u_char *last)
+{
+    p = ngx_slprintf(p, last, "# HELP rp_build_info How the rp module was "
+                     "built.\n# TYPE rp_build_info gauge\n"
+                     "rp_build_info{version=\"");
+    p = ngx_http_rp_prom_escape(p, last, (u_char *) rp_version(),
+                                ngx_strlen(rp_version()));
+    p = ngx_slprintf(p, last, "\",nginx_version=\"");
+    p = ngx_http_rp_prom_escape(p, last, (u_char *) NGINX_VERSION,
+                                sizeof(NGINX_VERSION) - 1);
+    p = ngx_slprintf(p, last, "\",compiler=\"");
+    p = ngx_http_rp_prom_escape(p, last, (u_char *) NGX_COMPILER,
+                                sizeof(NGX_COMPILER) - 1);
+
+    return ngx_slprintf(p, last, "\",simd_cpu=\"%s\"} 1\n",
+                        ngx_http_rp_build_cpu());
 }

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_prom.h"
 
 #include <time.h>
 
@@ -198,8 +199,6 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     size_t                    len;
     ngx_uint_t                ep, i;
     ngx_atomic_uint_t         cum;
-    ngx_http_rp_model_t     **rmp;
-    ngx_http_rp_redis_t     **redisp;
     ngx_http_rp_metrics_t    *m;
     ngx_http_rp_main_conf_t  *rmcf;
 
@@ -214,18 +213,8 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     len = 4096 + NGX_HTTP_RP_EP_N * (NGX_HTTP_RP_STATUSES
                                      + NGX_HTTP_RP_LAT_BUCKETS + 2) * 128
-          + rmcf->models.nelts * (6 * RP_MODEL_VERSION_MAX + 128)
-          + rmcf->redis.nelts * 512;
-
-    rmp = rmcf->models.elts;
-    for (i = 0; i < rmcf->models.nelts; i++) {
-        len += 6 * rmp[i]->path.len;
-    }
-
-    redisp = rmcf->redis.elts;
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        len += 2 * 6 * redisp[i]->addr.len;
-    }
+          + ngx_http_rp_prom_models_len(rmcf)
+          + ngx_http_rp_prom_redis_len(rmcf) + ngx_http_rp_build_prom_len();
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -314,48 +303,9 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
         m->redis_reconnects, m->fallbacks + m->store_corrupt,
         m->store_corrupt, m->unknown_users);
 
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_model_info Models mapped by this "
-                     "configuration.\n# TYPE rp_model_info gauge\n");
-
-    for (i = 0; i < rmcf->models.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_model_info{version=\"");
-        p = ngx_http_rp_json_esc(p, last, (u_char *) rmp[i]->model.hdr->version,
-                                       ngx_strnlen((u_char *)
-                                                   rmp[i]->model.hdr->version,
-                                                   RP_MODEL_VERSION_MAX));
-        p = ngx_slprintf(p, last, "\",path=\"");
-        p = ngx_http_rp_json_esc(p, last, rmp[i]->path.data,
-                                       rmp[i]->path.len);
-        p = ngx_slprintf(p, last, "\",trees=\"%uD\"} 1\n",
-                         rmp[i]->model.hdr->n_trees);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_redis_up Redis connection of the worker "
-                     "that answered (1 ready).\n# TYPE rp_redis_up gauge\n");
-
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_redis_up{address=\"");
-        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
-                                       redisp[i]->addr.len);
-        p = ngx_slprintf(p, last, "\"} %d\n",
-                         redisp[i]->state == NGX_HTTP_RP_REDIS_READY);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP rp_redis_auth_failed Redis refused this worker "
-                     "(AUTH, or NOAUTH) since its last ready connection.\n"
-                     "# TYPE rp_redis_auth_failed gauge\n");
-
-    for (i = 0; i < rmcf->redis.nelts; i++) {
-        p = ngx_slprintf(p, last, "rp_redis_auth_failed{address=\"");
-        p = ngx_http_rp_json_esc(p, last, redisp[i]->addr.data,
-                                       redisp[i]->addr.len);
-        p = ngx_slprintf(p, last, "\"} %d\n",
-                         redisp[i]->state != NGX_HTTP_RP_REDIS_READY
-                         && redisp[i]->auth_failed);
-    }
+    p = ngx_http_rp_prom_models(p, last, rmcf);
+    p = ngx_http_rp_prom_redis(p, last, rmcf);
+    p = ngx_http_rp_build_prom(p, last);
 
     /* the size above is a bound on the fixed text, not exact: the buffer
      * is checked, and a cut reply is refused rather than served */

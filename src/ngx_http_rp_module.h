@@ -74,6 +74,9 @@ typedef struct {
     ngx_str_t                  addr;       /* as configured */
     ngx_str_t                  host;       /* NUL-terminated IP or path */
     ngx_int_t                  port;       /* 0 for a unix socket */
+    ngx_str_t                 *hosts;      /* every address resolved, */
+    ngx_uint_t                 nhosts;     /* host is hosts[cur_host] */
+    ngx_uint_t                 cur_host;
     ngx_str_t                  password;
     ngx_int_t                  db;
     ngx_msec_t                 connect_timeout;
@@ -128,7 +131,9 @@ typedef struct {
 typedef struct {
     ngx_http_rp_model_t       *model;
     ngx_str_t                  redis_addr;
+    ngx_url_t                 *redis_url;  /* redis_addr, resolved */
     ngx_str_t                  redis_password;
+    ngx_str_t                  redis_password_file;
     ngx_int_t                  redis_db;
     ngx_msec_t                 redis_connect_timeout;
     ngx_msec_t                 redis_timeout;
@@ -182,8 +187,6 @@ extern ngx_module_t  ngx_http_rp_module;
 
 
 /* ngx_http_rp_redis.c */
-ngx_int_t ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
-    ngx_str_t *host, ngx_int_t *port);
 void ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle);
 void ngx_http_rp_redis_stop(ngx_http_rp_redis_t *redis);
 ngx_http_rp_redis_batch_t *ngx_http_rp_redis_batch_start(

@@ -18,6 +18,8 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_prom.h"
+#include "ngx_http_rp_conf_redis.h"
 
 
 #define NGX_HTTP_RP_BACKOFF_MIN       50
@@ -74,88 +76,13 @@ struct ngx_http_rp_redis_batch_s {
 static ngx_uint_t  ngx_http_rp_redis_exiting;
 
 
-ngx_int_t
-ngx_http_rp_redis_parse_addr(ngx_conf_t *cf, ngx_str_t *addr,
-    ngx_str_t *host, ngx_int_t *port)
-{
-    u_char           *colon, *start;
-    struct in_addr    a4;
-    struct in6_addr   a6;
-
-    if (addr->len > 5 && ngx_strncmp(addr->data, "unix:", 5) == 0) {
-        host->len = addr->len - 5;
-        host->data = ngx_pnalloc(cf->pool, host->len + 1);
-        if (host->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(host->data, addr->data + 5, host->len);
-        host->data[host->len] = '\0';
-        *port = 0;
-
-        return NGX_OK;
-    }
-
-    for (colon = addr->data + addr->len - 1; colon > addr->data; colon--) {
-        if (*colon == ':') {
-            break;
-        }
-    }
-
-    if (colon == addr->data) {
-        goto invalid;
-    }
-
-    *port = ngx_atoi(colon + 1, addr->data + addr->len - colon - 1);
-    if (*port < 1 || *port > 65535) {
-        goto invalid;
-    }
-
-    start = addr->data;
-    host->len = colon - addr->data;
-
-    if (host->len > 2 && start[0] == '[' && colon[-1] == ']') {
-        start++;
-        host->len -= 2;
-    }
-
-    host->data = ngx_pnalloc(cf->pool, host->len + 1);
-    if (host->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(host->data, start, host->len);
-    host->data[host->len] = '\0';
-
-    /* an IP literal only: a hostname would mean blocking DNS in a worker */
-
-    if (inet_pton(AF_INET, (char *) host->data, &a4) != 1
-        && inet_pton(AF_INET6, (char *) host->data, &a6) != 1)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "rp_redis \"%V\": \"%V\" is not an IP address "
-                           "(hostnames are not resolved, to keep workers "
-                           "non-blocking)", addr, host);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "rp_redis \"%V\": expected IP:PORT or unix:PATH",
-                       addr);
-    return NGX_ERROR;
-}
-
-
 void
 ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle)
 {
     redis->log = cycle->log;
     redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
     redis->backoff = 0;
+    ngx_http_rp_redis_state_changed(redis);
 
     redis->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
     redis->reconnect_ev.data = redis;
@@ -248,9 +175,7 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
     }
 
     if (ac->err) {
-        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
-                      "rp: redis \"%V\": connect failed: %s",
-                      &redis->addr, ac->errstr);
+        ngx_http_rp_redis_connect_failed(redis, ngx_errno, ac->errstr);
         redisAsyncFree(ac);
         ngx_http_rp_redis_schedule(redis);
         return;
@@ -272,6 +197,7 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
     redis->ac = ac;
     redis->conn = c;
     redis->state = NGX_HTTP_RP_REDIS_CONNECTING;
+    ngx_http_rp_redis_state_changed(redis);
 
     ac->data = redis;
     ac->ev.data = redis;
@@ -332,6 +258,7 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *redis)
     ngx_msec_t  delay;
 
     redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(redis);
 
     if (ngx_http_rp_redis_exiting || ngx_exiting || ngx_terminate
         || ngx_quit)
@@ -383,6 +310,10 @@ ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
                   redis->ac && (redis->ac->c.flags & REDIS_CONNECTED)
                   ? "connection setup (AUTH/SELECT/PING)" : "connect");
 
+    if (redis->ac == NULL || !(redis->ac->c.flags & REDIS_CONNECTED)) {
+        ngx_http_rp_redis_next_addr(redis);
+    }
+
     if (redis->ac) {
         /* a connected context calls onDisconnect, which reschedules */
         ac = redis->ac;
@@ -399,6 +330,7 @@ ngx_http_rp_redis_connect_timeout(ngx_event_t *ev)
 static void
 ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
 {
+    ngx_err_t               err = ngx_errno;
     redisAsyncContext      *ac = (redisAsyncContext *) cac;
     ngx_http_rp_redis_t    *redis = ac->data;
     ngx_http_rp_metrics_t  *m;
@@ -408,9 +340,8 @@ ngx_http_rp_redis_on_connect(const redisAsyncContext *cac, int status)
     }
 
     if (status != REDIS_OK) {
-        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
-                      "rp: redis \"%V\": connect failed: %s",
-                      &redis->addr, ac->errstr ? ac->errstr : "error");
+        /* hiredis left the socket's error (SO_ERROR) in errno */
+        ngx_http_rp_redis_connect_failed(redis, err, ac->errstr);
 
         /* hiredis frees the context after this callback */
         redis->ac = NULL;
@@ -452,6 +383,7 @@ ngx_http_rp_redis_ready(ngx_http_rp_redis_t *redis)
     redis->ever_ready = 1;
     redis->auth_failed = 0;
     redis->backoff = 0;
+    ngx_http_rp_redis_state_changed(redis);
 
     if (redis->connect_ev.timer_set) {
         ngx_del_timer(&redis->connect_ev);
@@ -517,6 +449,7 @@ ngx_http_rp_redis_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 
         /* no command of a request may go out on this connection */
         redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+        ngx_http_rp_redis_state_changed(redis);
 
         /* deferred by hiredis until this callback returns */
         redisAsyncDisconnect(ac);
@@ -577,6 +510,7 @@ ngx_http_rp_redis_refused(ngx_http_rp_redis_t *redis, redisAsyncContext *ac,
 
     redis->auth_failed = 1;
     redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(redis);
 
     if (!(ac->c.flags & REDIS_DISCONNECTING)) {
         /* waits for the replies still due, then onDisconnect */
@@ -1093,4 +1027,5 @@ ngx_http_rp_redis_cleanup(void *data)
     redis->conn = NULL;
     redis->inflight = 0;
     redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(redis);
 }

@@ -53,14 +53,14 @@ qr/\[emerg\] .*rp_model ".*garbage\.rpf": /
 
 
 
-=== TEST 5: a hostname for Redis is refused (no blocking DNS)
+=== TEST 5: a Redis hostname that does not resolve is refused at load
 --- http_config
     rp_model $TEST_NGINX_MODEL;
 --- config
-    location = /predict { rp_predict; rp_redis localhost:6379; }
+    location = /predict { rp_predict; rp_redis no-such-host.invalid:6379; }
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*rp_redis "localhost:6379": "localhost" is not an IP address/
+qr/\[emerg\] .*rp_redis "no-such-host\.invalid:6379": host not found/
 
 
 

@@ -7,6 +7,7 @@
 #                             materialize (the core store code), runs prove
 #   test-nginx-reload         tests/reload-under-load.sh (about 10 s)
 #   test-nginx-redis-restart  tests/redis-restart.sh (about 2 s)
+#   test-nginx-metrics        tests/module-metrics-test.sh (about 5 s)
 #   test-fuzz-request         libFuzzer on the request-body parser
 #   test-nginx-valgrind       the suites under valgrind, no errors, no leaks
 #   test-nginx-asan           the suites against the module built with ASan
@@ -59,6 +60,15 @@ TEST_TARGETS += test-nginx-reload
 test-nginx-reload: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	TEST_NGINX_BINARY=$(RP_T_NGINX) scripts/with-redis \
 	    tests/reload-under-load.sh 5
+
+# /metrics under promtool, rp_redis_up the same from both workers, and a
+# Redis name with two addresses (tests/module-metrics-test.sh, about 5 s;
+# its own redis-servers and nginx, stopped by PID)
+TEST_TARGETS += test-nginx-metrics
+
+.PHONY: test-nginx-metrics
+test-nginx-metrics: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
+	TEST_NGINX_BINARY=$(RP_T_NGINX) tests/module-metrics-test.sh
 
 # Redis stopped and restarted under nginx: 200s throughout, reconnects by
 # itself (about 2 s; its own redis-server, stopped by PID)

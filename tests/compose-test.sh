@@ -146,8 +146,9 @@ check("trainer and nginx share the model volume (read-only in nginx)",
 check("the model volume is a named volume",
       nm.get("/models", ("", False))[0] in (cfg.get("volumes") or {}))
 nenv = env("nginx")
-check("nginx is told where the model is and which Redis to resolve",
-      nenv.get("RP_MODEL", "").startswith("/models/") and nenv.get("RP_REDIS_HOST"))
+check("nginx is told where the model is and the Redis name (nginx resolves it)",
+      nenv.get("RP_MODEL", "").startswith("/models/")
+      and nenv.get("RP_REDIS_ADDR") == "redis:6379")
 
 for s in ["redis", "kafka", "nginx", "rp-consumer"]:
     check("service %s has a healthcheck" % s, bool(svc.get(s, {}).get("healthcheck", {}).get("test")))
@@ -174,6 +175,11 @@ for s, p in sorted(builds.items()):
 cmd = " ".join(svc.get("rp-consumer", {}).get("command", []) or [])
 check("rp-consumer reads ecommerce-events from kafka:9092 into redis:6379",
       "-b kafka:9092" in cmd and "ecommerce-events" in cmd and "--redis redis:6379" in cmd)
+hc = svc.get("rp-consumer", {}).get("healthcheck", {}).get("test") or []
+hc = " ".join(hc) if isinstance(hc, list) else hc
+check("rp-consumer serves /metrics on the compose network, its health check asks it",
+      "--metrics-listen 0.0.0.0:9108" in cmd and "/dev/tcp/127.0.0.1/9108" in hc
+      and "GET /metrics" in hc)
 init = " ".join(svc.get("kafka-init", {}).get("command", []) or [])
 check("kafka-init creates ecommerce-events", "ecommerce-events" in init and "--create" in init)
 
@@ -424,15 +430,15 @@ else
 
     if RP_NGINX_TEMPLATE=$TMP/nginx/template.conf \
        RP_NGINX_CONF=$TMP/nginx/nginx.conf RP_MODEL=$MODEL RP_WORKERS=1 \
-       RP_REDIS_HOST=localhost RP_REDIS_PORT=$redis_port \
+       RP_REDIS_ADDR=localhost:$redis_port \
        docker/nginx-entrypoint.sh true > "$TMP/entry.out" 2>&1; then
-        ok "nginx-entrypoint.sh resolves the Redis name, renders docker/nginx.conf, nginx -t passes"
+        ok "nginx-entrypoint.sh renders docker/nginx.conf with the Redis name, nginx -t passes"
     else
         bad "nginx-entrypoint.sh renders docker/nginx.conf and nginx -t passes"
         sed 's/^/     /' "$TMP/entry.out"
     fi
-    check "the rendered rp_redis is an IP literal" \
-        grep -Eq "^[[:space:]]*rp_redis 127\.0\.0\.1:$redis_port;" "$TMP/nginx/nginx.conf"
+    check "the rendered rp_redis is the name, resolved by nginx" \
+        grep -Eq "^[[:space:]]*rp_redis localhost:$redis_port;" "$TMP/nginx/nginx.conf"
 
     "$NGINX" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
         > "$TMP/nginx/stdout" 2>&1 &

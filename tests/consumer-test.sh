@@ -619,5 +619,50 @@ else
     not_ok "freshness at 10 events/s (producer $prc, consumer $rc, applied ${applied:-?}/40, p99 ${p99:-?} ms)" "$tmp/c10.log"
 fi
 
+# --- 11. metrics over HTTP and in the file, clean under promtool --------------
+# The events of test 1 (topic t1) again, in a new group and database; the
+# consumer serves GET /metrics and writes the file; both must pass
+# `promtool check metrics` (HELP and TYPE lines, base units, summaries
+# with _sum and _count) and count every event.
+MPORT=$("$top/scripts/free-port")
+consumer t1 g11 13 "$tmp/c11.log" --metrics-port "$MPORT" \
+    --metrics-file "$tmp/c11.prom"
+scrape() { curl -s -m 5 "http://127.0.0.1:$MPORT/metrics"; }
+applied_all() {
+    scrape | grep -q "^rp_consumer_events_total{result=\"applied\"} $N\$"
+}
+if wait_for 60 applied_all; then
+    scrape > "$tmp/c11.scrape"
+    sleep 1.5                           # one more stats line: the file
+    lint=""
+    promtool check metrics < "$tmp/c11.scrape" > "$tmp/c11.lint" 2>&1 \
+        || lint="scrape"
+    promtool check metrics < "$tmp/c11.prom" >> "$tmp/c11.lint" 2>&1 \
+        || lint="$lint file"
+    code404=$(curl -s -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$MPORT/other")
+    code405=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+        "http://127.0.0.1:$MPORT/metrics")
+    ctype=$(curl -s -I "http://127.0.0.1:$MPORT/metrics" \
+        | sed -n 's/^Content-Type: \([^;]*\);.*/\1/p')
+    count=$(sed -n 's/^rp_consumer_polled_to_applied_seconds_count //p' \
+        "$tmp/c11.scrape")
+    kill "$cpid"
+    wait_pid "$cpid" 20
+    rc=$?
+    if [ -z "$lint" ] && [ "$code404" = 404 ] && [ "$code405" = 405 ] \
+            && [ "$ctype" = text/plain ] && [ "${count:-0}" -eq "$N" ] \
+            && grep -q "^rp_consumer_events_total{result=\"applied\"} $N\$" \
+                "$tmp/c11.prom" \
+            && [ "$rc" -eq 0 ]; then
+        ok "GET /metrics and the metrics file pass promtool, count $N events"
+    else
+        not_ok "metrics (promtool failed on:${lint:- nothing}, 404 $code404, 405 $code405, type $ctype, count ${count:-?}, exit $rc)" \
+            "$tmp/c11.lint" "$tmp/c11.scrape" "$tmp/c11.log"
+    fi
+else
+    not_ok "GET /metrics never counted $N applied events" "$tmp/c11.log"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

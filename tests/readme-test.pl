@@ -64,32 +64,38 @@ for my $block (@blocks) {
 # (in code blocks and `code spans` only: prose may say "make the ...")
 my $code = join("\n", @blocks) . "\n" . join("\n", $readme =~ /`([^`\n]+)`/g);
 my %targets = map { $_ => 1 } ($code =~ /\bmake ([a-z][a-zA-Z0-9._\/-]*[a-zA-Z0-9])/g);
-# The targets make knows, from its database (-p) with a goal that does not
-# exist, so no recipe runs: `make -n TARGET` would still run the recursive
-# $(MAKE) lines, which fail before their scratch trees are made.
-my %make_targets = map { /^([a-zA-Z0-9][^:\s]*):/ ? ($1 => 1) : () }
-    split /\n/, `make -pq .rp-no-such-target 2>/dev/null`;
+# make's database of rules, printed without running anything (make -n
+# still runs the recipe lines that call $(MAKE), which fail while the
+# trees they enter are not built yet)
+my $makedb = `make -pq __readme_test_no_such_target__ 2>/dev/null`;
+# (a file that exists is a target too, as for make itself)
+sub has_target { my ($t) = @_; return ($makedb =~ /^\Q$t\E:/m || -e $t) ? 1 : 0; }
 for my $t (sort keys %targets) {
-    check($make_targets{$t}, "make $t exists");
+    check(has_target($t), "make $t exists");
 }
 for my $t ($readme =~ /`(test-[a-z-]+|bench-[a-z-]+)`/g) {
     next if $seen{"target $t"}++;
-    check($make_targets{$t}, "make target $t exists");
+    check(has_target($t), "make target $t exists");
 }
 
-# directives, variables, metrics
+# directives, variables, metrics (the module's and rp-consumer's)
 my $core = join '', map { slurp($_) } glob('src/rp_*.h');
+my $metrics_src = $module . join '', map { slurp($_) } glob('consumer/*.c');
 my %dirs = map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+)[ ;`]/g);
 for my $d (sort keys %dirs) {
     next if $core =~ /\b\Q$d\E\s*\(/;          # a core function, not a directive
     next if $d =~ /_total$|_seconds|^rp_model_info$|^rp_redis_up$|^rp_redis_auth_failed$/ && $module !~ /ngx_string\("$d"\)/;
+    if ($module !~ /ngx_string\("$d"\)/ && $metrics_src =~ /# HELP \Q$d\E /) {
+        check(1, "metric $d has a HELP line");
+        next;
+    }
     check(scalar($module =~ /ngx_string\("$d"\)/), "directive $d exists");
 }
 for my $v (sort { $a cmp $b } keys %{{ map { $_ => 1 } ($readme =~ /\$(rp_[a-z_]+)/g) }}) {
     check(scalar($module =~ /ngx_string\("$v"\)/), "variable \$$v exists");
 }
 for my $m (sort keys %{{ map { $_ => 1 } ($readme =~ /`(rp_[a-z_]+(?:_total|_seconds|_up|_info|_auth_failed))[`{]/g) }}) {
-    check(scalar($module =~ /\Q$m\E/), "metric $m exists");
+    check(scalar($metrics_src =~ /\Q$m\E/), "metric $m exists");
 }
 
 # endpoints in curl examples are served by conf/nginx.conf

@@ -128,6 +128,46 @@ test_opts_no_dlq_and_help(void **state)
 
 
 static void
+expect_bad(int argc, char **argv, const char *needle);
+
+
+/* --metrics-port: loopback; --metrics-listen: any HOST:PORT; off by default */
+static void
+test_opts_metrics_http(void **state)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+    char               *a0[] = { "rp-consumer", "-b", "k", "--redis", "h:1" };
+    char               *a1[] = { "rp-consumer", "-b", "k", "--redis", "h:1",
+                                 "--metrics-port", "9108" };
+    char               *a2[] = { "rp-consumer", "-b", "k", "--redis", "h:1",
+                                 "--metrics-listen", "0.0.0.0:9200" };
+    char               *b1[] = { "rp-consumer", "-b", "k", "--redis", "h:1",
+                                 "--metrics-port", "0" };
+    char               *b2[] = { "rp-consumer", "-b", "k", "--redis", "h:1",
+                                 "--metrics-listen", "9200" };
+    char               *b3[] = { "rp-consumer", "-b", "k", "--redis", "h:1",
+                                 "--metrics-port" };
+
+    (void) state;
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(a0), a0, err,
+                                            sizeof(err)), 0);
+    assert_int_equal(o.metrics_port, 0);
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(a1), a1, err,
+                                            sizeof(err)), 0);
+    assert_string_equal(o.metrics_host, "127.0.0.1");
+    assert_int_equal(o.metrics_port, 9108);
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(a2), a2, err,
+                                            sizeof(err)), 0);
+    assert_string_equal(o.metrics_host, "0.0.0.0");
+    assert_int_equal(o.metrics_port, 9200);
+    expect_bad(ARGC(b1), b1, "--metrics-port");
+    expect_bad(ARGC(b2), b2, "--metrics-listen");
+    expect_bad(ARGC(b3), b3, "needs a value");
+}
+
+
+static void
 expect_bad(int argc, char **argv, const char *needle)
 {
     char                err[256];
@@ -618,6 +658,7 @@ main(void)
         cmocka_unit_test(test_opts_all),
         cmocka_unit_test(test_opts_no_dlq_and_help),
         cmocka_unit_test(test_opts_errors),
+        cmocka_unit_test(test_opts_metrics_http),
         cmocka_unit_test(test_parse_helpers),
         cmocka_unit_test(test_batch_commit_offsets),
         cmocka_unit_test(test_batch_revoke),
