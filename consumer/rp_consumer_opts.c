@@ -272,7 +272,7 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                                       "--metrics-port", &val)))
         {
             if (rc < 0) goto missing;
-            if (rp_parse_int(val, 1, 65535, &v) != 0) goto bad;
+            if (rp_parse_i64(val, 1, 65535, &v) != 0) goto bad;
             snprintf(o->metrics_host, sizeof(o->metrics_host), "127.0.0.1");
             o->metrics_port = (int) v;
 
