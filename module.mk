@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # module.mk: builds build/ngx_http_rp_module.so (included by the Makefile).
 #
 # The nginx source tree is copied from Debian's nginx-dev (or NGINX_SRC) to

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # bench/bench-consumer.sh: rp-consumer throughput and latency on this machine.
 #
 #   make bench-consumer          (or bench/bench-consumer.sh [RESULTS.md])

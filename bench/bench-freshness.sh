@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # bench/bench-freshness.sh: how long an event takes from rp-produce to being
 # visible in Redis, at rates from 1 to 10,000 events/s.
 #

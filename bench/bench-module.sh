@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # bench-module.sh: the module under wrk, next to bare nginx, in one run on
 # this machine; figures go to bench/module-results.md.
 #

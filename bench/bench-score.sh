@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # bench-score.sh BENCH_SCORE MATRIX.csv MODEL.rpf: five runs of the scoring
 # benchmark; prints a markdown table of the best (lowest) figure of each
 # column, with the machine and the command, for bench/RESULTS.md.

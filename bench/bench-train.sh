@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # bench-train.sh: training benchmark. Generates about 10M events, fits the
 # random forest (--forest) on them (wall time, peak RSS), then trains
 # scikit-learn's RandomForestClassifier on the same feature matrices

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Benchmarks (make bench runs every BENCH_TARGETS entry, then collects the
 # figures into bench/RESULTS.md). Not part of make test.
 

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # burst-policy.sh: what the module's timeout policy does to bursts of
 # 100-item batches; the table goes to bench/burst-policy-run.md
 # (bench/burst-policy.md compares policies with it).

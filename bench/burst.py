@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 """burst.py PORT BODY_FILE CONNS ROUNDS GAP: ROUNDS times, CONNS connections
 each send one POST /predict/batch with BODY_FILE at the same moment; all
 answers are read, then GAP seconds of quiet. Prints the answers' status

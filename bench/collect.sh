@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # collect.sh FIGURES.tsv: writes bench/RESULTS.md from the figures the
 # benchmarks recorded (bench/figure) and their own result files.
 set -eu

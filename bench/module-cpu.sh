@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # module-cpu.sh: CPU per request of the nginx workers and of redis-server,
 # bare nginx against the module, this revision against another one,
 # interleaved in one run; figures go to bench/module-cpu.md.

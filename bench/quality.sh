@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # quality.sh: prediction quality of rp-train fit's defaults, before and
 # after calibration and feature set v2, as markdown on stdout.
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # replay-guard.sh: the feature store's memory per user, state against
 # replay guard, after "rp-train materialize" of a synthetic year.
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # store-layout.sh: the feature store's memory per user, measured with
 # Redis' own MEMORY USAGE, for the layout rp uses (v2) and the one before
 # it (v1), holding the same state.

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # train-vs-sklearn.py: scikit-learn's RandomForestClassifier on the feature
 # matrices written by "rp-train features" (train at T1, test at T2), the
 # baseline for rp-train fit. Prints one JSON object: test metrics and the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # consumer/consumer.mk: rp-consumer, rp-produce, rp-mock-kafka and their tests.
 # Included by the top Makefile (CC, BUILD, RP_CPPFLAGS, RP_CFLAGS, LIBRP,
 # CORE_LIBS, ALL_TARGETS, TEST_TARGETS, BENCH_TARGETS come from there).

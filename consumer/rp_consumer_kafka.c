@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_consumer_kafka.c: rp-consumer's librdkafka side: the consumer and
  * dead-letter producer handles, the rebalance callback, commits, pause.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_consumer_opts.c: rp-consumer's command line (see rp_consumer_opts.h).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_consumer_opts.h: command line of rp-consumer, parsed without Kafka or
  * Redis so that it can be unit tested.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_consumer_stats.c: rp-consumer's stats line on stderr and its
  * Prometheus metrics: the text (rp_metrics_render), also served over HTTP

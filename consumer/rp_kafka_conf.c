@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_kafka_conf.c: the -X options, passed to librdkafka (rp_kafka_conf.h).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_kafka_conf.h: the -X key=value options of rp-consumer and rp-produce,
  * passed to librdkafka.

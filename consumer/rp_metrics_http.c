@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_metrics_http.c: rp-consumer's metrics over HTTP (see
  * rp_metrics_http.h). A minimal HTTP/1.0-style responder: one request per

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_metrics_http.h: rp-consumer's metrics over HTTP (GET /metrics).
  *

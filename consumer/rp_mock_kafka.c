@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_mock_kafka.c: a Kafka broker for tests and the local pipeline, on
  * librdkafka's mock cluster (rdkafka_mock.h, experimental in 2.0.2).

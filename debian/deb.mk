@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # debian/deb.mk: the Debian packages (included by the top Makefile).
 #
 #   make deb       libnginx-mod-http-rp and rp-tools into build/deb/, built

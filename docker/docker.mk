@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # docker/docker.mk: deployment checks and the /docs assets (included by the
 # top Makefile; BUILD, ALL_TARGETS and TEST_TARGETS come from there).
 #

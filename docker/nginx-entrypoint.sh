@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # nginx-entrypoint.sh: renders docker/nginx.conf and runs nginx in the
 # foreground (the container's PID 1 is the nginx master).
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # train-job.sh (installed as rp-train-job): the compose file's one-shot job.
 #   1. generates RP_DAYS days of synthetic shop events ending now
 #      (rp-train generate) into $RP_MODEL_DIR/events.csv,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_pipe.c: events into the Redis feature store, pipelined (see
  * rp_pipe.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_pipe.h: events into the Redis feature store, pipelined over a
  * blocking hiredis connection. The one path of rp-consumer and of

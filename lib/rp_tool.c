@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_tool.c: integer values, HOST:PORT and clocks for the programs (see
  * rp_tool.h).

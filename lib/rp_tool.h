@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_tool.h: the small tools every program needs (rp-train, rp-consumer,
  * rp-produce, rp-mock-kafka): integer option values, HOST:PORT, clocks.

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: BSD-2-Clause
+-- Copyright (c) 2026, The rp authors
 -- wrk script for the demo's latency run: POST /predict over a spread of
 -- known users and products; prints p50/p95/p99 in microseconds at the end.
 local n = 0

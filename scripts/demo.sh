@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # demo.sh: the whole rp pipeline on this machine, in one command.
 #
 #   scripts/demo.sh [--scenario all|health|single|new-user|batch|performance]

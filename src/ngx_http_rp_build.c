@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * ngx_http_rp_build.c: the module's build information (see
  * ngx_http_rp_build.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * ngx_http_rp_build.h: how this module was built, for GET /model/info.
  */

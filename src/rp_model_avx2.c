@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_model_avx2.c: the AVX2 kernels, the walks of rp_model_score.c with 8
  * lanes in one register and four gathers a step (split, threshold, right

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_model_avx512.c: the AVX-512 (F and CD) batch kernel, and the tables
  * it needs, built at load.

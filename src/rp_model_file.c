@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_model_file.c: the model file: its writer, loader and validator, and
  * the product priors section (format and semantics in rp_model.h). The

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_model_kernels.h: what the scorer's files share, inside the core
  * library only (the public API is rp_model.h).

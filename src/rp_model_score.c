@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_model_score.c: the portable reference scorer and the dispatch (format
  * and semantics in rp_model.h).

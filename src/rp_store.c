@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_store.c: the feature store's key layout, update script and reply
  * parsing (see rp_store.h for the layout).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_version.h: the one version of rp, shared by every program and the
  * nginx module. The Debian packaging (debian/changelog) carries the same

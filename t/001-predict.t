@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # POST /predict: scores from the stored state (t/data/events.csv, loaded by
 # rp-train materialize) with the known model of tests/mkmodel.c:
 # margin = -1.5 + (purchase_count < 2 ? -1 : 1) + 0.5

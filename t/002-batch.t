@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # POST /predict/batch: one HMGET per item, pipelined in one round trip.
 
 use Test::Nginx::Socket 'no_plan';

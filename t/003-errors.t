@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Bad input: every case gets the right status and a JSON error.
 
 use Test::Nginx::Socket 'no_plan';

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # A Redis that is down, silent or holding garbage never hangs a request:
 # default features within rp_redis_timeout, or 503 with rp_fallback 503.
 

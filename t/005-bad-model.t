@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # A bad model file is a clear error when the configuration is loaded
 # (nginx -t, start, reload), naming the file and the problem.
 

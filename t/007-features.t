@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # GET /features/{user_id}: the stored state and the derived features.
 
 use Test::Nginx::Socket 'no_plan';

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # $rp_probability, $rp_model_version, $rp_features_source, $rp_confidence
 # in access_log and in later phases.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Every response body is valid JSON with the documented shape: parsed here
 # with JSON::PP (a different parser than the module's encoder).
 

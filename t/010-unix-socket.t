@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # rp_redis unix:PATH. This file starts its own redis-server on a unix
 # socket (plus a loopback port for loading the fixture with rp-train
 # materialize) and stops it by PID at the end.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # A Redis that refuses AUTH: requests fall back at once, the failure is
 # logged, and the worker retries with a growing backoff rather than a
 # reconnect (and an error line) every 50 ms.

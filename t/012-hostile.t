@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # A hostile client: control bytes and duplicate keys in JSON, bodies of
 # the wrong type or too large, malformed percent escapes; and data of the
 # wrong type in the store, which is one user's problem, not an outage.

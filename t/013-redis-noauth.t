@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # A Redis that starts requiring a password the module does not have: every
 # command answers NOAUTH although the connect succeeds. The worker must say
 # so (health, metrics), fall back, and retry with a growing backoff, not

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # The queue of commands on a worker's Redis connection: requests are not
 # added behind commands that already waited a whole rp_redis_timeout (they
 # would time out too), and a server that accepts but never answers is not

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Product priors: a model that carries them (tests/mkmodel.c "priors":
 # margin = prod_rebuy_rate < 0.5 ? -1 : +1; p1 rate 0.75, p2 rate 0.25,
 # unknown products the default row, rate 0.375). The module looks the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Debug tracing: with error_log at debug level, every Redis connection
 # state and every step of a request's lookup leaves a line (the module is
 # built against nginx's sources configured --with-debug, as Debian's nginx).

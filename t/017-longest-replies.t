@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # The longest replies: ids of RP_ID_MAX (128) bytes that all need
 # escaping, a model version of 63 bytes (the most the file holds) that all
 # need escaping, and stored values of 15 digits, the largest the store

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # rp_redis_password_file, hostnames in rp_redis (resolved when the
 # configuration is read), the errno of a failed connect, and the metrics'
 # label escaping.

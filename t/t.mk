@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # t/t.mk: the module's tests, included by the Makefile.
 #
 #   test-nginx                the Test::Nginx suites t/*.t: builds the module

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # compose-test.sh: checks the deployment files without a Docker engine.
 #   - docker-compose.yml passes Debian's `docker-compose config -q`, and its
 #     normalized form has the services of DESIGN.md wired as documented

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # tests/consumer-test.sh: end-to-end tests of rp-produce, rp-consumer and
 # rp-mock-kafka against real redis-servers.
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # deb-test.sh MODULE.deb TOOLS.deb: the Debian packages `make deb` built.
 #   - metadata and contents (dpkg-deb -I / -c): the module in
 #     /usr/lib/nginx/modules, mod-http-rp.conf in modules-available, the

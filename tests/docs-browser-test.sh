@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # docs-browser-test.sh: the /docs/ page as a reader meets it, served by
 # conf/nginx.conf (through scripts/local-nginx-conf, as `make demo` runs
 # it) in front of a throw-away redis-server holding the default data

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # elf-hardening.sh FILE...: each ELF file was linked and compiled the way
 # dpkg-buildflags' hardening asks (hardening=+all):
 #   - BIND_NOW (FLAGS BIND_NOW or FLAGS_1 NOW): -z now

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * fuzz_event.c: libFuzzer target for the event parsers (CSV and JSON) and
  * their encoders: whatever parses must encode, and re-parse to the same

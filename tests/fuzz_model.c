@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * fuzz_model.c: libFuzzer target for the model loader and scorer.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * fuzz_request: libFuzzer target for the module's request-body parsing
  * (src/ngx_http_rp_body.c, the code /predict and /predict/batch run).

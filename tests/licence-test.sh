@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # licence-test.sh: scripts/licence-headers on a scratch copy of the tree:
 #   - after one run, --check finds no source file without the lines;
 #   - a second run changes no file;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * mkmodel: writes a tiny deterministic model for the Test::Nginx suites,
  * so that expected probabilities are known exactly.

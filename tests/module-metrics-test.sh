@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # module-metrics-test.sh: the module's /metrics as Prometheus reads it, and
 # Redis addresses resolved from a name, against a real nginx with two
 # workers and redis-servers of its own (started on free ports, stopped by

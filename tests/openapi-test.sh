@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # openapi-test.sh: checks conf/openapi.json with core Perl (JSON::PP).
 #   - it is valid JSON and OpenAPI 3.0, every $ref resolves;
 #   - it has every endpoint of DESIGN.md "HTTP API" with its method, the

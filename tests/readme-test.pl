@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # readme-test.pl: the README cannot rot. Every program, subcommand and
 # option its code blocks run must be in that program's --help; every make
 # target it names must exist; every directive, variable, metric and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # redis-restart.sh: Redis goes away and comes back while nginx serves
 # /predict. Passes when every answer is a 200 (default features while Redis
 # is down, within rp_redis_timeout), and the workers reconnect by themselves:

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # tests/release.mk: what an operator or a distribution checks before
 # shipping (included by the top Makefile).
 #
@@ -7,9 +9,9 @@
 #   test-licence-script   scripts/licence-headers on a scratch copy of the
 #                         tree: complete, idempotent, nothing broken
 #   test-licence          every source file of this tree has the SPDX and
-#                         copyright lines; in `make test` only with
-#                         RP_TEST_LICENCE=1 (the headers are added in one
-#                         go by scripts/licence-headers)
+#                         copyright lines (scripts/licence-headers adds
+#                         them to a new file); RP_TEST_LICENCE=0 leaves it
+#                         out of `make test`
 #   test-hardening        the module built by module.mk with dpkg-buildflags'
 #                         hardening flags (into build/hardened/): BIND_NOW,
 #                         RELRO, fortified calls, stack protector (the
@@ -22,7 +24,7 @@
 #                         build/npm-tools/; puppeteer-core drives Debian's
 #                         chromium, it downloads no browser
 
-RP_TEST_LICENCE ?= 0
+RP_TEST_LICENCE ?= 1
 TEST_TARGETS += test-version test-licence-script test-hardening \
                 test-openapi-lint test-docs-browser
 ifeq ($(RP_TEST_LICENCE),1)

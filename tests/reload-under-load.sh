@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # reload-under-load.sh: constant load on /predict while the model is
 # swapped (written to a temporary file and renamed into place by
 # rp_model_write) and nginx reloaded several times. Passes when every

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * store_cases.h: a consistent stored user and the ways to corrupt it, for
  * the reader (test_store.c) and the update script (test_store_redis.c):

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
  * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_model.c: model write -> map -> score round trip, and every refusal
  * of the validator ("malformed model tests").

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_model_priors.c: the model file's product priors (format 2): write
  * -> load -> look up, format 1 files without them, and every refusal of

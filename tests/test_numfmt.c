@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /* rp_numfmt_g: byte for byte what snprintf's %.*g prints. */
 
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_store.c: key layout, command vectors and reply parsing (no Redis;
  * tests/test_store_redis.c runs the script against a real server).

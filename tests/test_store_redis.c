@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_store_redis.c: the update script against a real redis-server
  * (port in RP_TEST_REDIS_PORT). The state the script builds must equal the

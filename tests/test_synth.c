@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * test_synth.c: the programs' behaviour model (lib/rp_synth.c), the one
  * generator behind "rp-train generate" and rp-produce.

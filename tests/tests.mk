@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # Core library tests: cmocka unit tests, the same under ASan/UBSan, the
 # store script against a real redis-server, and short libFuzzer runs.
 

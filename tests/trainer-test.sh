@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # trainer-test.sh: end-to-end checks of rp-train (generate, features, fit,
 # eval, inspect, materialize, verify). Run through scripts/with-redis, which
 # provides RP_TEST_REDIS_PORT (a throw-away redis-server on 127.0.0.1).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * trainer_metrics.c: rp-train's metrics on hand-computed cases (values
  * checked against scikit-learn's roc_auc_score, average_precision_score,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * trainer_priors.c: the product priors (trainer/rp_priors.c) on a
  * hand-computed history. Prints "ok"/"not ok" lines.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_apply.c: "rp-train materialize"'s use of the events -> Redis pipe
  * (see rp_apply.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_apply.h: "rp-train materialize"'s side of the events -> Redis pipe
  * (lib/rp_pipe.h), the one rp-consumer uses: a queued batch is planned

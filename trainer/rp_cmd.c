@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_cmd.c: "rp-train features", "rp-train eval" and "rp-train inspect".
  */

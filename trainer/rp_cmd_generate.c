@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_cmd_generate.c: "rp-train generate", synthetic shop events as CSV.
  *

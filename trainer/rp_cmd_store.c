@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_cmd_store.c: "rp-train materialize" (replay an events file into the
  * Redis feature store through rp_apply, the pipe rp-consumer uses too)

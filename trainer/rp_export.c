@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_export.c: XGBoost's trees to rp's model layout. The booster is saved
  * as JSON; each tree's arrays (left/right children, split indices and

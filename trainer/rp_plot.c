@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_plot.c: "rp-train eval --plot DIR": the ROC curve, the
  * precision-recall curve and the reliability diagram as PNG files.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_priors.c: the product priors at a cutoff (definitions in
  * rp_train.h), what the model file carries so that the module can look a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_report.c: the metrics as JSON, one shape for "rp-train eval" and for
  * model.json's "metrics" (NaN, e.g. the AUC of a one-class window or the

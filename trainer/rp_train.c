@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_train.c: rp-train's entry point, subcommand dispatch and the small
  * helpers every subcommand uses (messages, allocation, argument parsing).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Copyright (c) 2026, The rp authors */
 /*
  * rp_xgb.h: what rp-train's fit shares between its files: XGBoost's trees
  * converted to rp's node array, and writing JSON files safely.

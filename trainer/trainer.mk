@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # trainer/trainer.mk: rp-train (generate, features, fit, eval, inspect,
 # materialize, verify), its test suite and its benchmark.
 # Included by the top-level Makefile.

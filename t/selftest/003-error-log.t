@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # vi:filetype=perl
 # error_log / no_error_log matching, line by line, per request.
 use Test::Nginx::Socket 'no_plan';

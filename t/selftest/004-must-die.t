@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 # vi:filetype=perl
 # must_die: nginx has to refuse the config; error_log is matched
 # against what it logged while refusing.

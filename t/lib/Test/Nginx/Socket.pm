@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026, The rp authors
 package Test::Nginx::Socket;
 
 # Local work-alike of the CPAN Test::Nginx::Socket (subset used by nginx
