@@ -3,7 +3,7 @@
 # Copyright (c) 2026, The rp authors
 # compose-test.sh: checks the deployment files without a Docker engine.
 #   - docker-compose.yml passes Debian's `docker-compose config -q`, and its
-#     normalized form has the services of DESIGN.md wired as documented
+#     normalized form has the services of the README's architecture wired as documented
 #     (KRaft Kafka, Redis, Kafdrop on 9000, nginx after the trainer job,
 #     the model volume, healthchecks);
 #   - every Dockerfile builds FROM Debian images or its own stages, copies

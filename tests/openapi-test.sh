@@ -3,7 +3,7 @@
 # Copyright (c) 2026, The rp authors
 # openapi-test.sh: checks conf/openapi.json with core Perl (JSON::PP).
 #   - it is valid JSON and OpenAPI 3.0, every $ref resolves;
-#   - it has every endpoint of DESIGN.md "HTTP API" with its method, the
+#   - it has every endpoint of the README's "HTTP API" with its method, the
 #     error statuses (400/405/413/415/503 on the POST endpoints), the JSON error
 #     shape {error, detail}, metrics as text/plain;
 #   - the Features schema names exactly the features of the table, the same
@@ -155,7 +155,7 @@ if (-f "src/rp_features.c") {
           join(",", @code) eq join(",", @features), "code: @code");
 }
 my $P = $S->{Prediction} || {};
-check("Prediction requires the 8 fields of DESIGN.md",
+check("Prediction requires the 8 fields of a prediction (README, HTTP API)",
       join(",", sort @{ $P->{required} || [] }) eq join(",", sort qw(user_id product_id
           repeat_purchase_probability confidence prediction_timestamp model_version
           features_source features_used)));
