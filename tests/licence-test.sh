@@ -24,6 +24,13 @@ trap 'exit 1' INT TERM
 # the tree as git sees it, without .git (the script's other way to list)
 git ls-files -co --exclude-standard | grep -v '^build/' \
     | tar -cf - -T - | tar -xf - -C "$TMP"
+# the tree as it was before the lines: every header the script writes
+# (LICENSE keeps its copyright line, which the script reads)
+find "$TMP" -type f ! -path "$TMP/LICENSE" -exec sed -i -E \
+    -e '/^(#|--|\/\*|<!--) SPDX-License-Identifier: BSD-2-Clause( \*\/| -->)?$/d' \
+    -e '/^(#|--|\/\*|<!--) Copyright \(c\) [0-9]+, The rp authors( \*\/| -->)?$/d' {} +
+scripts/licence-headers --check "$TMP" > /dev/null 2>&1 \
+    && bad "the scratch copy lost its lines" || ok "the scratch copy lost its lines"
 find "$TMP" -type f | sort | xargs cksum > "$TMP.before" 2>/dev/null
 shebangs=$(cd "$TMP" && grep -rl --exclude-dir=tests/corpus '^#!' . | sort \
     | while read -r f; do head -1 "$f" | grep -q '^#!' && echo "$f"; done)
