@@ -65,8 +65,21 @@ ngx_http_rp_metrics_add_zone(ngx_conf_t *cf, ngx_http_rp_main_conf_t *rmcf)
 static ngx_int_t
 ngx_http_rp_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_slab_pool_t        *shpool;
-    ngx_http_rp_metrics_t  *m;
+    return ngx_http_rp_shm_zone_init(shm_zone, data,
+                                     sizeof(ngx_http_rp_metrics_t));
+}
+
+
+/*
+ * The init of the module's shared zones: one zeroed struct of size bytes
+ * in the slab pool, kept across reloads (data: the old cycle's zone) and
+ * found again in a zone that already exists.
+ */
+ngx_int_t
+ngx_http_rp_shm_zone_init(ngx_shm_zone_t *shm_zone, void *data, size_t size)
+{
+    void             *p;
+    ngx_slab_pool_t  *shpool;
 
     if (data) {
         shm_zone->data = data;
@@ -80,13 +93,13 @@ ngx_http_rp_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    m = ngx_slab_calloc(shpool, sizeof(ngx_http_rp_metrics_t));
-    if (m == NULL) {
+    p = ngx_slab_calloc(shpool, size);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
-    shpool->data = m;
-    shm_zone->data = m;
+    shpool->data = p;
+    shm_zone->data = p;
 
     return NGX_OK;
 }

@@ -248,6 +248,8 @@ u_char *ngx_http_rp_json_features(u_char *p, u_char *last, const float *f,
 const char *ngx_http_rp_source_name(ngx_uint_t source);
 
 /* ngx_http_rp_metrics.c */
+ngx_int_t ngx_http_rp_shm_zone_init(ngx_shm_zone_t *shm_zone, void *data,
+    size_t size);
 ngx_int_t ngx_http_rp_metrics_add_zone(ngx_conf_t *cf,
     ngx_http_rp_main_conf_t *rmcf);
 ngx_http_rp_metrics_t *ngx_http_rp_metrics(void);

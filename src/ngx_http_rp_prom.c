@@ -120,30 +120,8 @@ ngx_http_rp_prom_add_zone(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_slab_pool_t         *shpool;
-    ngx_http_rp_prom_shm_t  *sh;
-
-    if (data) {
-        shm_zone->data = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_rp_prom_shm_t));
-    if (sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    shpool->data = sh;
-    shm_zone->data = sh;
-
-    return NGX_OK;
+    return ngx_http_rp_shm_zone_init(shm_zone, data,
+                                     sizeof(ngx_http_rp_prom_shm_t));
 }
 
 

@@ -877,3 +877,24 @@ rp_event_time_check(int64_t ts, int64_t now, int64_t max_future, char *err,
 
     return -1;
 }
+
+
+uint64_t
+rp_id_hash(const char *s, size_t len)
+{
+    size_t    i;
+    uint64_t  h;
+
+    h = 1469598103934665603ull;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) s[i];
+        h *= 1099511628211ull;
+    }
+
+    /* FNV-1a's high bits (a table's home slot) mix poorly: fold them */
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+
+    return h;
+}

@@ -45,6 +45,11 @@ typedef struct {
 /* Ids are 1..RP_ID_MAX bytes of printable ASCII (0x20..0x7e). */
 int rp_id_valid(const char *s, size_t len);
 
+/* A 64-bit hash of an id (FNV-1a with its high bits folded), for hash
+ * tables of ids: the model file's prior table stores it, so it is part of
+ * the file format and must not change. */
+uint64_t rp_id_hash(const char *s, size_t len);
+
 /* "view" | "add_to_cart" | "purchase" -> type; returns -1 when unknown. */
 int rp_event_type_parse(const char *s, size_t len, rp_event_type_t *out);
 const char *rp_event_type_name(rp_event_type_t t);

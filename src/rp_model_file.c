@@ -322,21 +322,7 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
 uint64_t
 rp_model_prior_hash(const char *s, size_t len)
 {
-    size_t    i;
-    uint64_t  h;
-
-    h = 1469598103934665603ull;
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
-        h *= 1099511628211ull;
-    }
-
-    /* FNV-1a's high bits (the home slot) mix poorly: fold them */
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-
-    return h;
+    return rp_id_hash(s, len);
 }
 
 

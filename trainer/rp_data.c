@@ -22,7 +22,6 @@
 #define RP_BAD_SHOWN   5
 
 
-static uint64_t rp_hash_str(const char *s, size_t len);
 static uint32_t rp_intern(rp_intern_t *t, const char *s, size_t len);
 static void rp_intern_free(rp_intern_t *t);
 static uint32_t rp_pair_intern(rp_dataset_t *ds, uint32_t u, uint32_t p);
@@ -152,23 +151,6 @@ done:
 }
 
 
-static uint64_t
-rp_hash_str(const char *s, size_t len)
-{
-    uint64_t  h;
-    size_t    i;
-
-    h = 1469598103934665603ull;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
-        h *= 1099511628211ull;
-    }
-
-    return h ^ (h >> 29);
-}
-
-
 static uint32_t
 rp_intern(rp_intern_t *t, const char *s, size_t len)
 {
@@ -184,7 +166,7 @@ rp_intern(rp_intern_t *t, const char *s, size_t len)
                 continue;
             }
             k = t->slots[i] - 1;
-            j = rp_hash_str(t->names[k], t->lens[k]) & nmask;
+            j = rp_id_hash(t->names[k], t->lens[k]) & nmask;
             while (nslots[j] != 0) {
                 j = (j + 1) & nmask;
             }
@@ -196,7 +178,7 @@ rp_intern(rp_intern_t *t, const char *s, size_t len)
         t->mask = nmask;
     }
 
-    i = rp_hash_str(s, len) & t->mask;
+    i = rp_id_hash(s, len) & t->mask;
 
     while (t->slots[i] != 0) {
         k = t->slots[i] - 1;
@@ -327,7 +309,7 @@ rp_idset_add(rp_idset_t *s, const char *id, size_t len)
         s->mask = nmask;
     }
 
-    h = rp_hash_str(id, len);
+    h = rp_id_hash(id, len);
     h += (h == 0);
     i = (size_t) (h * 0x9e3779b97f4a7c15ull >> 20) & s->mask;
 
