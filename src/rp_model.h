@@ -140,6 +140,9 @@ typedef struct {
     uint32_t           n_trees;
     const uint32_t    *tree_count;     /* nodes per tree; trees are concatenated */
     const rp_node_t   *nodes;
+    const float       *cover;          /* per node (as nodes), the training
+                                          cover (sum of hessians) that
+                                          explanations weigh by; NULL = none */
     uint32_t           objective;
     double             base_margin;
     const char        *version;

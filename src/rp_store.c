@@ -188,6 +188,44 @@ const char *const rp_store_user_fields[RP_STORE_USER_FIELDS] = {
 
 
 
+unsigned
+rp_store_key_slot(const char *key, size_t len)
+{
+    /* CRC16-CCITT (XMODEM: polynomial 0x1021, initial 0), 4 bits a step */
+    static const uint16_t  nib[16] = {
+        0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50a5, 0x60c6, 0x70e7,
+        0x8108, 0x9129, 0xa14a, 0xb16b, 0xc18c, 0xd1ad, 0xe1ce, 0xf1ef
+    };
+    const unsigned char  *p = (const unsigned char *) key;
+    const unsigned char  *end;
+    size_t                i, j;
+    unsigned              crc;
+
+    for (i = 0; i < len && p[i] != '{'; i++) { /* void */ }
+
+    if (i < len) {
+        for (j = i + 1; j < len && p[j] != '}'; j++) { /* void */ }
+        if (j < len && j > i + 1) {
+            end = p + j;
+            p += i + 1;
+            goto hash;
+        }
+    }
+
+    end = p + len;
+
+hash:
+
+    crc = 0;
+    for ( /* void */ ; p < end; p++) {
+        crc = ((crc << 4) ^ nib[((crc >> 12) ^ (*p >> 4)) & 0xf]) & 0xffff;
+        crc = ((crc << 4) ^ nib[((crc >> 12) ^ *p) & 0xf]) & 0xffff;
+    }
+
+    return crc & (RP_STORE_SLOTS - 1);
+}
+
+
 size_t
 rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size)
 {

@@ -107,6 +107,14 @@ typedef struct {
     char         buf[6 * (RP_STORE_KEY_MAX + 24)];
 } rp_store_cmd_t;
 
+/*
+ * The Redis Cluster hash slot (0..16383) of a key, by the cluster's rule:
+ * CRC16 (XMODEM) of the hash tag, the bytes between the first '{' and the
+ * next '}' when that is not empty, else of the whole key.
+ */
+#define RP_STORE_SLOTS  16384
+unsigned rp_store_key_slot(const char *key, size_t len);
+
 /* "rp:{USER}" into buf; returns its length or 0 if size is short. */
 size_t rp_store_user_key(const char *user, size_t ulen, char *buf, size_t size);
 

@@ -48,7 +48,7 @@ system(@cmd) == 0 or die "redis-cli HSET failed";
 our $HttpConfig = <<'_EOC_';
     rp_model $TEST_NGINX_LONG_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
 _EOC_
 
 our $Item = JSON::PP->new->encode({user_id => $User, product_id => $Product});

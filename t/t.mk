@@ -112,10 +112,11 @@ test-fuzz-request: $(RP_FUZZ_REQ)
 TEST_TARGETS += test-nginx-valgrind
 .PHONY: test-nginx-valgrind
 test-nginx-valgrind: $(RP_NGX_SO) $(RP_T_MODEL) $(BUILD)/rp-train
-	$(RP_T_ENV) TEST_NGINX_USE_VALGRIND=1 scripts/with-redis sh -c \
+	$(RP_T_ENV) TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_TIMEOUT=10 \
+	    scripts/with-redis sh -c \
 	    '$(BUILD)/rp-train materialize t/data/events.csv \
 	    --redis 127.0.0.1:$$TEST_NGINX_REDIS_PORT -q \
-	    && prove -I t/lib t/0*.t'
+	    && t/prove-failures $(BUILD)/t-valgrind.log prove -I t/lib t/0*.t'
 
 # The module built with AddressSanitizer and UBSan in its own copy of the
 # nginx sources, loaded into the distribution's nginx with libasan

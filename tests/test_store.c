@@ -404,6 +404,40 @@ test_parse_corrupt(void **state)
 
 
 static void
+test_key_slot(void **state)
+{
+    /* the slots a real Redis Cluster node answers to CLUSTER KEYSLOT */
+    static const struct { const char *key; unsigned slot; }  v[] = {
+        { "foo", 12182 },
+        { "{user1000}.following", 3443 },
+        { "rp:{u1}", 4574 },
+        { "rp:{}x", 15995 },
+        { "a{b", 13340 },
+        { "rp:{{x}}", 11068 },
+        { "123456789", 12739 },
+        { "rp:{u}}z", 11826 },
+        { "rp:{user_00001}", 2360 },
+        { "a{}", 6082 },
+        { "{", 4092 },
+        { "}", 12090 },
+        { "", 0 },
+    };
+    size_t  i;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        assert_int_equal(rp_store_key_slot(v[i].key, strlen(v[i].key)),
+                         v[i].slot);
+    }
+
+    /* the tag is what counts: every key of one user is in one slot */
+    assert_int_equal(rp_store_key_slot("rp:{u1}", 7),
+                     rp_store_key_slot("x{u1}y", 6));
+}
+
+
+static void
 test_pair_format(void **state)
 {
     rp_pair_state_t  p, q;
@@ -444,6 +478,7 @@ main(void)
         cmocka_unit_test(test_parse_read),
         cmocka_unit_test(test_parse_corrupt),
         cmocka_unit_test(test_pair_format),
+        cmocka_unit_test(test_key_slot),
     };
 
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

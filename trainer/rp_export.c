@@ -27,7 +27,7 @@ static int
 rp_tree_convert(cJSON *tree, rp_forest_t *fo)
 {
     int        n, i, top, id, pos, parent;
-    cJSON     *lc, *rc, *si, *sc, *dl, *it;
+    cJSON     *lc, *rc, *si, *sc, *dl, *sh, *it;
     int       *left, *right, *stack_id, *stack_parent;
     uint8_t   *seen;
     rp_node_t *nd;
@@ -37,6 +37,8 @@ rp_tree_convert(cJSON *tree, rp_forest_t *fo)
     si = cJSON_GetObjectItemCaseSensitive(tree, "split_indices");
     sc = cJSON_GetObjectItemCaseSensitive(tree, "split_conditions");
     dl = cJSON_GetObjectItemCaseSensitive(tree, "default_left");
+    /* each node's cover (sum of hessians), what TreeSHAP weighs paths by */
+    sh = cJSON_GetObjectItemCaseSensitive(tree, "sum_hessian");
 
     if (!cJSON_IsArray(lc) || !cJSON_IsArray(rc) || !cJSON_IsArray(si)
         || !cJSON_IsArray(sc) || !cJSON_IsArray(dl))
@@ -47,7 +49,8 @@ rp_tree_convert(cJSON *tree, rp_forest_t *fo)
 
     n = cJSON_GetArraySize(lc);
     if (n <= 0 || cJSON_GetArraySize(rc) != n || cJSON_GetArraySize(si) != n
-        || cJSON_GetArraySize(sc) != n || cJSON_GetArraySize(dl) != n)
+        || cJSON_GetArraySize(sc) != n || cJSON_GetArraySize(dl) != n
+        || !cJSON_IsArray(sh) || cJSON_GetArraySize(sh) != n)
     {
         rp_err("fit: xgboost tree arrays of different sizes");
         return -1;
@@ -56,6 +59,7 @@ rp_tree_convert(cJSON *tree, rp_forest_t *fo)
     if (fo->n_nodes + n > fo->cap) {
         fo->cap = (fo->n_nodes + n) * 2;
         fo->nodes = rp_xrealloc(fo->nodes, fo->cap * sizeof(rp_node_t));
+        fo->cover = rp_xrealloc(fo->cover, fo->cap * sizeof(float));
     }
 
     left = rp_xalloc(n * sizeof(int));
@@ -90,6 +94,9 @@ rp_tree_convert(cJSON *tree, rp_forest_t *fo)
         if (parent >= 0) {
             nd[parent].right = (uint32_t) pos;
         }
+
+        fo->cover[fo->n_nodes + pos] =
+            (float) cJSON_GetArrayItem(sh, id)->valuedouble;
 
         if (left[id] == -1) {
             nd[pos].split = RP_NODE_LEAF;
@@ -211,6 +218,7 @@ void
 rp_forest_free(rp_forest_t *fo)
 {
     free(fo->nodes);
+    free(fo->cover);
     free(fo->count);
     memset(fo, 0, sizeof(*fo));
 }

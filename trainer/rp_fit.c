@@ -879,6 +879,7 @@ rp_cmd_fit(int argc, char **argv)
     spec.n_trees = fo.n_trees;
     spec.tree_count = fo.count;
     spec.nodes = fo.nodes;
+    spec.cover = fo.cover;
     spec.objective = RP_OBJ_LOGISTIC;
     spec.base_margin = fo.base_margin;
     spec.version = version;

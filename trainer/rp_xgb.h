@@ -19,6 +19,7 @@
 /* The trees of a booster, in rp_model's layout. */
 typedef struct {
     rp_node_t  *nodes;
+    float      *cover;        /* per node: XGBoost's sum_hessian */
     uint32_t   *count;
     uint32_t    n_trees;
     uint32_t    n_cols;       /* features the booster was trained on */
