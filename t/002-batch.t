@@ -19,7 +19,7 @@ $ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
 our $HttpConfig = <<'_EOC_';
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
 _EOC_
 
 our $Big = '[' . join(',', map {

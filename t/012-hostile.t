@@ -24,7 +24,7 @@ for my $cmd ("SET 'rp:{h_wrongtype}' x", "DEL 'rp:{h_corrupt}'",
 our $HttpConfig = <<'_EOC_';
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
 _EOC_
 
 our $Ctl = '{"error":"bad_request","detail":"strings must not contain control characters (\\\\u0000 to \\\\u001f)"}';

@@ -83,7 +83,7 @@ __DATA__
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw;
 --- config
     location = / { rp_health; }
@@ -104,7 +104,7 @@ readable by every user
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-crlf;
 --- config
     location = / { rp_health; }
@@ -124,7 +124,7 @@ readable by every user
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-wrong;
 --- config
     location = / { rp_health; }
@@ -142,7 +142,7 @@ readable by every user
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file ../html/redis-secret;
 --- config
     location = / { rp_health; }
@@ -182,7 +182,7 @@ qr/\[warn\] .*rp_redis_password_file ".*redis-secret" is readable by every user 
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw-empty;
 --- config
     location = / { rp_health; }
@@ -196,7 +196,7 @@ qr/\[emerg\] .*rp_redis_password_file ".*pw-empty" is empty/
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/no-such-file;
 --- config
     location = / { rp_health; }
@@ -210,7 +210,7 @@ qr/\[emerg\] .*rp_redis_password_file ".*no-such-file": cannot open \(2: No such
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_AUTH_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
     rp_redis_password_file $TEST_NGINX_SECRETS/pw;
     rp_redis_password "rp file secret";
 --- config
@@ -239,7 +239,7 @@ qr/\[emerg\] .*"rp_redis_password_file" directive cannot be used with "rp_redis_
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis localhost:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
 --- config
     location = /predict { rp_predict; }
 --- request eval
