@@ -302,5 +302,6 @@ int rp_cmd_eval(int argc, char **argv);
 int rp_cmd_inspect(int argc, char **argv);
 int rp_cmd_materialize(int argc, char **argv);
 int rp_cmd_verify(int argc, char **argv);
+int rp_cmd_import(int argc, char **argv);
 
 #endif /* RP_TRAIN_H */

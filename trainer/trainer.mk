@@ -39,3 +39,17 @@ test-trainer: $(BUILD)/rp-train $(BUILD)/trainer-metrics-test \
 
 bench-train: $(BUILD)/rp-train
 	bench/bench-train.sh
+
+# rp-train import: models trained through XGBoost's C API by the test
+# (tests/xgb_train.c), hand-written JSON of XGBoost 2.x and 3.x in
+# tests/data/xgb/, and every refusal (tests/import-test.sh).
+TEST_TARGETS += test-import
+
+$(BUILD)/xgb-train: tests/xgb_train.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) $(RP_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	    -lxgboost -lm
+
+.PHONY: test-import
+test-import: $(BUILD)/rp-train $(BUILD)/xgb-train
+	tests/import-test.sh
