@@ -474,7 +474,7 @@ static int
 rp_import_xgb_predict(const char *buf, size_t len, const rp_xgb_model_t *x,
     const uint8_t *cols, const rp_matrix_t *mx, double *out)
 {
-    int               rc;
+    int               rc, v[3];
     float            *xm;
     size_t            r;
     uint32_t          j;
@@ -496,13 +496,27 @@ rp_import_xgb_predict(const char *buf, size_t len, const rp_xgb_model_t *x,
         }
     }
 
+/* XGBoost's message, without the stack trace it appends */
 #define rp_imp_xgb(call)                                                     \
     do {                                                                     \
         if ((call) != 0) {                                                   \
-            rp_err("import: --check: xgboost: %s", XGBGetLastError());       \
+            rp_err("import: --check: xgboost: %.*s",                         \
+                   (int) strcspn(XGBGetLastError(), "\n"),                   \
+                   XGBGetLastError());                                       \
             goto done;                                                       \
         }                                                                    \
     } while (0)
+
+    XGBoostVersion(&v[0], &v[1], &v[2]);
+    if (x->xgb_version[0] > v[0]
+        || (x->xgb_version[0] == v[0] && x->xgb_version[1] > v[1]))
+    {
+        rp_err("import: --check: warning: the model is of XGBoost %d.%d.%d, "
+               "newer than the XGBoost %d.%d.%d that checks it, which may "
+               "misread it (3.1 and later write base_score as a vector)",
+               x->xgb_version[0], x->xgb_version[1], x->xgb_version[2], v[0],
+               v[1], v[2]);
+    }
 
     rp_imp_xgb(XGBoosterCreate(NULL, 0, &h));
     rp_imp_xgb(XGBoosterLoadModelFromBuffer(h, buf, len));

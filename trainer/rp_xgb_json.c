@@ -706,7 +706,8 @@ rp_xgb_json_read(const char *buf, size_t len, rp_xgb_model_t *x, char *err,
         rp_xgb_fail(err, errlen, "not valid JSON (an error at byte %ld of "
                     "%zu%s)", at != NULL && at >= buf && at <= buf + len
                               ? (long) (at - buf) : -1L, len,
-                    at == buf + len ? ": truncated?" : "");
+                    at != NULL && len > 1 && at >= buf + len - 1
+                    ? ": the file ends early, truncated?" : "");
         return -1;
     }
 
