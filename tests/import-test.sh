@@ -235,6 +235,10 @@ printf 'not a model\n' >"$T/text.json"
 refuses "a malformed file" "not valid JSON (an error at byte 0" "$T/text.json"
 head -c 3000 "$T/gb.json" >"$T/cut.json"
 refuses "truncated JSON" "the file ends early, truncated?" "$T/cut.json"
+"$XT" "$T/m.csv" "$T/binary.model" --rounds 2 objective=binary:logistic
+refuses "XGBoost's binary format, with a hint" \
+    "binary or UBJSON format? Save the model under a name ending in .json" \
+    "$T/binary.model"
 printf '{"learner": 1}' >"$T/other.json"
 refuses "JSON that is not a model" 'no "learner" object' "$T/other.json"
 sed 's/"left_children":\[1,/"left_children":[0,/' "$T/gb.json" >"$T/cycle.json"

@@ -707,7 +707,10 @@ rp_xgb_json_read(const char *buf, size_t len, rp_xgb_model_t *x, char *err,
                     "%zu%s)", at != NULL && at >= buf && at <= buf + len
                               ? (long) (at - buf) : -1L, len,
                     at != NULL && len > 1 && at >= buf + len - 1
-                    ? ": the file ends early, truncated?" : "");
+                    ? ": the file ends early, truncated?"
+                    : memchr(buf, '\0', len < 64 ? len : 64) != NULL
+                    ? ": XGBoost's binary or UBJSON format? Save the model "
+                      "under a name ending in .json" : "");
         return -1;
     }
 
