@@ -78,3 +78,10 @@ $(BUILD)/asan/rp-train: $(ASAN_TRAIN_SRCS) $(TRAIN_HDRS) $(PROG_HDRS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -O1 $(SAN_FLAGS) -o $@ \
 	    $(ASAN_TRAIN_SRCS) -lxgboost -lhiredis $(CORE_LIBS) -lpthread
+
+# examples/python-xgboost: a model trained in Python, imported, served by
+# nginx, swapped by a reload, equal to Python's predict (about 10 s)
+TEST_TARGETS += test-examples
+.PHONY: test-examples
+test-examples: $(BUILD)/rp-train $(BUILD)/ngx_http_rp_module.so
+	examples/python-xgboost/run.sh
