@@ -244,6 +244,12 @@ refuses "JSON that is not a model" 'no "learner" object' "$T/other.json"
 sed 's/"left_children":\[1,/"left_children":[0,/' "$T/gb.json" >"$T/cycle.json"
 refuses "a node that is its own child" "tree 0 node 0: reached twice" \
     "$T/cycle.json"
+# a second split_conditions in tree 0, after the first: XGBoost would read
+# the second, rp the first
+sed 's/"split_type":\[/"split_conditions":[0E0],"split_type":[/' "$T/gb.json" \
+    >"$T/dupkey.json"
+refuses "a key twice in one object" \
+    'key "split_conditions" twice in one object' "$T/dupkey.json"
 : >"$T/empty.json"
 refuses "an empty file" "is empty" "$T/empty.json"
 refuses "a missing file" "cannot open" "$T/missing.json"

@@ -37,6 +37,7 @@
 
 
 static int rp_xgb_fail(char *err, size_t errlen, const char *fmt, ...);
+static const char *rp_xgb_dup_key(const cJSON *it);
 static cJSON *rp_xgb_get(const cJSON *obj, const char *key);
 static int rp_xgb_param_int(const cJSON *obj, const char *key, long def,
     long lo, long hi, long *out, char *err, size_t errlen);
@@ -63,6 +64,36 @@ rp_xgb_fail(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 
     return -1;
+}
+
+
+/*
+ * A key that appears twice in one object, anywhere in the document, or
+ * NULL. cJSON finds the first of two, XGBoost's reader keeps the last: a
+ * file with both could be read as two different models.
+ */
+static const char *
+rp_xgb_dup_key(const cJSON *it)
+{
+    const char   *k;
+    const cJSON  *a, *b;
+
+    for (a = it->child; a != NULL; a = a->next) {
+        if (cJSON_IsObject(it)) {
+            for (b = a->next; b != NULL; b = b->next) {
+                if (strcmp(a->string, b->string) == 0) {
+                    return a->string;
+                }
+            }
+        }
+        if ((cJSON_IsObject(a) || cJSON_IsArray(a))
+            && (k = rp_xgb_dup_key(a)) != NULL)
+        {
+            return k;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -712,6 +743,13 @@ rp_xgb_json_read(const char *buf, size_t len, rp_xgb_model_t *x, char *err,
                     ? ": XGBoost's binary or UBJSON format? Save the model "
                       "under a name ending in .json" : "");
         return -1;
+    }
+
+    at = rp_xgb_dup_key(doc);
+    if (at != NULL) {
+        rp_xgb_fail(err, errlen, "key \"%.60s\" twice in one object (XGBoost "
+                    "would read the last, rp the first)", at);
+        goto failed;
     }
 
     learner = rp_xgb_get(doc, "learner");
