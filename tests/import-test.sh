@@ -155,6 +155,23 @@ imports "pruned trees ($del deleted nodes) with --check" "$T/pr.json" \
     "$T/pr-out.rpf" --check "$T/md.csv"
 [ "$del" -gt 0 ] && ok "the pruner left deleted nodes" || nok "no deleted node"
 
+# the product priors: the table from the events at the matrix's cutoff
+"$XT" "$T/m.csv" "$T/pri.json" --rounds 20 objective=binary:logistic \
+    --features event_count,purchase_count,pp_days_since_last,pp_ndays,pp_mean_gap,prod_buyers,prod_buyers_30d,prod_rebuy_rate,prod_repeat_share,prod_med_interval
+imports "the product priors (--priors, --cutoff) with --check" "$T/pri.json" \
+    "$T/pri-out.rpf" --priors "$T/ev.csv" --cutoff 2025-05-01T00:00:00Z \
+    --check "$T/m.csv"
+np=$(awk -F, 'NR > 1 && $NF != "" { print $2 }' "$T/m.csv" | sort -u | wc -l)
+grep -q "^priors      [1-9][0-9]* products + default row" "$T/inspect" \
+    && ok "the file carries the prior table ($np products in the matrix)" \
+    || nok "no prior table: $(grep priors "$T/inspect")"
+refuses "--check: prod_* columns of another cutoff than --cutoff" \
+    "the matrix was made from other events or another --cutoff" \
+    "$T/pri.json" --priors "$T/ev.csv" --cutoff 2025-04-01T00:00:00Z \
+    --check "$T/m.csv"
+"$RP" import "$T/pri.json" -o "$T/no.rpf" --priors "$T/ev.csv" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "--priors without --cutoff: exit 2" || nok "--priors alone"
+
 imports "--version" "$T/gb.json" "$T/v.rpf" --version "exp-42"
 grep -q '^version     exp-42$' "$T/inspect" && ok "--version exp-42 served" \
     || nok "--version"
@@ -214,8 +231,8 @@ refuses "a model without feature names" "the model has no feature names" \
     "$T/nonames.json"
 "$XT" "$T/m.csv" "$T/prior.json" --rounds 3 \
     --features event_count,prod_buyers objective=binary:logistic
-refuses "a product prior" 'feature "prod_buyers" is a product prior' \
-    "$T/prior.json"
+refuses "a product prior without --priors" \
+    "the model uses the product priors (prod_*)" "$T/prior.json"
 refuses "a categorical split, naming tree and node" \
     "tree 0 node 2: a categorical split" "$D/v2-categorical.json"
 "$XT" "$T/m.csv" "$T/multi.json" --rounds 3 --classes 3 \

@@ -35,8 +35,10 @@
 typedef struct {
     float     *x;          /* n x RP_NFEATURES, table order */
     size_t    *line;       /* line number of each row */
+    char     **product;    /* each row's product_id, when a column has it */
     size_t     n;
     size_t     cap;
+    uint8_t    have[RP_NFEATURES];   /* the matrix has the column */
 } rp_matrix_t;
 
 typedef struct {
@@ -44,13 +46,17 @@ typedef struct {
     const char  *out;
     const char  *version;
     const char  *check;
+    const char  *priors;        /* events the prior table is computed from */
+    int64_t      cutoff;        /* ... at this cutoff */
+    int          have_cutoff;
 } rp_import_opts_t;
 
 
 static void rp_import_usage(FILE *f);
 static int rp_import_same_json(const rp_import_opts_t *o);
 static char *rp_import_read(const char *path, size_t *len);
-static int rp_import_names(const rp_xgb_model_t *x, uint8_t *cols);
+static int rp_import_names(const rp_xgb_model_t *x, uint8_t *cols,
+    int *uses_priors);
 static int rp_import_version(const rp_import_opts_t *o, const char *buf,
     size_t len, char *version, size_t size);
 static int rp_matrix_read(const char *path, const rp_xgb_model_t *x,
@@ -58,6 +64,8 @@ static int rp_matrix_read(const char *path, const rp_xgb_model_t *x,
 static void rp_matrix_free(rp_matrix_t *mx);
 static void rp_matrix_ids(const char *path, size_t line, char *buf,
     size_t size);
+static int rp_import_priors_match(const rp_import_opts_t *o,
+    const rp_matrix_t *mx, const rp_model_t *m);
 static int rp_import_xgb_predict(const char *buf, size_t len,
     const rp_xgb_model_t *x, const uint8_t *cols, const rp_matrix_t *mx,
     double *out);
@@ -73,7 +81,9 @@ rp_import_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train import MODEL.json -o OUT.rpf [--version V]\n"
-        "                       [--check MATRIX.csv] [-q]\n"
+        "                       [--check MATRIX.csv]\n"
+        "                       [--priors EVENTS.csv --cutoff ISO8601]\n"
+        "                       [--max-future S] [-q]\n"
         "  converts an XGBoost model saved as JSON (Booster.save_model(\n"
         "  \"m.json\"), XGBoost 1.x to 3.x) into rp's model file OUT.rpf and\n"
         "  writes OUT.json beside it. Accepted: gbtree or dart boosters,\n"
@@ -83,8 +93,11 @@ rp_import_usage(FILE *f)
         "  Refused, with the reason: other objectives, multi-class or\n"
         "  multi-output models, categorical splits, gblinear, a model\n"
         "  without feature names or with a name that is not a feature of\n"
-        "  rp's table (rp-train features writes their names), the product\n"
-        "  priors (prod_*: import does not build their table).\n"
+        "  rp's table (rp-train features writes their names).\n"
+        "  --priors EVENTS.csv --cutoff ISO8601: the product priors' table,\n"
+        "  computed from the events at the cutoff as rp-train features\n"
+        "  computes the matrix's prod_* columns; required when the model\n"
+        "  uses a prod_* feature (the module looks the table up).\n"
         "  --version V: the version the module reports (default xgb-STEM-CRC:\n"
         "  STEM the file name without .json, CRC the CRC-32 of its bytes);\n"
         "  the file's time is the import's.\n"
@@ -170,7 +183,7 @@ rp_import_read(const char *path, size_t *len)
 
 /* The table index of each model feature (cols), or -1 naming why not. */
 static int
-rp_import_names(const rp_xgb_model_t *x, uint8_t *cols)
+rp_import_names(const rp_xgb_model_t *x, uint8_t *cols, int *uses_priors)
 {
     int       idx, bad, prior;
     size_t    len;
@@ -225,14 +238,7 @@ rp_import_names(const rp_xgb_model_t *x, uint8_t *cols)
         return -1;
     }
 
-    if (prior >= 0) {
-        rp_err("import: feature \"%s\" is a product prior, whose table the "
-               "model file must carry and import does not build: train "
-               "without the prod_* columns, or use rp-train fit",
-               rp_features[prior].name);
-        return -1;
-    }
-
+    *uses_priors = prior >= 0;
     return 0;
 }
 
@@ -299,16 +305,18 @@ static int
 rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
     rp_matrix_t *mx)
 {
-    int       rc, *map, nc, c, idx;
+    int       rc, *map, nc, c, idx, pcol;
     char     *line, *p, *e, *end;
     FILE     *f;
     float     v;
     size_t    cap, lineno;
     ssize_t   got;
     uint32_t  i;
-    uint8_t   have[RP_NFEATURES];
+    uint8_t  *have;
 
     memset(mx, 0, sizeof(*mx));
+    have = mx->have;
+    pcol = -1;
     line = NULL;
     cap = 0;
     map = NULL;
@@ -333,12 +341,14 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
         nc += *p == ',';
     }
     map = rp_xalloc(nc * sizeof(int));
-    memset(have, 0, sizeof(have));
 
     for (c = 0, p = line; c < nc; c++, p = e + 1) {
         e = p + strcspn(p, ",\r\n");
         idx = rp_feature_index(p, (size_t) (e - p));
         map[c] = idx;
+        if (e - p == 10 && memcmp(p, "product_id", 10) == 0) {
+            pcol = c;
+        }
         if (idx >= 0) {
             if (have[idx]) {
                 rp_err("import: --check: \"%s\": column \"%.*s\" twice", path,
@@ -366,7 +376,9 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
             mx->cap = mx->cap ? mx->cap * 2 : 1024;
             mx->x = rp_xrealloc(mx->x, mx->cap * RP_NFEATURES * sizeof(float));
             mx->line = rp_xrealloc(mx->line, mx->cap * sizeof(size_t));
+            mx->product = rp_xrealloc(mx->product, mx->cap * sizeof(char *));
         }
+        mx->product[mx->n] = NULL;
         for (c = 0; c < RP_NFEATURES; c++) {
             mx->x[mx->n * RP_NFEATURES + c] = NAN;
         }
@@ -375,6 +387,10 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
             e = p + strcspn(p, ",\r\n");
             if (c >= nc) {
                 break;
+            }
+            if (c == pcol) {
+                mx->product[mx->n] = rp_xalloc((size_t) (e - p) + 1);
+                memcpy(mx->product[mx->n], p, (size_t) (e - p));
             }
             if (map[c] >= 0) {
                 errno = 0;
@@ -393,13 +409,13 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
             }
         }
 
+        mx->line[mx->n++] = lineno;
+
         if (c != nc) {
             rp_err("import: --check: \"%s\" line %zu: %d columns, the header "
                    "has %d", path, lineno, c, nc);
             goto done;
         }
-
-        mx->line[mx->n++] = lineno;
     }
 
     if (ferror(f)) {
@@ -430,6 +446,12 @@ done:
 static void
 rp_matrix_free(rp_matrix_t *mx)
 {
+    size_t  r;
+
+    for (r = 0; mx->product != NULL && r < mx->n; r++) {
+        free(mx->product[r]);
+    }
+    free(mx->product);
     free(mx->x);
     free(mx->line);
     memset(mx, 0, sizeof(*mx));
@@ -466,6 +488,48 @@ rp_matrix_ids(const char *path, size_t line, char *buf, size_t size)
 
     free(l);
     fclose(f);
+}
+
+
+/*
+ * The matrix's prod_* columns must be the file's table: --priors and
+ * --cutoff the events and cutoff the matrix was made from. 0 / -1.
+ */
+static int
+rp_import_priors_match(const rp_import_opts_t *o, const rp_matrix_t *mx,
+    const rp_model_t *m)
+{
+    int           k;
+    float         a, b;
+    size_t        r;
+    const float  *row;
+
+    for (r = 0; r < mx->n; r++) {
+        if (mx->product[r] == NULL) {
+            rp_err("import: --check: %s has no product_id column, which the "
+                   "product priors are looked up by", o->check);
+            return -1;
+        }
+        row = rp_model_prior(m, mx->product[r], strlen(mx->product[r]));
+        for (k = 0; k < RP_PRIOR_N; k++) {
+            if (!mx->have[RP_F_PRIOR_FIRST + k]) {
+                continue;
+            }
+            a = mx->x[r * RP_NFEATURES + RP_F_PRIOR_FIRST + k];
+            b = row[k];
+            if (!(a == b || (isnan(a) && isnan(b)))) {
+                rp_err("import: --check: %s line %zu: %s of %s is %.9g in the"
+                       " matrix, %.9g in the table from --priors %s: the "
+                       "matrix was made from other events or another "
+                       "--cutoff", o->check, mx->line[r],
+                       rp_features[RP_F_PRIOR_FIRST + k].name, mx->product[r],
+                       a, b, o->priors);
+                return -1;
+            }
+        }
+    }
+
+    return 0;
 }
 
 
@@ -578,7 +642,9 @@ rp_import_check(const rp_import_opts_t *o, const char *buf, size_t len,
     one = rp_xalloc(mx.n * sizeof(double));
     xp = rp_xalloc(mx.n * sizeof(double));
 
-    if (rp_import_xgb_predict(buf, len, x, cols, &mx, xp) != 0) {
+    if ((m->prior_values != NULL && rp_import_priors_match(o, &mx, m) != 0)
+        || rp_import_xgb_predict(buf, len, x, cols, &mx, xp) != 0)
+    {
         goto done;
     }
 
@@ -696,6 +762,9 @@ rp_cmd_import(int argc, char **argv)
     rp_xgb_model_t    x;
     rp_model_spec_t   spec;
     rp_import_opts_t  o;
+    int               uses_priors;
+    rp_priors_t       pr;
+    rp_dataset_t      ds;
     uint8_t           cols[RP_MODEL_MAX_FEATURES];
     char              err[RP_ERR_MAX], version[RP_MODEL_VERSION_MAX];
 
@@ -703,6 +772,9 @@ rp_cmd_import(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "version", required_argument, NULL, 'V' },
         { "check", required_argument, NULL, 'C' },
+        { "priors", required_argument, NULL, 'P' },
+        { "cutoff", required_argument, NULL, 'c' },
+        RP_OPT_MAX_FUTURE
         RP_OPTS_COMMON
     };
 
@@ -720,6 +792,16 @@ rp_cmd_import(int argc, char **argv)
         case 'C':
             o.check = optarg;
             break;
+        case 'P':
+            o.priors = optarg;
+            break;
+        case 'c':
+            if (rp_parse_time_arg(optarg, &o.cutoff) != 0) {
+                rp_err("import: bad --cutoff \"%s\"", optarg);
+                return 2;
+            }
+            o.have_cutoff = 1;
+            break;
         default:
             if ((rc = rp_opt_common(c, rp_import_usage)) >= 0) {
                 return rc;
@@ -734,6 +816,11 @@ rp_cmd_import(int argc, char **argv)
         return 2;
     }
     o.in = argv[optind];
+
+    if ((o.priors != NULL) != o.have_cutoff) {
+        rp_err("import: --priors EVENTS.csv and --cutoff go together");
+        return 2;
+    }
 
     plen = strlen(o.out);
     if (plen < 5 || strcmp(o.out + plen - 4, ".rpf") != 0) {
@@ -756,6 +843,9 @@ rp_cmd_import(int argc, char **argv)
     img = NULL;
     memset(&m, 0, sizeof(m));
     memset(&back, 0, sizeof(back));
+    memset(&spec, 0, sizeof(spec));
+    memset(&pr, 0, sizeof(pr));
+    memset(&ds, 0, sizeof(ds));
 
     if (rp_xgb_json_read(buf, len, &x, err, sizeof(err)) != 0) {
         rp_err("import: %s: %s", o.in, err);
@@ -763,10 +853,33 @@ rp_cmd_import(int argc, char **argv)
         return 1;
     }
 
-    if (rp_import_names(&x, cols) != 0
+    if (rp_import_names(&x, cols, &uses_priors) != 0
         || rp_import_version(&o, buf, len, version, sizeof(version)) != 0)
     {
         goto done;
+    }
+
+    if (uses_priors && o.priors == NULL) {
+        rp_err("import: the model uses the product priors (prod_*), whose "
+               "table the model file must carry: give --priors EVENTS.csv "
+               "--cutoff T, the events and the cutoff of the matrix it was "
+               "trained on");
+        goto done;
+    }
+
+    /* the table as rp-train features computed the matrix's columns */
+    if (uses_priors) {
+        if (rp_dataset_load(&ds, o.priors, 0) != 0) {
+            goto done;
+        }
+        rp_priors_compute(&ds, o.cutoff, &pr);
+        rp_priors_spec(&ds, &pr, &spec);
+        rp_log("import: product priors of %u products at the cutoff, from "
+               "%s", spec.n_priors, o.priors);
+
+    } else if (o.priors != NULL) {
+        rp_log("import: note: the model uses no prod_* feature; --priors "
+               "ignored");
     }
 
     if (x.best_iteration >= 0
@@ -780,7 +893,6 @@ rp_cmd_import(int argc, char **argv)
 
     now = time(NULL);
 
-    memset(&spec, 0, sizeof(spec));
     spec.n_features = x.n_names;
     spec.feature_names = (const char *const *) x.names;
     spec.n_trees = x.fo.n_trees;
@@ -842,6 +954,9 @@ done:
     rp_model_close(&m);
     free(img);
     free(buf);
+    rp_priors_spec_free(&spec);
+    rp_priors_free(&pr);
+    rp_dataset_free(&ds);
     rp_xgb_model_free(&x);
     return rc;
 }

@@ -48,9 +48,9 @@ echo "    cutoff $CUT: $(($(wc -l <"$W/matrix.csv") - 1)) rows"
 step "2. train in Python, save as JSON"
 "$PY" "$HERE/train.py" train "$W/matrix.csv" "$W/m1.json" --rounds 20
 
-step "3. import, checked against XGBoost on every row of the matrix"
+step "3. import with the product priors' table, checked against XGBoost on every row"
 "$RP" import "$W/m1.json" -o "$W/model.rpf" --version py-v1 \
-    --check "$W/matrix.csv"
+    --priors "$W/events.csv" --cutoff "$CUT" --check "$W/matrix.csv"
 
 step "4. the store and nginx"
 RPORT=$("$ROOT/scripts/free-port")
@@ -71,7 +71,7 @@ echo "    redis 127.0.0.1:$RPORT (pid $(cat "$W/redis.pid")), nginx $URL (pid $(
 step "5. a second model, imported over the served file, and nginx -s reload"
 "$PY" "$HERE/train.py" train "$W/matrix.csv" "$W/m2.json" --rounds 60 --depth 3
 "$RP" import "$W/m2.json" -o "$W/model.rpf" --version py-v2 \
-    --check "$W/matrix.csv"
+    --priors "$W/events.csv" --cutoff "$CUT" --check "$W/matrix.csv"
 # the old workers may still take a connection until they see the reload:
 # wait for them to exit, then every answer is the new model's
 old=$(ps -o pid= --ppid "$(cat "$W/nginx/nginx.pid")")

@@ -8,8 +8,9 @@ JSON for `rp-train import`, or score /predict replies with it.
   train.py compare MODEL.json REPLIES.json
 
 train: the features are the matrix's columns, named by its header (the
-names rp's feature table uses), without the ids, the label and the product
-priors (prod_*: their table is built by `rp-train fit`, not by import).
+names rp's feature table uses), without the ids and the label; the product
+priors (prod_*) among them, whose table `rp-train import --priors` builds
+from the same events at the same cutoff.
 compare: REPLIES.json holds /predict replies (one JSON object a line);
 each reply's features_used is scored by the booster, which must give the
 reply's probability to 1e-6.
@@ -29,8 +30,7 @@ def read_matrix(path):
         rows = csv.reader(f)
         header = next(rows)
         cols = [i for i, name in enumerate(header)
-                if name not in ("user_id", "product_id", "label")
-                and not name.startswith("prod_")]
+                if name not in ("user_id", "product_id", "label")]
         label = header.index("label")
         x, y = [], []
         for r in rows:
