@@ -271,6 +271,12 @@ refuses "a key twice in one object" \
 refuses "an empty file" "is empty" "$T/empty.json"
 refuses "a missing file" "cannot open" "$T/missing.json"
 
+sed '3s/,[^,]*$/,1,2/' "$T/md.csv" >"$T/md-long.csv"
+refuses "--check: a row longer than the header" \
+    "line 3: more columns than the header's" "$T/gb.json" --check "$T/md-long.csv"
+sed '4s/^\([^,]*,[^,]*\),[^,]*/\1,x1/' "$T/md.csv" >"$T/md-bad.csv"
+refuses "--check: a value that is not a number" \
+    'line 4: column 3 is not a number: "x1"' "$T/gb.json" --check "$T/md-bad.csv"
 cut -d, -f1-4,6- "$T/md.csv" >"$T/md-short.csv"
 refuses "--check with a matrix without a model's feature" \
     'has no column "amount_mean"' "$T/gb.json" --check "$T/md-short.csv"

@@ -309,7 +309,7 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
     char     *line, *p, *e, *end;
     FILE     *f;
     float     v;
-    size_t    cap, lineno;
+    size_t    cap, lineno, r;
     ssize_t   got;
     uint32_t  i;
     uint8_t  *have;
@@ -372,25 +372,31 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
     }
 
     for (lineno = 2; (got = getline(&line, &cap, f)) > 0; lineno++) {
+        if (line[0] == '\n' || line[0] == '\r') {
+            continue;
+        }
         if (mx->n == mx->cap) {
             mx->cap = mx->cap ? mx->cap * 2 : 1024;
             mx->x = rp_xrealloc(mx->x, mx->cap * RP_NFEATURES * sizeof(float));
             mx->line = rp_xrealloc(mx->line, mx->cap * sizeof(size_t));
             mx->product = rp_xrealloc(mx->product, mx->cap * sizeof(char *));
         }
-        mx->product[mx->n] = NULL;
+        r = mx->n++;
+        mx->line[r] = lineno;
+        mx->product[r] = NULL;
         for (c = 0; c < RP_NFEATURES; c++) {
-            mx->x[mx->n * RP_NFEATURES + c] = NAN;
+            mx->x[r * RP_NFEATURES + c] = NAN;
         }
 
         for (c = 0, p = line; ; c++, p = e + 1) {
             e = p + strcspn(p, ",\r\n");
             if (c >= nc) {
+                c = nc + 1;         /* more columns than the header */
                 break;
             }
             if (c == pcol) {
-                mx->product[mx->n] = rp_xalloc((size_t) (e - p) + 1);
-                memcpy(mx->product[mx->n], p, (size_t) (e - p));
+                mx->product[r] = rp_xalloc((size_t) (e - p) + 1);
+                memcpy(mx->product[r], p, (size_t) (e - p));
             }
             if (map[c] >= 0) {
                 errno = 0;
@@ -401,7 +407,7 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
                            (int) (e - p), p);
                     goto done;
                 }
-                mx->x[mx->n * RP_NFEATURES + map[c]] = v;
+                mx->x[r * RP_NFEATURES + map[c]] = v;
             }
             if (*e != ',') {
                 c++;
@@ -409,11 +415,10 @@ rp_matrix_read(const char *path, const rp_xgb_model_t *x, const uint8_t *cols,
             }
         }
 
-        mx->line[mx->n++] = lineno;
-
         if (c != nc) {
-            rp_err("import: --check: \"%s\" line %zu: %d columns, the header "
-                   "has %d", path, lineno, c, nc);
+            rp_err("import: --check: \"%s\" line %zu: %s columns than the "
+                   "header's %d", path, lineno, c < nc ? "fewer" : "more",
+                   nc);
             goto done;
         }
     }
