@@ -172,6 +172,17 @@ refuses "--check: prod_* columns of another cutoff than --cutoff" \
 "$RP" import "$T/pri.json" -o "$T/no.rpf" --priors "$T/ev.csv" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "--priors without --cutoff: exit 2" || nok "--priors alone"
 
+# early stopping records best_iteration; Booster.predict still uses every
+# round, and so does the import, which says so
+sed 's/"attributes":{}/"attributes":{"best_iteration":"4","best_ntree_limit":"5"}/' \
+    "$T/gb.json" >"$T/best.json"
+imports "a model with best_iteration" "$T/best.json" "$T/best-out.rpf" \
+    --check "$T/md.csv"
+grep -q 'best_iteration 4; every one of its 20 rounds is imported' "$T/err" \
+    && grep -q '^trees       20,' "$T/inspect" \
+    && ok "best_iteration: all 20 rounds imported, with a note" \
+    || { nok "best_iteration note"; show; }
+
 imports "--version" "$T/gb.json" "$T/v.rpf" --version "exp-42"
 grep -q '^version     exp-42$' "$T/inspect" && ok "--version exp-42 served" \
     || nok "--version"
