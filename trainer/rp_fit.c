@@ -586,9 +586,6 @@ rp_cmd_fit(int argc, char **argv)
     rp_metrics_t      mtrain, mtest;
     rp_samples_t      train, test, strain, svalid;
     rp_priors_t       prior1, priors;
-    const char      **pids;
-    uint32_t         *plens, np;
-    float            *pvals;
     rp_dataset_t      ds;
     rp_fit_opts_t     o;
     rp_model_spec_t   spec;
@@ -782,9 +779,7 @@ rp_cmd_fit(int argc, char **argv)
     h = NULL;
     img = NULL;
     doc = NULL;
-    pids = NULL;
-    plens = NULL;
-    pvals = NULL;
+    memset(&spec, 0, sizeof(spec));
     json_path = NULL;
     p = NULL;
     xp = NULL;
@@ -852,26 +847,7 @@ rp_cmd_fit(int argc, char **argv)
 
     /* the priors the model carries: the products bought by T1 */
     if (o.uses_priors) {
-        pids = rp_xalloc((prior1.n_known + 1) * sizeof(char *));
-        plens = rp_xalloc((prior1.n_known + 1) * sizeof(uint32_t));
-        pvals = rp_xalloc(((size_t) prior1.n_known + 1) * RP_MODEL_PRIOR_N
-                          * sizeof(float));
-        memcpy(pvals, prior1.rows, RP_MODEL_PRIOR_N * sizeof(float));
-        for (i = 0, np = 0; i < prior1.n_products; i++) {
-            if (!prior1.known[i]) {
-                continue;
-            }
-            pids[np] = ds.products.names[i];
-            plens[np] = ds.products.lens[i];
-            np++;
-            memcpy(pvals + (size_t) np * RP_MODEL_PRIOR_N,
-                   rp_priors_row(&prior1, i),
-                   RP_MODEL_PRIOR_N * sizeof(float));
-        }
-        spec.n_priors = np;
-        spec.prior_ids = pids;
-        spec.prior_id_lens = plens;
-        spec.prior_values = pvals;
+        rp_priors_spec(&ds, &prior1, &spec);
     }
 
     spec.n_features = o.n_cols;
@@ -1066,9 +1042,7 @@ done:
     free(p);
     free(xp);
     rp_forest_free(&fo);
-    free(pids);
-    free(plens);
-    free(pvals);
+    rp_priors_spec_free(&spec);
     rp_priors_free(&prior1);
     rp_priors_free(&priors);
     rp_samples_free(&train);

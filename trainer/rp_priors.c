@@ -268,3 +268,49 @@ rp_model_uses_priors(const rp_model_t *m)
 
     return 0;
 }
+
+
+void
+rp_priors_spec(const rp_dataset_t *ds, const rp_priors_t *pr,
+    rp_model_spec_t *spec)
+{
+    uint32_t      i, np;
+    uint32_t     *lens;
+    float        *vals;
+    const char  **ids;
+
+    ids = rp_xalloc(((size_t) pr->n_known + 1) * sizeof(char *));
+    lens = rp_xalloc(((size_t) pr->n_known + 1) * sizeof(uint32_t));
+    vals = rp_xalloc(((size_t) pr->n_known + 1) * RP_MODEL_PRIOR_N
+                     * sizeof(float));
+    memcpy(vals, pr->rows, RP_MODEL_PRIOR_N * sizeof(float));
+
+    for (i = 0, np = 0; i < pr->n_products; i++) {
+        if (!pr->known[i]) {
+            continue;
+        }
+        ids[np] = ds->products.names[i];
+        lens[np] = ds->products.lens[i];
+        np++;
+        memcpy(vals + (size_t) np * RP_MODEL_PRIOR_N, rp_priors_row(pr, i),
+               RP_MODEL_PRIOR_N * sizeof(float));
+    }
+
+    spec->n_priors = np;
+    spec->prior_ids = ids;
+    spec->prior_id_lens = lens;
+    spec->prior_values = vals;
+}
+
+
+void
+rp_priors_spec_free(rp_model_spec_t *spec)
+{
+    free((void *) spec->prior_ids);
+    free((void *) spec->prior_id_lens);
+    free((void *) spec->prior_values);
+    spec->prior_ids = NULL;
+    spec->prior_id_lens = NULL;
+    spec->prior_values = NULL;
+    spec->n_priors = 0;
+}

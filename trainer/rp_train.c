@@ -39,6 +39,7 @@ static const rp_subcmd_t  rp_subcmds[] = {
     { "fit", rp_cmd_fit, "train, prove parity, write MODEL.rpf + MODEL.json" },
     { "eval", rp_cmd_eval, "metrics of a model on an events file (JSON)" },
     { "inspect", rp_cmd_inspect, "what a model file holds; validates it" },
+    { "import", rp_cmd_import, "an XGBoost JSON model into a model file" },
     { "materialize", rp_cmd_materialize, "replay events into the Redis store" },
     { "verify", rp_cmd_verify, "compare the Redis store with the events" },
     { NULL, NULL, NULL }

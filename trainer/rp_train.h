@@ -224,6 +224,15 @@ void rp_priors_free(rp_priors_t *pr);
 /* Row of product p (a dataset product index). */
 #define rp_priors_row(pr, p)  ((pr)->rows + ((size_t) (p) + 1) * RP_MODEL_PRIOR_N)
 
+/*
+ * The table a model file carries (spec's prior fields, malloc'ed): the
+ * products bought by the cutoff, their rows, the default row first; ids
+ * point into ds. rp_priors_spec_free frees them.
+ */
+void rp_priors_spec(const rp_dataset_t *ds, const rp_priors_t *pr,
+    rp_model_spec_t *spec);
+void rp_priors_spec_free(rp_model_spec_t *spec);
+
 /* Each product's row, for rp_samples_build (malloc'ed array). */
 const float **rp_priors_rows(const rp_dataset_t *ds, const rp_priors_t *pr);
 
@@ -302,5 +311,6 @@ int rp_cmd_eval(int argc, char **argv);
 int rp_cmd_inspect(int argc, char **argv);
 int rp_cmd_materialize(int argc, char **argv);
 int rp_cmd_verify(int argc, char **argv);
+int rp_cmd_import(int argc, char **argv);
 
 #endif /* RP_TRAIN_H */

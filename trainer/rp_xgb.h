@@ -43,6 +43,32 @@ typedef struct {
 int rp_xgb_export(BoosterHandle h, uint32_t n_cols, rp_forest_t *fo);
 void rp_forest_free(rp_forest_t *fo);
 
+/* An XGBoost JSON model as rp_xgb_json_read found it (rp_xgb_json.c). */
+typedef struct {
+    rp_forest_t  fo;              /* n_cols: num_feature; base_margin: the
+                                     margin base_score stands for */
+    char         objective[64];
+    int          margin_output;   /* binary:logitraw: XGBoost's prediction
+                                     is the margin, not its logistic */
+    double       base_score;      /* as the file has it */
+    char         booster[16];     /* gbtree or dart */
+    uint32_t     parallel;        /* num_parallel_tree */
+    char       **names;           /* the feature names, n_cols of them, or */
+    uint32_t     n_names;         /* none (0) */
+    long         best_iteration;  /* -1 when the file has none */
+    int          xgb_version[3];  /* [0] -1 when the file has none */
+} rp_xgb_model_t;
+
+/*
+ * Reads XGBoost's JSON model format (1.x to 3.x) from buf: a binary
+ * objective (binary:logistic, reg:logistic, binary:logitraw) and a gbtree
+ * or dart booster of one output, without categorical splits. 0, or -1
+ * with the reason in err (x is then freed).
+ */
+int rp_xgb_json_read(const char *buf, size_t len, rp_xgb_model_t *x,
+    char *err, size_t errlen);
+void rp_xgb_model_free(rp_xgb_model_t *x);
+
 /* Writes doc to PATH.tmp, fsyncs and renames it to PATH. 0 / -1. */
 int rp_write_json(const char *path, cJSON *doc);
 
