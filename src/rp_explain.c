@@ -83,9 +83,14 @@ rp_explain_method_name(int method)
 size_t
 rp_explain_workspace_size(const rp_model_t *m)
 {
-    size_t  d = (size_t) m->hdr->max_depth + 2;
+    size_t  d;
+
+    if (m->ex == NULL) {
+        return 0;
+    }
 
     /* level l of the recursion copies at most l + 1 path elements */
+    d = (size_t) m->ex->depth + 2;
     return d * (d + 1) / 2 * sizeof(rp_path_t);
 }
 
@@ -201,6 +206,9 @@ rp_explain_build(rp_model_t *m, const float *cover, char *err, size_t errlen)
         }
 
         ex->bias += mean[0];
+        if (m->trees[t].depth > ex->depth) {
+            ex->depth = m->trees[t].depth;
+        }
     }
 
     m->ex = ex;

@@ -24,6 +24,7 @@
 #define RP_EXPLAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "rp_model.h"
 
 #define RP_EXPLAIN_TREE_SHAP  0
@@ -34,6 +35,8 @@ struct rp_explain_s {
     double    *mean;     /* per node: cover-weighted mean of its leaves */
     double    *frac;     /* per node: its cover / its parent's (root: 1) */
     double     bias;     /* base margin + every tree's root mean */
+    uint32_t   depth;    /* the deepest tree's (the header's max_depth
+                            is only a bound) */
 };
 
 /* 1 when m's file has covers, so both methods work */
@@ -42,7 +45,8 @@ int rp_explain_available(const rp_model_t *m);
 /* "tree_shap" or "saabas" */
 const char *rp_explain_method_name(int method);
 
-/* Bytes of the workspace rp_explain needs for m (8-byte aligned). */
+/* Bytes of the workspace rp_explain needs for m (8-byte aligned); 0
+ * without covers. */
 size_t rp_explain_workspace_size(const rp_model_t *m);
 
 /*

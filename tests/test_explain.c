@@ -594,6 +594,32 @@ test_without_covers(void **state)
 }
 
 
+/* The header's max_depth is only a bound the loader checks the trees
+ * against: the workspace follows the trees' real depth (a file claiming
+ * depth 60 would have every explained request take a huge workspace). */
+static void
+test_workspace_bound(void **state)
+{
+    void        *img;
+    size_t       len, want;
+    rp_model_t   m;
+    char         err[RP_ERR_MAX];
+
+    (void) state;
+    img = small_image(1, &len);
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+    want = rp_explain_workspace_size(&m);
+    assert_true(want > 0);
+    rp_model_close(&m);
+
+    ((rp_model_header_t *) img)->max_depth = 60;
+    assert_int_equal(rp_model_load_buffer(&m, img, len, err, sizeof(err)), 0);
+    assert_int_equal(rp_explain_workspace_size(&m), want);
+    rp_model_close(&m);
+    free(img);
+}
+
+
 /* the image with node k's cover set to v, the checksum made good again */
 static void
 set_cover(void *img, size_t len, uint32_t k, float v)
@@ -881,6 +907,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_table_order),
         cmocka_unit_test(test_without_covers),
         cmocka_unit_test(test_bad_covers),
+        cmocka_unit_test(test_workspace_bound),
     };
 
     if (argc == 3 && strcmp(argv[1], "--fixture") == 0) {
