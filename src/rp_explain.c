@@ -50,6 +50,7 @@ static void rp_path_extend(rp_path_t *p, unsigned d, double zero,
 static void rp_path_unwind(rp_path_t *p, unsigned d, unsigned k);
 static double rp_path_unwound_sum(const rp_path_t *p, unsigned d,
     unsigned k);
+static double rp_path_cold_sum(const rp_path_t *p, unsigned d);
 static void rp_shap_node(const rp_shap_t *s, uint32_t i, unsigned d,
     rp_path_t *parent, double zero, double one, int32_t feature);
 
@@ -310,6 +311,22 @@ rp_path_unwound_sum(const rp_path_t *p, unsigned d, unsigned k)
 }
 
 
+/* rp_path_unwound_sum of an element whose one fraction is 0, times its
+ * zero fraction (which it then divides by) */
+static double
+rp_path_cold_sum(const rp_path_t *p, unsigned d)
+{
+    int     i;
+    double  total = 0;
+
+    for (i = (int) d - 1; i >= 0; i--) {
+        total += p[i].w * (d + 1) / (double) (d - i);
+    }
+
+    return total;
+}
+
+
 /*
  * Node i, reached with the path parent[0 .. d) and the edge into i
  * (fractions zero and one, the parent's feature; -1 at the root). The
@@ -320,7 +337,8 @@ static void
 rp_shap_node(const rp_shap_t *s, uint32_t i, unsigned d, rp_path_t *parent,
     double zero, double one, int32_t feature)
 {
-    double            in_zero, in_one, w, v;
+    int               have;
+    double            in_zero, in_one, w, v, sum = 0;
     int32_t           f;
     uint32_t          hot, cold;
     unsigned          k;
@@ -333,8 +351,25 @@ rp_shap_node(const rp_shap_t *s, uint32_t i, unsigned d, rp_path_t *parent,
 
     if (n->split == RP_NODE_LEAF) {
         v = n->value;
+        have = 0;
         for (k = 1; k <= d; k++) {
-            w = rp_path_unwound_sum(p, d, k);
+            if (p[k].one != 0) {
+                w = rp_path_unwound_sum(p, d, k);
+
+            } else if (p[k].zero != 0) {
+                /* a cold element's unwound sum is a sum over the path
+                 * that does not depend on it, divided by its zero
+                 * fraction: computed once for every cold element */
+                if (!have) {
+                    sum = rp_path_cold_sum(p, d);
+                    have = 1;
+                }
+                w = sum / p[k].zero;
+
+            } else {
+                continue;
+            }
+
             s->phi[p[k].feature] += w * (p[k].one - p[k].zero) * v;
         }
         return;
