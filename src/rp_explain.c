@@ -55,6 +55,22 @@ static void rp_shap_node(const rp_shap_t *s, uint32_t i, unsigned d,
     rp_path_t *parent, double zero, double one, int32_t feature);
 
 
+/* rp_inv[k] = 1 / k: the path weights' integer ratios, multiplied rather
+ * than divided (a path holds at most RP_MODEL_MAX_DEPTH + 2 elements) */
+static const double  rp_inv[RP_MODEL_MAX_DEPTH + 4] = {
+    0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 /
+    8, 1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15,
+    1.0 / 16, 1.0 / 17, 1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22,
+    1.0 / 23, 1.0 / 24, 1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28, 1.0 / 29,
+    1.0 / 30, 1.0 / 31, 1.0 / 32, 1.0 / 33, 1.0 / 34, 1.0 / 35, 1.0 / 36,
+    1.0 / 37, 1.0 / 38, 1.0 / 39, 1.0 / 40, 1.0 / 41, 1.0 / 42, 1.0 / 43,
+    1.0 / 44, 1.0 / 45, 1.0 / 46, 1.0 / 47, 1.0 / 48, 1.0 / 49, 1.0 / 50,
+    1.0 / 51, 1.0 / 52, 1.0 / 53, 1.0 / 54, 1.0 / 55, 1.0 / 56, 1.0 / 57,
+    1.0 / 58, 1.0 / 59, 1.0 / 60, 1.0 / 61, 1.0 / 62, 1.0 / 63, 1.0 / 64,
+    1.0 / 65, 1.0 / 66, 1.0 / 67,
+};
+
+
 static int
 rp_explain_fail(char *err, size_t errlen, const char *msg, uint32_t t,
     uint32_t i)
@@ -255,8 +271,8 @@ rp_path_extend(rp_path_t *p, unsigned d, double zero, double one,
     p[d].w = d == 0 ? 1 : 0;
 
     for (i = (int) d - 1; i >= 0; i--) {
-        p[i + 1].w += one * p[i].w * (i + 1) / (double) (d + 1);
-        p[i].w = zero * p[i].w * (d - i) / (double) (d + 1);
+        p[i + 1].w += one * p[i].w * (i + 1) * rp_inv[d + 1];
+        p[i].w = zero * p[i].w * (d - i) * rp_inv[d + 1];
     }
 }
 
@@ -266,16 +282,18 @@ static void
 rp_path_unwind(rp_path_t *p, unsigned d, unsigned k)
 {
     int     i;
-    double  one = p[k].one, zero = p[k].zero, next = p[d].w, tmp;
+    double  one = p[k].one, zero = p[k].zero, next = p[d].w, tmp, r;
+
+    r = one != 0 ? 1 / one : 1 / zero;
 
     for (i = (int) d - 1; i >= 0; i--) {
         if (one != 0) {
             tmp = p[i].w;
-            p[i].w = next * (d + 1) / ((i + 1) * one);
-            next = tmp - p[i].w * zero * (d - i) / (double) (d + 1);
+            p[i].w = next * (d + 1) * rp_inv[i + 1] * r;
+            next = tmp - p[i].w * zero * (d - i) * rp_inv[d + 1];
 
         } else {
-            p[i].w = p[i].w * (d + 1) / (zero * (d - i));
+            p[i].w = p[i].w * (d + 1) * rp_inv[d - i] * r;
         }
     }
 
@@ -292,19 +310,20 @@ static double
 rp_path_unwound_sum(const rp_path_t *p, unsigned d, unsigned k)
 {
     int     i;
-    double  one = p[k].one, zero = p[k].zero, next = p[d].w, total = 0, tmp;
+    double  one = p[k].one, zero = p[k].zero, next = p[d].w, total = 0, tmp,
+            r;
 
     if (one != 0) {
+        /* one is 1 (the row follows one branch): r costs one division */
+        r = 1 / one;
         for (i = (int) d - 1; i >= 0; i--) {
-            tmp = next * (d + 1) / ((i + 1) * one);
+            tmp = next * (d + 1) * rp_inv[i + 1] * r;
             total += tmp;
-            next = p[i].w - tmp * zero * (d - i) / (double) (d + 1);
+            next = p[i].w - tmp * zero * (d - i) * rp_inv[d + 1];
         }
 
     } else if (zero != 0) {
-        for (i = (int) d - 1; i >= 0; i--) {
-            total += p[i].w * (d + 1) / (zero * (d - i));
-        }
+        total = rp_path_cold_sum(p, d) / zero;
     }
 
     return total;
@@ -320,7 +339,7 @@ rp_path_cold_sum(const rp_path_t *p, unsigned d)
     double  total = 0;
 
     for (i = (int) d - 1; i >= 0; i--) {
-        total += p[i].w * (d + 1) / (double) (d - i);
+        total += p[i].w * (d + 1) * rp_inv[d - i];
     }
 
     return total;
