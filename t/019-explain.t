@@ -101,6 +101,20 @@ sub batch_mixed {
     return verdict(@bad);
 }
 
+# the reply against conf/openapi.json's schema (tests/openapi-test.sh)
+sub schema {
+    my ($name, $body) = @_;
+    require File::Temp;
+    my $tmp = File::Temp->new(SUFFIX => '.json');
+    print $tmp $body;
+    close $tmp;
+    my $out = `tests/openapi-test.sh --validate $name ${\ $tmp->filename} 2>&1`;
+    return $? == 0 ? "ok" : $out;
+}
+
+sub prediction_schema { schema('Prediction', shift) }
+sub batch_schema { schema('BatchPrediction', shift) }
+
 run_tests();
 
 __DATA__
@@ -268,3 +282,20 @@ POST /predict/batch
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid value "fast" in .*nginx\.conf/
+
+
+
+=== TEST 12: the replies with explanations match the OpenAPI description
+--- http_config eval: $::HttpConfig
+--- config
+    location = /predict { rp_predict; }
+    location = /predict/batch { rp_explain saabas; rp_predict_batch; }
+--- request eval
+["POST /predict\n{\"user_id\":\"explain_nobody\",\"product_id\":\"fx_a\",\"explain\":true}",
+ "POST /predict/batch\n[{\"user_id\":\"u_loyal\",\"product_id\":\"fx_b\",\"explain\":true},{\"user_id\":\"explain_nobody\",\"product_id\":\"fx_c\"}]"]
+--- response_body_filters eval
+[[\&::prediction_schema], [\&::batch_schema]]
+--- response_body eval
+["ok", "ok"]
+--- no_error_log
+[error]
