@@ -33,13 +33,13 @@ our $Want = do {
 our $HttpConfig = <<'_EOC_';
     rp_model $TEST_NGINX_MODEL_DIR/model-explain.rpf;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;   # generous: also right under valgrind
+    rp_redis_timeout 5s;   # generous: also right under valgrind
 _EOC_
 
 our $OldModel = <<'_EOC_';
     rp_model $TEST_NGINX_MODEL;
     rp_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    rp_redis_timeout 2s;
+    rp_redis_timeout 5s;
 _EOC_
 
 # the problems of one reply item, as text; parity only when $parity

@@ -83,7 +83,9 @@ test-readme: $(BUILD)/rp-train $(BUILD)/rp-consumer $(BUILD)/rp-produce $(BUILD)
 
 # Explanations against XGBoost's own (tests/test_explain.c links XGBoost
 # and the trainer's converter), plain and under ASan/UBSan.
-EXPLAIN_TEST_SRCS := tests/test_explain.c trainer/rp_export.c
+# (the converter, and the JSON reader it uses where the tree has one)
+EXPLAIN_TEST_SRCS := tests/test_explain.c \
+    $(wildcard trainer/rp_export.c trainer/rp_xgb_json.c)
 ALL_TARGETS  += $(BUILD)/tests/test_explain
 TEST_TARGETS += test-explain
 
