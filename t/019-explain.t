@@ -2,7 +2,7 @@
 # Copyright (c) 2026, The rp authors
 # Explanations: "explain": true on /predict and per item on /predict/batch.
 # The model (build/t/model-explain.rpf) and the values to expect
-# (build/t/explain.json) come from `test_explain --fixture`, which trains
+# (build/t/explain.json) come from tests/explain_fixture.c, which trains
 # it with XGBoost and asks XGBoost for its TreeSHAP (pred_contribs) and
 # Saabas (approx_contribs) values of the rows the module builds for a user
 # the store does not know and each product. Checked: bias + contributions

@@ -9,13 +9,6 @@
  * with its approximate contributions (type 3) to 1e-5, and bias + sum
  * with the scorer's margin to 1e-6. Also: files without covers, and the
  * loader's refusals of bad covers.
- *
- *   test_explain                  the tests
- *   test_explain --fixture OUT.rpf
- *       writes a model over features of the table (in an order of its
- *       own, with product priors) and prints, as JSON, XGBoost's TreeSHAP
- *       and Saabas values for the rows the module computes for a user
- *       the store does not know and each product (t/019-explain.t)
  */
 
 #include <setjmp.h>
@@ -34,48 +27,12 @@
 #include "rp_features.h"
 #include "rp_model.h"
 #include "rp_xgb.h"
+#include "xgb_support.h"
 
 
 #define NCOLS   8
 #define NTRAIN  600
 #define NTEST   200
-
-
-/* what trainer/rp_export.c needs from rp-train */
-
-void
-rp_err(const char *fmt, ...)
-{
-    va_list  ap;
-
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-
-void *
-rp_xalloc(size_t n)
-{
-    void  *p = calloc(1, n ? n : 1);
-
-    if (p == NULL) {
-        abort();
-    }
-    return p;
-}
-
-
-void *
-rp_xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL) {
-        abort();
-    }
-    return p;
-}
 
 
 typedef struct {
@@ -88,24 +45,6 @@ typedef struct {
 } xcase_t;
 
 
-static uint64_t
-rnd(uint64_t *s)
-{
-    uint64_t  z = (*s += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-
-static double
-unif(uint64_t *s)
-{
-    return (double) (rnd(s) >> 11) / 9007199254740992.0;
-}
-
-
 /* rows x NCOLS values, a share missing; some columns few-valued so that
  * trees split on one feature more than once */
 static void
@@ -115,9 +54,9 @@ make_rows(float *x, size_t n, double missing, uint64_t seed)
 
     for (i = 0; i < n; i++) {
         for (j = 0; j < NCOLS; j++) {
-            x[i * NCOLS + j] = unif(&seed) < missing ? NAN
-                : (j % 3 == 0 ? (float) (rnd(&seed) % 5)
-                              : (float) (unif(&seed) * 10));
+            x[i * NCOLS + j] = rp_test_unif(&seed) < missing ? NAN
+                : (j % 3 == 0 ? (float) (rp_test_rnd(&seed) % 5)
+                              : (float) (rp_test_unif(&seed) * 10));
         }
     }
 }
@@ -135,7 +74,7 @@ make_labels(const float *x, float *y, size_t n, uint64_t seed)
         b = x[i * NCOLS + 1];
         c = x[i * NCOLS + 4];
         z = (isnan(a) ? 0.5 : a - 2) + (isnan(b) ? -1 : (b > 5 ? 1 : -1))
-            * (isnan(c) ? 1 : c / 5) + unif(&seed) - 0.5;
+            * (isnan(c) ? 1 : c / 5) + rp_test_unif(&seed) - 0.5;
         y[i] = z > 0;
     }
 }
@@ -706,197 +645,8 @@ test_bad_covers(void **state)
 }
 
 
-/*
- * --fixture: a model over table features in an order of its own, with a
- * prior table, and XGBoost's explanations of the rows the module builds
- * for an unknown user and each product (and one the table lacks).
- */
-
-#define FX_NCOLS  8
-#define FX_NPROD  4
-
-static const char *const fx_names[FX_NCOLS] = {
-    "prod_rebuy_rate", "days_since_last_purchase", "prod_buyers",
-    "purchase_count", "pp_mean_gap", "prod_med_interval", "u_ndays",
-    "prod_repeat_share"
-};
-
-static const char *const fx_products[FX_NPROD + 1] = {
-    "fx_a", "fx_b", "fx_c", "fx_d", "fx_unknown"
-};
-
-
-static int
-fixture(const char *path)
-{
-    float          *x, *y, prior[(FX_NPROD + 1) * RP_MODEL_PRIOR_N],
-                    f[RP_NFEATURES], rows[(FX_NPROD + 1) * FX_NCOLS];
-    int             idx[FX_NCOLS], j, r, k, p, rounds = 12;
-    uint32_t        lens[FX_NPROD];
-    uint64_t        seed = 77;
-    size_t          n = 2000;
-    rp_forest_t     fo;
-    rp_model_spec_t s;
-    rp_model_t      m;
-    DMatrixHandle   dm, dq;
-    BoosterHandle   h;
-    bst_ulong       dim;
-    const bst_ulong *shape;
-    const float    *res;
-    float          *out[3];
-    char            err[RP_ERR_MAX];
-    const char     *cfg[3] = {
-        "{\"type\": 1, \"training\": false, \"iteration_begin\": 0, "
-        "\"iteration_end\": 0, \"strict_shape\": false}",
-        "{\"type\": 2, \"training\": false, \"iteration_begin\": 0, "
-        "\"iteration_end\": 0, \"strict_shape\": false}",
-        "{\"type\": 3, \"training\": false, \"iteration_begin\": 0, "
-        "\"iteration_end\": 0, \"strict_shape\": false}"
-    };
-
-    for (j = 0; j < FX_NCOLS; j++) {
-        idx[j] = rp_feature_index(fx_names[j], strlen(fx_names[j]));
-        if (idx[j] < 0) {
-            fprintf(stderr, "fixture: no feature %s\n", fx_names[j]);
-            return 1;
-        }
-    }
-
-    /* training rows: store features of known and unknown users, priors
-     * over the ranges of the products below; missing where the module
-     * can have it */
-    x = malloc(n * FX_NCOLS * sizeof(float));
-    y = malloc(n * sizeof(float));
-    for (r = 0; r < (int) n; r++) {
-        float *q = x + r * FX_NCOLS;
-        int    known = unif(&seed) < 0.7;
-
-        q[0] = (float) (unif(&seed) * 0.6);
-        q[1] = known ? (float) (unif(&seed) * 120) : 365;
-        q[2] = (float) (rnd(&seed) % 50);
-        q[3] = known ? (float) (1 + rnd(&seed) % 20) : 0;
-        q[4] = known && unif(&seed) < 0.6 ? (float) (unif(&seed) * 40) : NAN;
-        q[5] = unif(&seed) < 0.7 ? (float) (unif(&seed) * 60) : NAN;
-        q[6] = known ? (float) (1 + rnd(&seed) % 30) : 0;
-        q[7] = (float) unif(&seed);
-        y[r] = (q[0] * 2 + q[7] - (q[1] / 200) + (q[3] > 3)
-                + (isnan(q[5]) ? 0 : -q[5] / 60) + unif(&seed) - 1.2) > 0;
-    }
-
-    if (XGDMatrixCreateFromMat(x, n, FX_NCOLS, NAN, &dm) != 0
-        || XGDMatrixSetFloatInfo(dm, "label", y, n) != 0
-        || XGBoosterCreate(&dm, 1, &h) != 0)
-    {
-        fprintf(stderr, "fixture: %s\n", XGBGetLastError());
-        return 1;
-    }
-    XGBoosterSetParam(h, "objective", "binary:logistic");
-    XGBoosterSetParam(h, "nthread", "1");
-    XGBoosterSetParam(h, "max_depth", "4");
-    XGBoosterSetParam(h, "eta", "0.3");
-    XGBoosterSetParam(h, "base_score", "0.3");
-    for (k = 0; k < rounds; k++) {
-        XGBoosterUpdateOneIter(h, k, dm);
-    }
-
-    /* the priors: row 0 the default (unknown products), one row each */
-    for (p = 0; p <= FX_NPROD; p++) {
-        float *q = prior + p * RP_MODEL_PRIOR_N;
-
-        q[0] = (float) (p * 11 % 50);             /* prod_buyers */
-        q[1] = (float) (p * 3);                   /* prod_buyers_30d */
-        q[2] = 0.05f + 0.12f * p;                 /* prod_rebuy_rate */
-        q[3] = 0.9f - 0.2f * p;                   /* prod_repeat_share */
-        q[4] = p % 2 ? 7.5f * p : NAN;            /* prod_med_interval */
-    }
-    for (p = 0; p < FX_NPROD; p++) {
-        lens[p] = (uint32_t) strlen(fx_products[p]);
-    }
-
-    if (rp_xgb_export(h, FX_NCOLS, &fo) != 0) {
-        return 1;
-    }
-    memset(&s, 0, sizeof(s));
-    s.n_features = FX_NCOLS;
-    s.feature_names = fx_names;
-    s.n_trees = fo.n_trees;
-    s.tree_count = fo.count;
-    s.nodes = fo.nodes;
-    s.cover = fo.cover;
-    s.objective = RP_OBJ_LOGISTIC;
-    s.base_margin = fo.base_margin;
-    s.version = "explain-fixture";
-    s.n_priors = FX_NPROD;
-    s.prior_ids = fx_products;
-    s.prior_id_lens = lens;
-    s.prior_values = prior;
-    if (rp_model_write(path, &s, err, sizeof(err)) != 0
-        || rp_model_open(&m, path, err, sizeof(err)) != 0)
-    {
-        fprintf(stderr, "fixture: %s\n", err);
-        return 1;
-    }
-
-    /* the rows the module computes: an unknown user, each product */
-    for (p = 0; p <= FX_NPROD; p++) {
-        rp_features_compute(NULL, NULL,
-                            rp_model_prior(&m, fx_products[p],
-                                           strlen(fx_products[p])),
-                            (int64_t) 1700000000, f);
-        for (j = 0; j < FX_NCOLS; j++) {
-            rows[p * FX_NCOLS + j] = f[idx[j]];
-        }
-    }
-
-    if (XGDMatrixCreateFromMat(rows, FX_NPROD + 1, FX_NCOLS, NAN, &dq) != 0) {
-        return 1;
-    }
-    for (k = 0; k < 3; k++) {
-        if (XGBoosterPredictFromDMatrix(h, dq, cfg[k], &shape, &dim, &res)
-            != 0)
-        {
-            fprintf(stderr, "fixture: %s\n", XGBGetLastError());
-            return 1;
-        }
-        out[k] = malloc(sizeof(float) * (FX_NPROD + 1) * (FX_NCOLS + 1));
-        memcpy(out[k], res, sizeof(float) * (FX_NPROD + 1)
-               * (k == 0 ? 1 : FX_NCOLS + 1));
-    }
-
-    printf("{");
-    for (p = 0; p <= FX_NPROD; p++) {
-        printf("%s\"%s\":{\"margin\":%.9g", p ? "," : "", fx_products[p],
-               out[0][p]);
-        for (k = 1; k < 3; k++) {
-            float *c = out[k] + p * (FX_NCOLS + 1);
-
-            printf(",\"%s\":{\"bias\":%.9g,\"contributions\":{",
-                   k == 1 ? "tree_shap" : "saabas", c[FX_NCOLS]);
-            for (j = 0; j < FX_NCOLS; j++) {
-                printf("%s\"%s\":%.9g", j ? "," : "", fx_names[j], c[j]);
-            }
-            printf("}}");
-        }
-        printf("}");
-    }
-    printf("}\n");
-
-    rp_model_close(&m);
-    rp_forest_free(&fo);
-    XGBoosterFree(h);
-    XGDMatrixFree(dm);
-    XGDMatrixFree(dq);
-    free(x);
-    free(y);
-    for (k = 0; k < 3; k++) {
-        free(out[k]);
-    }
-    return 0;
-}
-
-
 int
-main(int argc, char **argv)
+main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_depths),
@@ -909,10 +659,6 @@ main(int argc, char **argv)
         cmocka_unit_test(test_bad_covers),
         cmocka_unit_test(test_workspace_bound),
     };
-
-    if (argc == 3 && strcmp(argv[1], "--fixture") == 0) {
-        return fixture(argv[2]);
-    }
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
