@@ -13,6 +13,7 @@
 #include "ngx_http_rp_module.h"
 #include "ngx_http_rp_conf_redis.h"
 #include "ngx_http_rp_prom.h"
+#include "rp_explain.h"
 
 
 #define NGX_HTTP_RP_CONNECT_TIMEOUT   100
@@ -45,6 +46,13 @@ static ngx_int_t ngx_http_rp_variable(ngx_http_request_t *r,
 static ngx_conf_enum_t  ngx_http_rp_fallbacks[] = {
     { ngx_string("default"), NGX_HTTP_RP_FALLBACK_DEFAULT },
     { ngx_string("503"), NGX_HTTP_RP_FALLBACK_503 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_rp_explain_methods[] = {
+    { ngx_string("tree_shap"), RP_EXPLAIN_TREE_SHAP },
+    { ngx_string("saabas"), RP_EXPLAIN_SAABAS },
     { ngx_null_string, 0 }
 };
 
@@ -126,6 +134,13 @@ static ngx_command_t  ngx_http_rp_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_rp_loc_conf_t, fallback),
       &ngx_http_rp_fallbacks },
+
+    { ngx_string("rp_explain"),
+      NGX_HTTP_RP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rp_loc_conf_t, explain),
+      &ngx_http_rp_explain_methods },
 
     { ngx_string("rp_predict"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -327,6 +342,7 @@ ngx_http_rp_create_loc_conf(ngx_conf_t *cf)
     rlcf->max_batch = NGX_CONF_UNSET_UINT;
     rlcf->fallback = NGX_CONF_UNSET_UINT;
     rlcf->endpoint = NGX_HTTP_RP_EP_NONE;
+    rlcf->explain = NGX_CONF_UNSET_UINT;
 
     return rlcf;
 }
@@ -359,6 +375,8 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_RP_MAX_BATCH);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_RP_FALLBACK_DEFAULT);
+    ngx_conf_merge_uint_value(conf->explain, prev->explain,
+                              RP_EXPLAIN_TREE_SHAP);
 
     if (conf->endpoint == NGX_HTTP_RP_EP_PREDICT
         || conf->endpoint == NGX_HTTP_RP_EP_BATCH

@@ -4,6 +4,7 @@
  * bench_score.c: scoring cost of the core scorer.
  *
  *   bench_score [--portable | --avx2] [--rows MATRIX.csv] [MODEL.rpf ...]
+ *   bench_score --explain [--rows MATRIX.csv] [MODEL.rpf ...]
  *
  * --portable forces the portable scorer (no AVX2), --avx2 allows AVX2 but
  * not AVX-512, for comparison.
@@ -18,6 +19,11 @@
  * row, the allocations made by the scoring calls (malloc is wrapped at
  * link time and counted) and the size of the tables the loader derives for
  * the AVX-512 batch scorer (rp_model_tables_size).
+ *
+ * --explain prints instead, for each model with covers (the synthetic
+ * forest gets covers that add up), the cost of an explanation per row:
+ * Saabas and TreeSHAP (rp_explain, as the module calls it), against the
+ * scoring of one row, and the allocations they made.
  */
 
 #include <math.h>
@@ -27,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rp_explain.h"
 #include "rp_model.h"
 
 void *__real_malloc(size_t n);
@@ -64,21 +71,25 @@ now_ns(void)
 }
 
 
-/* A complete tree of the given depth in pre-order; returns nodes written. */
+/* A complete tree of the given depth in pre-order; returns nodes written.
+ * A leaf's cover is a random count, a node's the sum of its children's. */
 static uint32_t
-grow(rp_node_t *n, uint32_t i, int depth, uint64_t *s)
+grow(rp_node_t *n, float *cover, uint32_t i, int depth, uint64_t *s)
 {
     uint32_t  left_size;
 
     if (depth == 0) {
         n[i] = (rp_node_t) { RP_NODE_LEAF, (float) ((int) (rnd(s) % 200) - 100) / 1000.0f, 0 };
+        cover[i] = (float) (1 + rnd(s) % 64);
         return 1;
     }
     n[i].split = (uint32_t) (rnd(s) % RP_NFEATURES);
     n[i].value = (float) (rnd(s) % 100);
-    left_size = grow(n, i + 1, depth - 1, s);
+    left_size = grow(n, cover, i + 1, depth - 1, s);
     n[i].right = i + 1 + left_size;
-    return 1 + left_size + grow(n, n[i].right, depth - 1, s);
+    left_size = 1 + left_size + grow(n, cover, n[i].right, depth - 1, s);
+    cover[i] = cover[i + 1] + cover[n[i].right];
+    return left_size;
 }
 
 
@@ -94,6 +105,7 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     rp_model_spec_t    spec;
     uint32_t           counts[100], per = (1u << (depth + 1)) - 1, t;
     rp_node_t         *nodes, *tmp;
+    float             *cover, *ctmp;
     uint64_t           s = 1;
     void              *img;
     char               err[RP_ERR_MAX];
@@ -104,9 +116,12 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     }
     nodes = malloc(sizeof(rp_node_t) * per * ntrees);
     tmp = malloc(sizeof(rp_node_t) * per);
+    cover = malloc(sizeof(float) * per * ntrees);
+    ctmp = malloc(sizeof(float) * per);
     for (t = 0; t < ntrees; t++) {
-        counts[t] = grow(tmp, 0, depth, &s);
+        counts[t] = grow(tmp, ctmp, 0, depth, &s);
         memcpy(nodes + t * per, tmp, sizeof(rp_node_t) * per);
+        memcpy(cover + t * per, ctmp, sizeof(float) * per);
     }
     memset(&spec, 0, sizeof(spec));
     spec.n_features = RP_NFEATURES;
@@ -114,6 +129,7 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     spec.n_trees = ntrees;
     spec.tree_count = counts;
     spec.nodes = nodes;
+    spec.cover = cover;
     spec.objective = RP_OBJ_LOGISTIC;
     spec.version = version;
 
@@ -128,6 +144,8 @@ synthetic(size_t *len, uint32_t ntrees, int depth, const char *version)
     }
     free(nodes);
     free(tmp);
+    free(cover);
+    free(ctmp);
     return img;
 }
 
@@ -238,6 +256,61 @@ bench(const char *label, const rp_model_t *m)
 }
 
 
+/* ns per row of each method, and of scoring one row, for the same rows */
+static void
+bench_explain(const char *label, const rp_model_t *m)
+{
+    double   t0, score, saabas, shap, sink = 0, bias,
+             contrib[RP_MODEL_MAX_FEATURES];
+    long     a0, a1, r, reps;
+    void    *ws;
+
+    if (!rp_explain_available(m)) {
+        printf("| %s | %u | %u | - | - | - | no covers | - |\n", label,
+               m->hdr->n_trees, m->hdr->max_depth);
+        return;
+    }
+
+    ws = malloc(rp_explain_workspace_size(m));
+
+    reps = 2000000 / m->hdr->n_nodes + 200;
+
+    t0 = now_ns();
+    for (r = 0; r < reps; r++) {
+        sink += rp_model_score(m, rows + (r % NROWS) * RP_NFEATURES);
+    }
+    score = (now_ns() - t0) / reps;
+
+    a0 = allocs;
+    t0 = now_ns();
+    for (r = 0; r < reps; r++) {
+        rp_explain(m, RP_EXPLAIN_SAABAS, rows + (r % NROWS) * RP_NFEATURES,
+                   ws, &bias, contrib);
+        sink += contrib[0];
+    }
+    saabas = (now_ns() - t0) / reps;
+
+    /* TreeSHAP is orders of magnitude slower: fewer rows */
+    reps = reps / 50 + 20;
+    t0 = now_ns();
+    for (r = 0; r < reps; r++) {
+        rp_explain(m, RP_EXPLAIN_TREE_SHAP, rows + (r % NROWS) * RP_NFEATURES,
+                   ws, &bias, contrib);
+        sink += contrib[0];
+    }
+    shap = (now_ns() - t0) / reps;
+    a1 = allocs;
+
+    printf("| %s | %u | %u | %.0f | %.0f | %.1f | %.2f | %ld |\n", label,
+           m->hdr->n_trees, m->hdr->max_depth, score, saabas, shap / 1000,
+           rp_explain_workspace_size(m) / 1024.0, a1 - a0);
+    free(ws);
+    if (sink == 12345.678) {
+        puts("");
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -248,9 +321,15 @@ main(int argc, char **argv)
     int         i = 1;
     uint64_t    s = 99;
     long        k;
+    int         explain = 0;
 
     for (k = 0; k < NROWS * RP_NFEATURES; k++) {
         rows[k] = (float) (rnd(&s) % 100);
+    }
+    if (argc > 1 && strcmp(argv[1], "--explain") == 0) {
+        explain = 1;
+        argv++;
+        argc--;
     }
     if (argc > 1 && strcmp(argv[1], "--portable") == 0) {
         rp_model_simd(NULL, 0);
@@ -267,6 +346,30 @@ main(int argc, char **argv)
             return 1;
         }
         i = 3;
+    }
+
+    if (explain) {
+        printf("| model | trees | max depth | ns/row scoring | ns/row Saabas | "
+               "us/row TreeSHAP | workspace (KiB) | allocations while "
+               "explaining |\n");
+        printf("|---|---|---|---|---|---|---|---|\n");
+        for (; i < argc; i++) {
+            if (rp_model_open(&m, argv[i], err, sizeof(err)) != 0) {
+                fprintf(stderr, "bench_score: %s: %s\n", argv[i], err);
+                return 1;
+            }
+            bench_explain(m.hdr->version, &m);
+            rp_model_close(&m);
+        }
+        img = synthetic(&len, 100, 10, "synthetic-100x10");
+        if (rp_model_load_buffer(&m, img, len, err, sizeof(err)) != 0) {
+            fprintf(stderr, "bench_score: synthetic: %s\n", err);
+            return 1;
+        }
+        bench_explain("synthetic 100 trees x depth 10", &m);
+        rp_model_close(&m);
+        free(img);
+        return 0;
     }
 
     printf("| model | trees | nodes | max depth | nodes visited/row | ns/row single | "

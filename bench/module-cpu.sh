@@ -25,6 +25,10 @@
 # requests wrk completed. wrk shares the machine: with 2 workers the bare
 # side is limited by wrk, so the ratio of throughputs flatters the module
 # and the CPU per request is the figure to compare.
+#
+# RP_BENCH_EXPLAIN=1 adds an instance "explain": this module again, asked
+# for explanations ("explain": true on /predict and on every batch item).
+# RP_BENCH_OUT=FILE writes the report there instead of bench/module-cpu.md.
 
 set -eu
 
@@ -35,7 +39,8 @@ base=${RP_BASE_BUILD:-}
 rounds=${RP_BENCH_ROUNDS:-3}
 secs=${RP_BENCH_SECONDS:-6}
 conns=${RP_BENCH_CONNS:-32}
-out=$here/bench/module-cpu.md
+out=${RP_BENCH_OUT:-$here/bench/module-cpu.md}
+explain=${RP_BENCH_EXPLAIN:-}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rp-bench-cpu.XXXXXX")
 pids=
 
@@ -48,6 +53,7 @@ trap cleanup EXIT INT TERM
 
 builds="this"
 [ -z "$base" ] || builds="base this"
+[ -z "$explain" ] || builds="$builds explain"
 
 for f in "$here/build/ngx_http_rp_module.so" "$here/build/rp-train" \
          ${base:+"$base/ngx_http_rp_module.so" "$base/rp-train"}; do
@@ -66,6 +72,10 @@ start=$(date -u -d '-365 days' +%Y-%m-%dT00:00:00Z)
 [ -z "$base" ] || "$base/rp-train" materialize "$dir/events.csv" \
     --redis "127.0.0.1:$redis" --db 2 -q
 "$here/build/rp-train" fit "$dir/events.csv" -o "$dir/model.rpf" -q > /dev/null
+# the other revision scores the same trees written by its own rp-train
+# (an older build may not read this one's file format)
+[ -z "$base" ] || "$base/rp-train" fit "$dir/events.csv" -o "$dir/model-base.rpf" \
+    -q > /dev/null
 nf=$("$here/build/rp-train" inspect "$dir/model.rpf" \
      | sed -n 's/^features *\([0-9]*\).*/\1/p')
 
@@ -82,8 +92,10 @@ echo "$counts" | sort -rn | head -100 | awk 'BEGIN { printf "[" }
     { printf "%s{\"user_id\":\"%s\",\"product_id\":\"prod_%04d\"}",
       (NR > 1 ? "," : ""), $2, NR }
     END { printf "]" }' > "$dir/batch.json"
+sed 's/}/,"explain":true}/g' "$dir/one.json" > "$dir/one-explain.json"
+sed 's/}/,"explain":true}/g' "$dir/batch.json" > "$dir/batch-explain.json"
 
-start() {   # NAME WORKERS [MODULE DB] -> sets port_NAME, master_NAME
+start() {   # NAME WORKERS [MODULE DB [MODEL]] -> sets port_NAME, master_NAME
     rm -rf "$dir/$1"
     mkdir -p "$dir/$1/conf" "$dir/$1/logs"
     p=$("$here/scripts/free-port")
@@ -101,7 +113,7 @@ http {
 END
         if [ -n "${3:-}" ]; then
             cat <<END
-        rp_model $dir/model.rpf;
+        rp_model ${5:-$dir/model.rpf};
         rp_redis 127.0.0.1:$redis;
         rp_redis_db $4;
         rp_redis_timeout 100ms;
@@ -168,7 +180,9 @@ rows=""
 for nw in 1 2; do
     start bare "$nw"
     start this "$nw" "$here/build/ngx_http_rp_module.so" 1
-    [ -z "$base" ] || start base "$nw" "$base/ngx_http_rp_module.so" 2
+    [ -z "$base" ] || start base "$nw" "$base/ngx_http_rp_module.so" 2 \
+        "$dir/model-base.rpf"
+    [ -z "$explain" ] || start explain "$nw" "$here/build/ngx_http_rp_module.so" 1
     for n in $builds; do
         grep -q '"features_source":"store"' "$dir/$n.first" \
             || { echo "module-cpu: $n does not read the store:" >&2; cat "$dir/$n.first" >&2; exit 1; }
@@ -181,7 +195,9 @@ for nw in 1 2; do
                 path=/predict/batch body=$dir/batch.json all=$builds
             fi
             for n in $all; do
-                set -- $(run $n $path "$body" "$nw")
+                b=$body
+                [ "$n" != explain ] || b=${body%.json}-explain.json
+                set -- $(run $n $path "$b" "$nw")
                 echo "workers $nw round $r $ep $n: $1 req/s, worker $2 us," \
                      "redis $3 us a request" >&2
                 rows="$rows$nw $r $ep $n $1 $2 $3
@@ -190,6 +206,7 @@ for nw in 1 2; do
         done
     done
     stop bare; stop this; [ -z "$base" ] || stop base
+    [ -z "$explain" ] || stop explain
 done
 
 echo "$rows" > "$dir/rows"

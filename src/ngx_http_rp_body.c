@@ -322,6 +322,21 @@ ngx_http_rp_body_item(const cJSON *obj, size_t index, int batch,
         }
     }
 
+    /* optional, and strictly a boolean: "true", 1 or "yes" would each be
+     * read differently by some client */
+    v = cJSON_GetObjectItemCaseSensitive(obj, "explain");
+    it->explain = 0;
+
+    if (v != NULL) {
+        if (!cJSON_IsBool(v)) {
+            name = "explain";
+            problem = "field \"%s\" must be a JSON boolean";
+            goto invalid;
+        }
+
+        it->explain = cJSON_IsTrue(v);
+    }
+
     return 0;
 
 invalid:

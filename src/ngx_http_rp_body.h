@@ -30,6 +30,7 @@ typedef struct {
     size_t       user_len;
     const char  *product;
     size_t       product_len;
+    int          explain;       /* "explain": true */
 } ngx_http_rp_body_item_t;
 
 
@@ -44,8 +45,9 @@ cJSON *ngx_http_rp_body_parse(const char *body, size_t len, int batch,
 
 /*
  * Validates one request object: "user_id" and "product_id" present
- * (case-sensitive), strings, valid ids (rp_id_valid). index names the item
- * in a batch's error detail. 0, or -1 with err filled.
+ * (case-sensitive), strings, valid ids (rp_id_valid); "explain", when
+ * present, a JSON boolean. index names the item in a batch's error
+ * detail. 0, or -1 with err filled.
  */
 int ngx_http_rp_body_item(const cJSON *obj, size_t index, int batch,
     ngx_http_rp_body_item_t *it, ngx_http_rp_body_err_t *err);

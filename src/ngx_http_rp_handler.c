@@ -17,6 +17,7 @@
 #include "ngx_http_rp_module.h"
 #include "ngx_http_rp_body.h"
 #include "ngx_http_rp_build.h"
+#include "rp_explain.h"
 
 
 static ngx_int_t ngx_http_rp_not_allowed(ngx_http_request_t *r,
@@ -378,6 +379,17 @@ ngx_http_rp_parse_body(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx,
         it->user.len = bi.user_len;
         it->product.data = (u_char *) bi.product;
         it->product.len = bi.product_len;
+        it->explain = bi.explain;
+
+        /* refused before Redis is asked: the answer cannot be given */
+        if (bi.explain && !rp_explain_available(&rlcf->model->model)) {
+            return ngx_http_rp_body_refused(ctx, NGX_HTTP_NOT_IMPLEMENTED,
+                                            "explain_unavailable",
+                                            "the model file has no node "
+                                            "covers (written before "
+                                            "explanations): retrain it to "
+                                            "explain");
+        }
     }
 
     return NGX_OK;
@@ -457,6 +469,7 @@ ngx_http_rp_respond(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 static ngx_int_t
 ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 {
+    void                    *ws;
     float                   *rows;
     double                  *probs;
     u_char                  *body, *p, *last;
@@ -553,9 +566,33 @@ ngx_http_rp_respond_predict(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
         rp_model_score_batch(m, rows, ctx->nitems, probs);
     }
 
+    ws = NULL;
+
     for (i = 0; i < ctx->nitems; i++) {
         it = &ctx->items[i];
         it->prob = probs[i];
+
+        /* the probability stays the scorer's; the explanation splits
+         * the same margin */
+        if (it->explain) {
+            if (ws == NULL) {
+                ws = ngx_palloc(r->pool, rp_explain_workspace_size(m));
+                if (ws == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
+
+            it->contrib = ngx_palloc(r->pool,
+                                     m->hdr->n_features * sizeof(double));
+            if (it->contrib == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            it->method = rlcf->explain;
+            rp_explain(m, (int) it->method, it->f, ws, &it->bias,
+                       it->contrib);
+        }
+
         len += ngx_http_rp_json_item_len(it, m) + 1;        /* and a ',' */
     }
 

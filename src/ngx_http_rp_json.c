@@ -19,6 +19,7 @@
 
 #include "ngx_http_rp_module.h"
 #include "rp_numfmt.h"
+#include "rp_explain.h"
 
 #include <math.h>
 
@@ -27,6 +28,8 @@ static u_char *ngx_http_rp_json_raw(u_char *p, u_char *last, const char *s,
     size_t len);
 static u_char *ngx_http_rp_json_fixed(u_char *p, u_char *last,
     int64_t scaled, unsigned k);
+static u_char *ngx_http_rp_json_explanation(u_char *p, u_char *last,
+    ngx_http_rp_item_t *it, rp_model_t *m);
 
 
 static const double  ngx_http_rp_p10[7] = {
@@ -286,7 +289,68 @@ ngx_http_rp_json_item_len(ngx_http_rp_item_t *it, rp_model_t *m)
            + ngx_http_rp_json_str_len((u_char *) m->hdr->version,
                                       ngx_strnlen((u_char *) m->hdr->version,
                                                   RP_MODEL_VERSION_MAX))
-           + ngx_http_rp_json_features_len(m->feat_map, m->hdr->n_features);
+           + ngx_http_rp_json_features_len(m->feat_map, m->hdr->n_features)
+           + (it->contrib != NULL ? ngx_http_rp_json_explanation_len(m) : 0);
+}
+
+
+/* the longest text of ngx_http_rp_json_explanation for m */
+
+size_t
+ngx_http_rp_json_explanation_len(rp_model_t *m)
+{
+    size_t      len;
+    ngx_uint_t  j;
+
+    len = sizeof(",\"explanation\":{\"method\":\"tree_shap\",\"bias\":"
+                 ",\"contributions\":{}}") - 1
+          + NGX_HTTP_RP_JSON_DOUBLE_LEN;
+
+    for (j = 0; j < m->hdr->n_features; j++) {
+        len += sizeof(",\"\":") - 1
+               + ngx_strlen(rp_features[m->feat_map[j]].name)
+               + NGX_HTTP_RP_JSON_DOUBLE_LEN;
+    }
+
+    return len;
+}
+
+
+/* ,"explanation":{...}: the bias and each model feature's contribution,
+ * in margin space, every digit a double needs (they sum to the margin) */
+
+static u_char *
+ngx_http_rp_json_explanation(u_char *p, u_char *last, ngx_http_rp_item_t *it,
+    rp_model_t *m)
+{
+    u_char      key[RP_FEATURE_NAME_MAX + 4], *q;
+    size_t      len;
+    ngx_uint_t  j;
+    const char  *name;
+
+    p = ngx_slprintf(p, last, ",\"explanation\":{\"method\":\"%s\",\"bias\":",
+                     rp_explain_method_name((int) it->method));
+    p = ngx_http_rp_json_double(p, last, it->bias);
+    p = ngx_http_rp_json_raw(p, last, ",\"contributions\":{", 18);
+
+    for (j = 0; j < m->hdr->n_features; j++) {
+        name = rp_features[m->feat_map[j]].name;
+        len = ngx_strnlen((u_char *) name, RP_FEATURE_NAME_MAX - 1);
+
+        q = key;
+        if (j) {
+            *q++ = ',';
+        }
+        *q++ = '"';
+        q = ngx_cpymem(q, name, len);
+        *q++ = '"';
+        *q++ = ':';
+
+        p = ngx_http_rp_json_raw(p, last, (char *) key, q - key);
+        p = ngx_http_rp_json_double(p, last, it->contrib[j]);
+    }
+
+    return ngx_http_rp_json_raw(p, last, "}}", 2);
 }
 
 
@@ -334,6 +398,10 @@ ngx_http_rp_json_item(u_char *p, u_char *last, ngx_http_rp_item_t *it,
 
     p = ngx_http_rp_json_features(p, last, it->f, m->feat_map,
                                   m->hdr->n_features);
+
+    if (it->contrib != NULL) {
+        p = ngx_http_rp_json_explanation(p, last, it, m);
+    }
 
     return ngx_http_rp_json_text(p, last, "}");
 }

@@ -143,6 +143,7 @@ typedef struct {
     ngx_uint_t                 fallback;
     ngx_uint_t                 endpoint;
     ngx_http_rp_redis_t       *redis;
+    ngx_uint_t                 explain;    /* RP_EXPLAIN_TREE_SHAP, ... */
 } ngx_http_rp_loc_conf_t;
 
 
@@ -154,6 +155,11 @@ typedef struct {
     ngx_uint_t                 source;
     float                      f[RP_NFEATURES];
     double                     prob;
+    ngx_uint_t                 explain;    /* asked for an explanation */
+    ngx_uint_t                 method;     /* RP_EXPLAIN_TREE_SHAP, ... */
+    double                     bias;
+    double                    *contrib;    /* n_features, model order;
+                                              NULL: no explanation */
 } ngx_http_rp_item_t;
 
 
@@ -240,6 +246,7 @@ u_char *ngx_http_rp_json_esc(u_char *p, u_char *last, u_char *s,
 u_char *ngx_http_rp_json_item(u_char *p, u_char *last,
     ngx_http_rp_item_t *it, rp_model_t *m, struct timeval *tv);
 size_t ngx_http_rp_json_item_len(ngx_http_rp_item_t *it, rp_model_t *m);
+size_t ngx_http_rp_json_explanation_len(rp_model_t *m);
 size_t ngx_http_rp_json_features_len(const uint8_t *map, ngx_uint_t n);
 u_char *ngx_http_rp_json_day(u_char *p, u_char *last, int64_t n,
     int64_t day);

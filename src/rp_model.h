@@ -17,10 +17,15 @@
  *              the products' id hashes (linear probing, at most
  *              prior_probe steps from an id's home slot); row 0 = empty
  *     ids      prior_ids_len bytes: the product ids, for the exact compare
+ *   covers     format 3 only: n_nodes floats at cover_off, each node's
+ *              training cover (sum of hessians), what explanations weigh
+ *              branches by (rp_explain.h); format 3 has priors only when
+ *              priors_off != 0
  *
  * crc32 (IEEE, zlib's) covers every byte after the header. The writer
- * writes format 1 when there are no priors, so such files stay readable
- * by older builds; this build reads both.
+ * writes format 3 when it is given covers, else format 2 with priors and
+ * format 1 without, so files without covers stay readable by older
+ * builds; this build reads all three.
  *
  * Trees are stored in depth-first pre-order with node indices relative to
  * the tree's first node: an internal node's left ("yes") child is the next
@@ -42,8 +47,9 @@
 #include "rp_features.h"
 
 #define RP_MODEL_MAGIC          "RPRF"
-#define RP_MODEL_FORMAT         2u         /* the newest this build reads */
+#define RP_MODEL_FORMAT         2u         /* with priors */
 #define RP_MODEL_FORMAT_V1      1u         /* without priors */
+#define RP_MODEL_FORMAT_V3      3u         /* with covers: the newest read */
 #define RP_MODEL_ENDIAN         0x01020304u
 #define RP_MODEL_MAX_FEATURES   64
 #define RP_MODEL_MAX_DEPTH      64
@@ -108,10 +114,16 @@ typedef struct {
     uint32_t prior_slots;     /* a power of two > n_priors */
     uint32_t prior_probe;     /* longest probe sequence of the table */
     uint32_t prior_ids_len;
-    uint8_t  reserved[88];
+    /* format 3 */
+    uint32_t cover_off;       /* the cover section */
+    uint32_t reserved1;
+    uint8_t  reserved[80];
 } rp_model_header_t;
 
 struct rp_qs_s;
+
+/* the explanation tables built at load (rp_explain.h) */
+struct rp_explain_s;
 
 /* the scoring kernels chosen at load (rp_model_kernels.h) */
 typedef struct rp_model_kernels_s  rp_model_kernels_t;
@@ -131,6 +143,8 @@ typedef struct {
     const rp_prior_slot_t   *prior_slots;
     const char              *prior_ids;
     const rp_model_kernels_t *kern;    /* chosen at load */
+    struct rp_explain_s     *ex;       /* built at load from the covers;
+                                          NULL without them */
 } rp_model_t;
 
 /* What the writer needs. nodes are per tree, pre-order, relative indices. */
@@ -188,6 +202,9 @@ void rp_model_close(rp_model_t *m);
 /* Bytes of m->qs: 1216 a tree, plus 320 per block of a tree of depth 7 to
  * 10 with more than 127 nodes (up to 32 blocks a tree). */
 size_t rp_model_tables_size(const rp_model_t *m);
+
+/* The margin (log-odds) of one row in table order, as rp_model_score. */
+double rp_model_margin(const rp_model_t *m, const float *features);
 
 /* Probability for one row of features in model order (n_features floats). */
 double rp_model_score_raw(const rp_model_t *m, const float *x);

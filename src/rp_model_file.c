@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "rp_explain.h"
 #include "rp_model_kernels.h"
 
 
@@ -188,7 +189,7 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     rp_prior_slot_t    *slots = NULL;
     size_t              names_off, trees_off, nodes_off, size, vlen,
                         priors_off = 0, slots_off = 0, ids_off = 0,
-                        ids_len = 0;
+                        ids_len = 0, cover_off = 0;
     uint64_t            total = 0;
     uint32_t            t, first = 0, depth, nslots = 0, probe = 0;
 
@@ -238,6 +239,16 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
         size = ids_off + ids_len;
     }
 
+    if (s->cover != NULL) {
+        cover_off = RP_ALIGN8(size);
+        size = cover_off + (size_t) total * sizeof(float);
+        if (size > UINT32_MAX) {
+            free(slots);
+            return rp_fail(err, errlen, "model of %zu bytes is too large",
+                           size);
+        }
+    }
+
     img = calloc(1, size);
     if (img == NULL) {
         free(slots);
@@ -246,7 +257,8 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
 
     h = (rp_model_header_t *) img;
     memcpy(h->magic, RP_MODEL_MAGIC, 4);
-    h->format = slots != NULL ? RP_MODEL_FORMAT : RP_MODEL_FORMAT_V1;
+    h->format = s->cover != NULL ? RP_MODEL_FORMAT_V3
+                : (slots != NULL ? RP_MODEL_FORMAT : RP_MODEL_FORMAT_V1);
     h->endian = RP_MODEL_ENDIAN;
     h->header_size = (uint32_t) RP_HDR_SIZE;
     h->file_size = size;
@@ -274,6 +286,11 @@ rp_model_serialize(const rp_model_spec_t *s, void **out, size_t *len,
     }
 
     memcpy(img + nodes_off, s->nodes, (size_t) total * sizeof(rp_node_t));
+
+    if (s->cover != NULL) {
+        h->cover_off = (uint32_t) cover_off;
+        memcpy(img + cover_off, s->cover, (size_t) total * sizeof(float));
+    }
 
     if (slots != NULL) {
         h->priors_off = (uint32_t) priors_off;
@@ -537,7 +554,10 @@ rp_model_priors_size(const rp_model_t *m)
         return 0;
     }
 
-    return m->hdr->file_size - m->hdr->priors_off;
+    return RP_ALIGN8(((size_t) m->hdr->n_priors + 1) * RP_MODEL_PRIOR_N
+                     * sizeof(float))
+           + (size_t) m->hdr->prior_slots * sizeof(rp_prior_slot_t)
+           + m->hdr->prior_ids_len;
 }
 
 
@@ -633,7 +653,8 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
     const rp_node_t          *nodes;
     size_t                    names_off, trees_off, nodes_off, need, vlen;
     uint32_t                  t, first = 0, depth, j, k;
-    int                       idx;
+    int                       idx, has_priors;
+    char                      ebuf[160];
     const char               *name;
 
     memset(m, 0, sizeof(*m));
@@ -652,10 +673,12 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
         return rp_fail(err, errlen, "bad byte-order marker 0x%08x",
                        (unsigned) h->endian);
     }
-    if (h->format != RP_MODEL_FORMAT && h->format != RP_MODEL_FORMAT_V1) {
+    if (h->format != RP_MODEL_FORMAT && h->format != RP_MODEL_FORMAT_V1
+        && h->format != RP_MODEL_FORMAT_V3)
+    {
         return rp_fail(err, errlen, "unsupported format version %u (this build "
-                       "reads %u and %u)", h->format, RP_MODEL_FORMAT_V1,
-                       RP_MODEL_FORMAT);
+                       "reads %u to %u)", h->format, RP_MODEL_FORMAT_V1,
+                       RP_MODEL_FORMAT_V3);
     }
     if (h->header_size != RP_HDR_SIZE) {
         return rp_fail(err, errlen, "bad header size %u", h->header_size);
@@ -695,7 +718,18 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
         return rp_fail(err, errlen, "section offsets do not match the counts");
     }
 
-    if (h->format == RP_MODEL_FORMAT) {
+    has_priors = h->format == RP_MODEL_FORMAT
+                 || (h->format == RP_MODEL_FORMAT_V3 && h->priors_off != 0);
+
+    if (h->format == RP_MODEL_FORMAT_V3 && !has_priors
+        && (h->n_priors != 0 || h->prior_n != 0
+            || h->prior_slots != 0 || h->prior_ids_len != 0))
+    {
+        return rp_fail(err, errlen, "prior fields set in a model without "
+                       "a prior section");
+    }
+
+    if (has_priors) {
         if (h->prior_n != RP_MODEL_PRIOR_N) {
             return rp_fail(err, errlen, "prior rows of %u values (this build "
                            "knows %d)", h->prior_n, RP_MODEL_PRIOR_N);
@@ -725,6 +759,13 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
                          * RP_MODEL_PRIOR_N * sizeof(float))
                + (size_t) h->prior_slots * sizeof(rp_prior_slot_t)
                + h->prior_ids_len;
+    }
+    if (h->format == RP_MODEL_FORMAT_V3) {
+        if (h->cover_off != RP_ALIGN8(need)) {
+            return rp_fail(err, errlen, "cover section offset %u does not "
+                           "follow the sections before it", h->cover_off);
+        }
+        need = h->cover_off + (size_t) h->n_nodes * sizeof(float);
     }
     if (need != len) {
         return rp_fail(err, errlen, "sections need %zu bytes, file has %zu",
@@ -766,7 +807,7 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
 
         /* the prior features come from the file's table, not the store */
         if (idx >= RP_F_PRIOR_FIRST && idx < RP_F_PRIOR_FIRST + RP_PRIOR_N
-            && h->format != RP_MODEL_FORMAT)
+            && !has_priors)
         {
             return rp_fail(err, errlen, "model uses the product prior "
                            "\"%s\" but has no prior table",
@@ -807,7 +848,7 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
     m->trees = trees;
     m->nodes = nodes;
 
-    if (h->format == RP_MODEL_FORMAT) {
+    if (has_priors) {
         need = RP_ALIGN8(h->priors_off + ((size_t) h->n_priors + 1)
                          * RP_MODEL_PRIOR_N * sizeof(float));
         m->prior_values = (const float *) (img + h->priors_off);
@@ -821,7 +862,16 @@ rp_model_load_buffer(rp_model_t *m, const void *buf, size_t len, char *err,
         }
     }
 
+    if (h->format == RP_MODEL_FORMAT_V3
+        && rp_explain_build(m, (const float *) (img + h->cover_off), ebuf,
+                            sizeof(ebuf)) != 0)
+    {
+        memset(m, 0, sizeof(*m));
+        return rp_fail(err, errlen, "covers: %s", ebuf);
+    }
+
     if (rp_model_avx512_build(m) != 0) {
+        rp_explain_free(m);
         memset(m, 0, sizeof(*m));
         return rp_fail(err, errlen, "out of memory for the scorer's tables");
     }
@@ -889,6 +939,7 @@ rp_model_close(rp_model_t *m)
         munmap(m->map, m->map_len);
     }
     free(m->qs);
+    rp_explain_free(m);
 
     memset(m, 0, sizeof(*m));
 }

@@ -189,6 +189,17 @@ rp_model_gather(const rp_model_t *m, const float *features, float *x)
 
 
 double
+rp_model_margin(const rp_model_t *m, const float *features)
+{
+    float  x[RP_MODEL_MAX_FEATURES];
+
+    rp_model_gather(m, features, x);
+
+    return m->kern->margin(m, x);
+}
+
+
+double
 rp_model_score(const rp_model_t *m, const float *features)
 {
     float  x[RP_MODEL_MAX_FEATURES];

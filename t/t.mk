@@ -161,3 +161,18 @@ test-nginx-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	    scripts/with-redis sh -c '$(BUILD)/rp-train materialize \
 	    t/data/events.csv --redis 127.0.0.1:$$TEST_NGINX_REDIS_PORT -q \
 	    && prove -I t/lib t/0*.t'
+
+# t/019-explain.t: a model trained with XGBoost and XGBoost's explanations
+# of the rows the module builds for it (tests/explain_fixture.c)
+RP_T_EXPLAIN := $(RP_T_DIR)/model-explain.rpf
+
+$(RP_T_DIR)/explain-fixture: tests/explain_fixture.c $(XGB_TEST_SRCS) \
+        $(LIBRP) $(CORE_HDRS) trainer/rp_xgb.h tests/xgb_support.h
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -o $@ tests/explain_fixture.c \
+	    $(XGB_TEST_SRCS) $(LIBRP) -lxgboost $(CORE_LIBS)
+
+$(RP_T_EXPLAIN): $(RP_T_DIR)/explain-fixture
+	$(RP_T_DIR)/explain-fixture $@ > $(RP_T_DIR)/explain.json
+
+test-nginx test-nginx-valgrind test-nginx-asan: $(RP_T_EXPLAIN)

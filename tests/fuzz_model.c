@@ -7,8 +7,10 @@
  * byte: a valid image is patched with (offset, byte) pairs from the input,
  * so mutations reach the checks past the checksum (which is recomputed);
  * the valid image carries product priors (format 2), so the prior
- * section's checks are reached too. Whatever loads must score any input
- * and look up any product id without reading out of bounds.
+ * section's checks are reached too; with bit 2 of the first byte set it
+ * carries node covers too (format 3). Whatever loads must score any input
+ * and look up any product id without reading out of bounds, and explain
+ * any row when it has covers, with bias + sum = margin.
  */
 
 #include <math.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp_explain.h"
 #include "rp_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +37,7 @@ static const rp_node_t nodes[] = {
     { RP_NODE_LEAF, 0.25f, 0 },
 };
 static const uint32_t counts[] = { 7, 1 };
+static const float cover[] = { 10, 6, 4, 2, 4, 3, 1, 5 };
 static const char *const prior_ids[] = { "p1", "prod_0002", "x", "p4" };
 static const uint32_t prior_lens[] = { 2, 9, 1, 2 };
 static const float prior_values[5 * RP_MODEL_PRIOR_N] = {
@@ -69,6 +73,45 @@ lookup_all(const rp_model_t *m, const uint8_t *data, size_t size)
             abort();
         }
     }
+}
+
+
+/* both methods on a few rows: sums within rounding of the margin */
+static void
+explain_all(const rp_model_t *m)
+{
+    float    row[RP_NFEATURES];
+    double   bias, c[RP_MODEL_MAX_FEATURES], sum, mag, margin;
+    void    *ws;
+    size_t   i, r;
+    uint32_t j;
+    int      k;
+
+    if (!rp_explain_available(m)) {
+        return;
+    }
+    ws = malloc(rp_explain_workspace_size(m));
+
+    for (r = 0; r < 6; r++) {
+        for (i = 0; i < RP_NFEATURES; i++) {
+            row[i] = (i + r) % 4 == 0 ? NAN : (float) ((i * 7 + r * 13) % 41)
+                                              - 10;
+        }
+        margin = rp_model_margin(m, row);
+        for (k = 0; k < 2; k++) {
+            rp_explain(m, k, row, ws, &bias, c);
+            sum = bias;
+            mag = 1 + fabs(bias);
+            for (j = 0; j < m->hdr->n_features; j++) {
+                sum += c[j];
+                mag += fabs(c[j]);
+            }
+            if (isfinite(margin) && !(fabs(sum - margin) <= 1e-6 * mag)) {
+                abort();
+            }
+        }
+    }
+    free(ws);
 }
 
 
@@ -149,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s.prior_ids = prior_ids;
         s.prior_id_lens = prior_lens;
         s.prior_values = prior_values;
+        s.cover = (data[0] & 4) ? cover : NULL;
         if (rp_model_serialize(&s, &img, &len, err, sizeof(err)) != 0) {
             abort();
         }
@@ -168,6 +212,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rp_model_load_buffer(&m, buf, len, err, sizeof(err)) == 0) {
         score_all(&m);
         lookup_all(&m, data, size);
+        explain_all(&m);
         rp_model_close(&m);
     } else if (err[0] == '\0') {
         abort();                        /* every refusal names its reason */

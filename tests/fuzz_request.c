@@ -4,7 +4,8 @@
  * fuzz_request: libFuzzer target for the module's request-body parsing
  * (src/ngx_http_rp_body.c, the code /predict and /predict/batch run).
  * The first byte picks single or batch and the batch limit; the rest is
- * the body, passed without a NUL terminator as nginx does.
+ * the body, passed without a NUL terminator as nginx does. Items may carry
+ * "explain" (a boolean, anything else refused).
  */
 
 #include <assert.h>
@@ -22,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                      batch;
     char                    *body;
-    cJSON                   *root, *item;
+    cJSON                   *root, *item, *ex;
     size_t                   n, i, max;
     ngx_http_rp_body_err_t   err;
     ngx_http_rp_body_item_t  it;
@@ -69,6 +70,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(rp_id_valid(it.user, it.user_len));
         assert(rp_id_valid(it.product, it.product_len));
         assert(it.user_len <= RP_ID_MAX && it.product_len <= RP_ID_MAX);
+
+        /* explain: set exactly when the item says true, and an item
+         * that says anything but a boolean was refused above */
+        ex = cJSON_GetObjectItemCaseSensitive(item, "explain");
+        assert(it.explain == (ex != NULL && cJSON_IsTrue(ex)));
+        assert(ex == NULL || cJSON_IsBool(ex));
     }
 
     cJSON_Delete(root);

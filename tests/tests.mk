@@ -80,3 +80,30 @@ test-readme: $(BUILD)/rp-train $(BUILD)/rp-consumer $(BUILD)/rp-produce $(BUILD)
 	@perl tests/readme-test.pl > $(BUILD)/readme-test.log \
 	    || { grep -v '^ok' $(BUILD)/readme-test.log; exit 1; }
 	@tail -1 $(BUILD)/readme-test.log
+
+# Explanations against XGBoost's own (tests/test_explain.c links XGBoost
+# and the trainer's converter), plain and under ASan/UBSan.
+# (the converter, and the JSON reader it uses where the tree has one)
+XGB_TEST_SRCS     := tests/xgb_support.c \
+    $(wildcard trainer/rp_export.c trainer/rp_xgb_json.c)
+EXPLAIN_TEST_SRCS := tests/test_explain.c $(XGB_TEST_SRCS)
+ALL_TARGETS  += $(BUILD)/tests/test_explain
+TEST_TARGETS += test-explain
+
+$(BUILD)/tests/test_explain: $(EXPLAIN_TEST_SRCS) $(LIBRP) $(CORE_HDRS) \
+        trainer/rp_xgb.h tests/xgb_support.h
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -Wno-missing-prototypes \
+	    -o $@ $(EXPLAIN_TEST_SRCS) $(LIBRP) -lxgboost -lcmocka $(CORE_LIBS)
+
+$(BUILD)/asan/test_explain: $(EXPLAIN_TEST_SRCS) $(CORE_SRCS) $(CORE_HDRS) \
+        trainer/rp_xgb.h tests/xgb_support.h
+	@mkdir -p $(dir $@)
+	$(CC) $(RP_CPPFLAGS) -Itrainer $(RP_CFLAGS) -O1 $(SAN_FLAGS) \
+	    -Wno-missing-prototypes -o $@ $(EXPLAIN_TEST_SRCS) $(CORE_SRCS) \
+	    -lxgboost -lcmocka $(CORE_LIBS)
+
+.PHONY: test-explain
+test-explain: $(BUILD)/tests/test_explain $(BUILD)/asan/test_explain
+	$(BUILD)/tests/test_explain
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_explain

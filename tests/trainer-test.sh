@@ -232,8 +232,8 @@ done
 t1=$(json_get '{data}{train_cutoff}' "$T/model.json")
 np=$(awk -F, -v c="$t1" 'NR > 1 && $4 == "purchase" && $6 <= c { p[$3] = 1 } END { n = 0; for (k in p) n++; print n }' "$T/ev.csv")
 "$RP" inspect "$T/model.rpf" >"$T/out"
-grep -q "format 2)" "$T/out" && grep -q "^priors      $np products" "$T/out" \
-    && ok "model file format 2 with the priors of $np products" \
+grep -q "format 3)" "$T/out" && grep -q "^priors      $np products" "$T/out" \
+    && ok "model file format 3 (covers) with the priors of $np products" \
     || nok "priors in the model file ($np expected): $(grep -E 'priors|format' "$T/out")"
 
 check "eval" "$RP" eval -q "$T/model.rpf" "$T/ev.csv"
@@ -320,6 +320,22 @@ grep -q "trees" "$T/out" && grep -q "checksum" "$T/out" && ok "inspect output" |
 check "inspect --json" "$RP" inspect --json "$T/model.rpf"
 grep -q '"valid":true' "$T/out" && ok "inspect --json valid" || nok "inspect --json valid"
 
+# global importance: mean |TreeSHAP| over a matrix's rows, largest first
+check "inspect --matrix" "$RP" inspect "$T/model.rpf" --matrix "$T/m.csv"
+rows=$(($(wc -l <"$T/m.csv") - 1))
+grep -q "explain     yes" "$T/out" && ok "fit's model can explain" || nok "explain line: $(grep explain "$T/out")"
+grep -q "over $rows rows" "$T/out" && ok "importance over the $rows rows" || nok "importance rows: $(grep importance "$T/out")"
+sed -n '/^importance/,$p' "$T/out" | tail -n +2 | awk '{ print $2 }' >"$T/imp"
+[ "$(wc -l <"$T/imp")" -eq "$(grep '^features' "$T/out" | awk '{ print $2 + 0 }')" ] \
+    && sort -g -r -c "$T/imp" && [ "$(awk '$1 > 0' "$T/imp" | wc -l)" -ge 3 ] \
+    && ok "one importance per feature, sorted, not all zero" || nok "importance list: $(cat "$T/imp")"
+check "inspect --matrix --json" "$RP" inspect --json "$T/model.rpf" --matrix "$T/m.csv"
+[ "$(json_get '{importance}{rows}' "$T/out")" = "$rows" ] && ok "--json importance rows" || nok "--json importance: $(cat "$T/out")"
+idx=$(head -1 "$T/m.csv" | tr , '\n' | grep -n '^purchase_count$' | cut -d: -f1)
+cut -d, -f"1-$((idx - 1)),$((idx + 1))-" "$T/m.csv" >"$T/m-cut.csv"
+check_fails "inspect --matrix without a model feature's column" "$RP" inspect "$T/model.rpf" --matrix "$T/m-cut.csv"
+grep -q 'no column "purchase_count"' "$T/err" && ok "the missing column is named" || nok "missing column message: $(cat "$T/err")"
+
 size=$(wc -c <"$T/model.rpf")
 head -c $((size - 7)) "$T/model.rpf" >"$T/trunc.rpf"
 check_fails "inspect refuses a truncated model" "$RP" inspect "$T/trunc.rpf"
@@ -345,6 +361,8 @@ grep -q "Platt scaling" "$T/err" && ok "forest reports its Platt scaling" || nok
 "$RP" eval -q "$T/rf.rpf" "$T/ev.csv" >"$T/rf.eval"
 ece=$(json_get '{ece}' "$T/rf.eval")
 if awk -v e="$ece" 'BEGIN { exit !(e < 0.06) }'; then ok "calibrated forest: ece $ece"; else nok "forest ece $ece"; fi
+check "inspect --matrix on the Platt-calibrated forest" "$RP" inspect "$T/rf.rpf" --matrix "$T/m.csv"
+grep -q "^importance" "$T/out" && ok "forest importance" || nok "forest importance: $(cat "$T/out" "$T/err")"
 
 check "fit --features seed" "$RP" fit -q "$T/ev.csv" -o "$T/seed.rpf" --features seed
 "$RP" inspect "$T/seed.rpf" >"$T/out"

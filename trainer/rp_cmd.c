@@ -16,11 +16,15 @@
 #include "rp_train.h"
 #include "rp_model.h"
 #include "rp_store.h"
+#include "rp_explain.h"
+#include "rp_importance.h"
 
 
 static void rp_features_usage(FILE *f);
 static void rp_eval_usage(FILE *f);
 static void rp_inspect_usage(FILE *f);
+static void rp_inspect_importance(const rp_model_t *m, const double *imp,
+    size_t rows, int json);
 
 
 static void
@@ -304,9 +308,54 @@ static void
 rp_inspect_usage(FILE *f)
 {
     fprintf(f,
-        "usage: rp-train inspect MODEL.rpf [--json]\n"
+        "usage: rp-train inspect MODEL.rpf [--json] [--matrix MATRIX.csv]\n"
         "  validates the file as the module does and prints what it holds;\n"
-        "  exit 0 when valid, 1 with the loader's reason otherwise\n");
+        "  exit 0 when valid, 1 with the loader's reason otherwise\n"
+        "  --matrix: global feature importance, the mean absolute TreeSHAP\n"
+        "            contribution of each feature over the rows of a\n"
+        "            features matrix (rp-train features), largest first\n");
+}
+
+
+/* the features by decreasing importance (ties in model order) */
+static void
+rp_inspect_importance(const rp_model_t *m, const double *imp, size_t rows,
+    int json)
+{
+    uint32_t  order[RP_MODEL_MAX_FEATURES], i, k, t, nf;
+
+    nf = m->hdr->n_features;
+    for (i = 0; i < nf; i++) {
+        order[i] = i;
+    }
+    for (i = 1; i < nf; i++) {
+        for (k = i; k > 0 && imp[order[k]] > imp[order[k - 1]]; k--) {
+            t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    }
+
+    if (json) {
+        printf(",\"importance\":{\"method\":\"tree_shap\","
+               "\"measure\":\"mean_abs_contribution\",\"rows\":%zu,"
+               "\"features\":[", rows);
+        for (i = 0; i < nf; i++) {
+            printf("%s{\"name\":\"%s\",\"mean_abs\":%.9g}", i ? "," : "",
+                   m->names + (size_t) order[i] * RP_FEATURE_NAME_MAX,
+                   imp[order[i]]);
+        }
+        printf("]}");
+        return;
+    }
+
+    printf("importance  mean |TreeSHAP contribution| (log-odds) over %zu "
+           "rows:\n", rows);
+    for (i = 0; i < nf; i++) {
+        printf("  %-26s %.6f\n",
+               m->names + (size_t) order[i] * RP_FEATURE_NAME_MAX,
+               imp[order[i]]);
+    }
 }
 
 
@@ -314,24 +363,33 @@ int
 rp_cmd_inspect(int argc, char **argv)
 {
     int          c, json;
+    size_t       rows;
     uint32_t     i, leaves;
     rp_model_t   m;
+    double       imp[RP_MODEL_MAX_FEATURES];
+    const char  *matrix;
     char         err[RP_ERR_MAX], tbuf[32];
 
     static const struct option  opts[] = {
         { "json", no_argument, NULL, 'j' },
+        { "matrix", required_argument, NULL, 'm' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
 
     json = 0;
+    matrix = NULL;
+    rows = 0;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
+            break;
+        case 'm':
+            matrix = optarg;
             break;
         case 'q':
             rp_quiet = 1;
@@ -371,6 +429,11 @@ rp_cmd_inspect(int argc, char **argv)
         leaves += m.nodes[i].split == RP_NODE_LEAF;
     }
 
+    if (matrix != NULL && rp_importance(&m, matrix, imp, &rows) != 0) {
+        rp_model_close(&m);
+        return 1;
+    }
+
     rp_time_format(m.hdr->trained_at, tbuf, sizeof(tbuf));
 
     if (json) {
@@ -392,7 +455,12 @@ rp_cmd_inspect(int argc, char **argv)
             printf("%s\"%s\"", i ? "," : "",
                    m.names + (size_t) i * RP_FEATURE_NAME_MAX);
         }
-        printf("]}\n");
+        printf("],\"explainable\":%s", rp_explain_available(&m)
+                                        ? "true" : "false");
+        if (matrix != NULL) {
+            rp_inspect_importance(&m, imp, rows, 1);
+        }
+        printf("}\n");
 
     } else {
         printf("file        %s (%llu bytes, format %u)\n", argv[optind],
@@ -418,6 +486,12 @@ rp_cmd_inspect(int argc, char **argv)
             printf(" %s", m.names + (size_t) i * RP_FEATURE_NAME_MAX);
         }
         printf("\n");
+        printf("explain     %s\n", rp_explain_available(&m)
+               ? "yes (node covers: TreeSHAP and Saabas)"
+               : "no (no node covers in the file)");
+        if (matrix != NULL) {
+            rp_inspect_importance(&m, imp, rows, 0);
+        }
     }
 
     rp_model_close(&m);
