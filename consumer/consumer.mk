@@ -71,3 +71,10 @@ TEST_TARGETS += test-cluster-programs
 .PHONY: test-cluster-programs
 test-cluster-programs: $(CONSUMER_PROGS) $(BUILD)/rp-train
 	scripts/with-redis scripts/with-redis-cluster tests/cluster-programs-test.sh
+
+# rp-consumer into one Redis and Redis Clusters (1 and 3 primaries, with
+# and without replicas), and the cost of WAIT: bench/cluster-consumer.md.
+BENCH_TARGETS += bench-cluster-consumer
+.PHONY: bench-cluster-consumer
+bench-cluster-consumer: $(CONSUMER_PROGS)
+	bench/bench-cluster-consumer.sh
