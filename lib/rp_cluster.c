@@ -280,7 +280,7 @@ rp_cluster_refresh(rp_cluster_t *cl)
     }
 
     snprintf(cl->err, sizeof(cl->err), "no node gave the slot map (last: "
-             "%s)", last);
+             "%.200s)", last);
     return -1;
 }
 
