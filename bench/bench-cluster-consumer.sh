@@ -68,7 +68,8 @@ if [ "${1:-}" = "--run" ]; then
     log=$RP_BENCH_TMP/$label.$minrep.$mode.log
     if [ "$mode" = throughput ]; then
         # shellcheck disable=SC2086
-        "$bin/rp-consumer" -b "$RP_BENCH_BROKER" -t bench -g "g-$label-$minrep" \
+        "$bin/rp-consumer" -b "$RP_BENCH_BROKER" -t bench \
+            -g "g-$label-$minrep-${RP_BENCH_ROUND:-1}" \
             $store --min-replicas "$minrep" --exit-on-idle 2 \
             --stats-interval 0 > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
     else
@@ -232,9 +233,9 @@ cat > "$out" <<EOF
 
 Run by \`bench/bench-cluster-consumer.sh\` on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPUs,
 load average at the start $load0 (a shared machine: the consumer, the
-mock broker and every redis-server share these cores, so no setup can go
-faster than the one before by adding processes; the CPU figures are what
-scales). $EVENTS events (20,000 users, 2,000 products) produced first into
+mock broker and every redis-server share these cores: more processes
+bring no more cores, so the events/s below do not show what more machines
+would give; the CPU per event does). $EVENTS events (20,000 users, 2,000 products) produced first into
 rp-mock-kafka (12 partitions), then drained by one rp-consumer per setup
 (--batch 1000, --events-per-call 32). Clusters: scripts/with-redis-cluster
 (no persistence, cluster-node-timeout 1 s).
@@ -269,8 +270,8 @@ $lat_rows
   together), 3+3 $r0_us us on the primaries and $rep_us us on the replicas.
   At $c3_us us/event a primary with a core of its own would apply about
   $per_primary events/s: the projection for each added primary while the
-  users spread evenly over the slots; with a replica, a shard takes about
-  $cores cores' worth of CPU per event of a primary alone.
+  users spread evenly over the slots; with its replica, a shard costs
+  $cores times its primary's CPU.
 - rp-consumer itself: $con_us us/event (its whole process, 3 primaries),
   about $consumer_max events/s for one consumer on one core; beyond that,
   more consumers in the group are needed.
