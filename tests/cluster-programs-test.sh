@@ -25,17 +25,18 @@ passed=0
 failed=0
 pids=""
 mock_pid=""
+mock1_pid=""
 replica_pid=""
 
 # the dead member of a SIGKILLed consumer is evicted after 6 s
 KX="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 
 cleanup() {
-    for p in $pids $mock_pid $replica_pid; do
+    for p in $pids $mock_pid $mock1_pid $replica_pid; do
         kill "$p" 2>/dev/null
     done
     sleep 0.2
-    for p in $pids $mock_pid $replica_pid; do
+    for p in $pids $mock_pid $mock1_pid $replica_pid; do
         kill -9 "$p" 2>/dev/null
     done
     if [ -n "${KEEP_TMP:-}" ]; then
@@ -373,6 +374,59 @@ if [ "$arc" -eq 0 ] && [ "$brc" -eq 0 ] && [ "${short_a:-0}" -gt 0 ] \
 else
     not_ok "WAIT before commit (exit $arc/$brc, shortfalls ${short_a:-?}/${short_b:-?}, consumed ${consumed:-?} of $N, replays ${replays:-?})" \
         "$tmp/c4a.log" "$tmp/c4b.log"
+fi
+
+# --- 6. a new connection that only replays still waits for the replicas ---
+# The replica stops acknowledging (SIGSTOP). A first member applies the
+# 100 events of a one-partition topic; WAIT falls short; it leaves without
+# committing. The next member's batch is the same 100 events: replays,
+# nothing written on its new connection, so WAIT (counted from the
+# connection's own writes) would pass at once although the replica lacks
+# them; the primary's replication offset says so: not committed either.
+"$bin/rp-mock-kafka" --partitions 1 --topic d1 > "$tmp/mock1.out" \
+    2> "$tmp/mock1.err" &
+mock1_pid=$!
+wait_for 10 test -s "$tmp/mock1.out"
+B1=$(head -n 1 "$tmp/mock1.out")
+head -n 101 "$tmp/events.csv" > "$tmp/first100.csv"
+"$bin/rp-produce" -b "$B1" -t d1 -q --from "$tmp/first100.csv" 2> "$tmp/p5.log"
+kill -STOP "$replica_pid"
+member() {      # LOG [options]: one member of group g5 on db 3, until WAIT falls short
+    log=$1
+    shift
+    # shellcheck disable=SC2086
+    "$bin/rp-consumer" -b "$B1" -t d1 -g g5 --redis "127.0.0.1:$RP" --db 3 \
+        --stats-interval 1 --batch 100 $KX "$@" > "$log" 2>&1 &
+    cpid=$!
+    pids="$pids $cpid"
+}
+member "$tmp/c5a.log" --min-replicas 1 --min-replicas-timeout 100
+wait_for 30 grep -q "fewer than 1 replica" "$tmp/c5a.log"
+kill "$cpid"
+wait_pid "$cpid" 30
+events_a=$(redis-cli -p "$RP" -n 3 EVAL "local n = 0
+for _, k in ipairs(redis.call('KEYS', '*')) do
+  n = n + tonumber(string.match(redis.call('HGET', k, 'u'), '^[0-9]+'))
+end
+return n" 0)
+member "$tmp/c5b.log" --min-replicas 1 --min-replicas-timeout 100
+wait_for 30 grep -q "fewer than 1 replica" "$tmp/c5b.log"
+brc=0
+grep -q "fewer than 1 replica" "$tmp/c5b.log" || brc=1
+kill "$cpid"
+wait_pid "$cpid" 30
+kill -CONT "$replica_pid"
+member "$tmp/c5c.log" --min-replicas 0 -e
+wait_pid "$cpid" 60
+crc=$?
+consumed=$(stat_field "$tmp/c5c.log" consumed)
+replays=$(stat_field "$tmp/c5c.log" replays)
+if [ "$events_a" = 100 ] && [ "$brc" -eq 0 ] && [ "$crc" -eq 0 ] \
+        && [ "${consumed:-0}" -eq 100 ] && [ "${replays:-0}" -eq 100 ]; then
+    ok "a member that only replays on a new connection waits for the replicas too: nothing committed (the next got all 100 again)"
+else
+    not_ok "replays on a new connection (first member applied ${events_a:-?} of 100, second fell short $((1 - brc)), last consumed ${consumed:-?} replays ${replays:-?})" \
+        "$tmp/c5a.log" "$tmp/c5b.log" "$tmp/c5c.log"
 fi
 
 echo "$passed passed, $failed failed"
