@@ -242,7 +242,6 @@ rp_redis_connect(rp_ctx_t *ctx)
 
     ctx->redis = c;
     ctx->redis_up = 1;
-    ctx->propagated = 0;
     return 0;
 
 failed:
@@ -432,7 +431,7 @@ static int
 rp_wait(rp_ctx_t *ctx)
 {
     int          n = ctx->o->min_replicas, ms = ctx->o->min_replicas_timeout_ms;
-    int          shortfall = 0, acked;
+    int          shortfall = 0;
     redisReply  *r;
 
     if (n == 0) {
@@ -444,18 +443,6 @@ rp_wait(rp_ctx_t *ctx)
             rp_redis_drop(ctx, ctx->cluster->err);
             return -1;
         }
-
-    } else if (!ctx->propagated) {
-        /* a new connection, only replays so far: WAIT would wait for
-         * nothing, while what the connection before wrote may not be on
-         * the replicas yet */
-        if (rp_wait_all(ctx->redis, n, ms, &acked, ctx->errmsg,
-                        sizeof(ctx->errmsg)) != 0)
-        {
-            rp_redis_drop(ctx, ctx->errmsg);
-            return -1;
-        }
-        shortfall = acked < n;
 
     } else {
         r = redisCommand(ctx->redis, "WAIT %d %d", n, ms);
@@ -521,9 +508,6 @@ rp_recv(rp_ctx_t *ctx)
             rp_redis_drop(ctx, rc == RP_PIPE_LOST && ctx->redis->err
                                ? rp_redis_err(ctx, ctx->redis) : pipe->err);
             return -1;
-        }
-        if (pipe->applied > 0) {
-            ctx->propagated = 1;
         }
     }
 

@@ -39,8 +39,6 @@ typedef struct {
     char                 dlq_topic[512];
     redisContext        *redis;
     rp_cluster_t        *cluster;       /* --redis-cluster, redis NULL */
-    int                  propagated;    /* redis: a write of this connection
-                                           reached the replication stream */
     char                 sha[41];
     rp_batch_t           batch;         /* in hand: being applied */
     rp_batch_t           next;          /* polled while batch is in flight */

@@ -144,7 +144,6 @@ rp_cluster_conn(rp_cluster_t *cl, int i)
     redisEnableKeepAlive(c);
     nd->c = c;
     nd->written = 0;
-    nd->propagated = 0;
     return c;
 }
 
@@ -158,7 +157,6 @@ rp_cluster_close(rp_cluster_t *cl, int i)
     redisFree(cl->node[i].c);
     cl->node[i].c = NULL;
     cl->node[i].written = 0;
-    cl->node[i].propagated = 0;
     cl->stale = 1;
 }
 
@@ -477,17 +475,15 @@ int
 rp_cluster_wait(rp_cluster_t *cl, int numreplicas, int timeout_ms,
     int *shortfall)
 {
-    int                 acked;
     size_t              i;
     redisReply         *r;
     rp_cluster_node_t  *nd;
 
     *shortfall = 0;
 
-    /* WAIT where this connection wrote, all sent before any reply */
     for (i = 0; i < cl->nnodes; i++) {
         nd = &cl->node[i];
-        if (!nd->written || !nd->propagated) {
+        if (!nd->written) {
             continue;
         }
         if (nd->c == NULL
@@ -502,7 +498,7 @@ rp_cluster_wait(rp_cluster_t *cl, int numreplicas, int timeout_ms,
 
     for (i = 0; i < cl->nnodes; i++) {
         nd = &cl->node[i];
-        if (!nd->written || !nd->propagated) {
+        if (!nd->written) {
             continue;
         }
 
@@ -529,107 +525,10 @@ rp_cluster_wait(rp_cluster_t *cl, int numreplicas, int timeout_ms,
         freeReplyObject(r);
     }
 
-    /* elsewhere, what the node holds: earlier connections wrote it */
-    for (i = 0; i < cl->nnodes; i++) {
-        nd = &cl->node[i];
-        if (!nd->written || nd->propagated) {
-            continue;
-        }
-        if (nd->c == NULL
-            || rp_wait_all(nd->c, numreplicas, timeout_ms, &acked, cl->err,
-                           sizeof(cl->err)) != 0)
-        {
-            if (nd->c == NULL) {
-                snprintf(cl->err, sizeof(cl->err), "%s:%d: WAIT: not "
-                         "connected", nd->host, nd->port);
-            }
-            rp_cluster_disconnect(cl);
-            return -1;
-        }
-        if (acked < numreplicas) {
-            (*shortfall)++;
-        }
-    }
-
     for (i = 0; i < cl->nnodes; i++) {
         cl->node[i].written = 0;
     }
     return 0;
-}
-
-
-/* From INFO replication's text: the primary's offset (*master), and the
- * replicas online whose acknowledged offset reaches at (*acked). 0 / -1. */
-static int
-rp_repl_info(const char *s, long long *master, long long at, int *acked)
-{
-    const char  *p, *q, *st, *off;
-
-    p = strstr(s, "\nmaster_repl_offset:");
-    if (p == NULL || strstr(s, "role:master") == NULL) {
-        return -1;
-    }
-    *master = strtoll(p + 20, NULL, 10);
-
-    /* slaveN:ip=...,port=...,state=online,offset=N,lag=N */
-    *acked = 0;
-    for (p = strstr(s, "\nslave"); p != NULL; p = strstr(q, "\nslave")) {
-        q = strchr(p + 1, '\n');
-        if (q == NULL) {
-            q = p + strlen(p);
-        }
-        st = strstr(p, "state=online");
-        off = strstr(p, "offset=");
-        if (st != NULL && st < q && off != NULL && off < q
-            && strtoll(off + 7, NULL, 10) >= at)
-        {
-            (*acked)++;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-rp_wait_all(redisContext *c, int numreplicas, int timeout_ms, int *acked,
-    char *err, size_t errlen)
-{
-    int          rc;
-    double       until = rp_clock_sec() + timeout_ms / 1000.0;
-    long long    at = -1, master;
-    redisReply  *r;
-
-    for ( ;; ) {
-        r = redisCommand(c, "INFO replication");
-        if (r == NULL || r->type != REDIS_REPLY_STRING) {
-            snprintf(err, errlen, "INFO replication: %s",
-                     r == NULL ? (c->errstr[0] ? c->errstr : "no reply")
-                               : r->type == REDIS_REPLY_ERROR ? r->str
-                                                              : "bad reply");
-            if (r != NULL) {
-                freeReplyObject(r);
-            }
-            return -1;
-        }
-
-        rc = rp_repl_info(r->str, &master, at < 0 ? 0 : at, acked);
-        freeReplyObject(r);
-        if (rc != 0) {
-            snprintf(err, errlen, "INFO replication: not a primary's");
-            return -1;
-        }
-
-        if (at < 0) {
-            at = master;            /* everything written so far */
-            continue;
-        }
-
-        if (*acked >= numreplicas || rp_clock_sec() >= until) {
-            return 0;
-        }
-        usleep(10000);
-    }
 }
 
 

@@ -42,8 +42,6 @@ typedef struct {
     int              port;
     redisContext    *c;             /* NULL: not connected */
     int              written;       /* commands sent since the last WAIT */
-    int              propagated;    /* a write of this connection reached
-                                       the replication stream */
     int              noscript;      /* answered NOSCRIPT: load the script */
 } rp_cluster_node_t;
 
@@ -117,20 +115,6 @@ int rp_cluster_all(rp_cluster_t *cl, int argc, const char **argv,
  */
 int rp_cluster_wait(rp_cluster_t *cl, int numreplicas, int timeout_ms,
     int *shortfall);
-
-/*
- * WAIT for every write a primary ever took, not only this connection's.
- * WAIT counts from the connection's last write: a new connection that
- * wrote nothing (a batch of replays, sent again after a reconnect) has
- * nothing to wait for, while the writes of the connection before it may
- * still be on their way to the replicas. This reads the primary's
- * replication offset (INFO replication) and polls until numreplicas
- * replicas online acknowledged it, at most timeout_ms (replicas
- * acknowledge about once a second by themselves). *acked: how many did.
- * 0, or -1 with err (no reply, or not a primary's INFO).
- */
-int rp_wait_all(redisContext *c, int numreplicas, int timeout_ms, int *acked,
-    char *err, size_t errlen);
 
 void rp_cluster_free(rp_cluster_t *cl);
 

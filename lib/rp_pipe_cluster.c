@@ -176,9 +176,6 @@ rp_pipe_creply(rp_pipe_t *p, rp_cluster_t *cl, size_t k)
         p->noscript++;
 
     } else {
-        if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
-            nd->propagated = 1;     /* applied: a write to replicate */
-        }
         p->cflag[k] &= (uint8_t) ~RP_FLAG_ASK;
         rc = rp_pipe_reply(p, k, r, 1);
         if (rc == 1 && p->err[0] == '\0') {

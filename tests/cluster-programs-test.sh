@@ -380,9 +380,9 @@ fi
 # The replica stops acknowledging (SIGSTOP). A first member applies the
 # 100 events of a one-partition topic; WAIT falls short; it leaves without
 # committing. The next member's batch is the same 100 events: replays,
-# nothing written on its new connection, so WAIT (counted from the
-# connection's own writes) would pass at once although the replica lacks
-# them; the primary's replication offset says so: not committed either.
+# nothing written on its new connection. Its WAIT must still cover the
+# first member's writes (Redis sets a connection's WAIT point after each
+# command it runs), so it is not committed either.
 "$bin/rp-mock-kafka" --partitions 1 --topic d1 > "$tmp/mock1.out" \
     2> "$tmp/mock1.err" &
 mock1_pid=$!
