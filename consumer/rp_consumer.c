@@ -162,7 +162,7 @@ rp_redis_drop(rp_ctx_t *ctx, const char *why)
 
 /* The cluster: its slot map, the script on every primary. 0 / -1. */
 static int
-rp_cluster_connect(rp_ctx_t *ctx)
+rp_redis_cluster_connect(rp_ctx_t *ctx)
 {
     redisContext    *c;
     rp_store_cmd_t   cmd;
@@ -198,7 +198,7 @@ rp_redis_connect(rp_ctx_t *ctx)
     redisContext    *c;
 
     if (ctx->cluster != NULL) {
-        return rp_cluster_connect(ctx);
+        return rp_redis_cluster_connect(ctx);
     }
 
     tv.tv_sec = ctx->o->redis_timeout_ms / 1000;
