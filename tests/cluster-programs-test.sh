@@ -429,5 +429,47 @@ else
         "$tmp/c5a.log" "$tmp/c5b.log" "$tmp/c5c.log"
 fi
 
+# --- 7. a slot being migrated: ASK -----------------------------------------
+# One user's slot is set MIGRATING on its primary and IMPORTING on another;
+# the key does not exist yet, so its primary answers ASK: materialize and
+# verify must follow it (ASKING, then the command on the importing node).
+flush_cluster
+user=$(sed -n '2p' "$tmp/events.csv" | cut -d, -f2)
+{ head -n 1 "$tmp/events.csv"; grep ",$user," "$tmp/events.csv"; } > "$tmp/one.csv"
+slot=$(redis-cli -p "${SEEDS##*:}" cluster keyslot "rp:{$user}")
+set -- $(primaries)
+src="" dst=""
+for p in "$@"; do       # its primary answers; the others redirect
+    case $(redis-cli -p "$p" exists "rp:{$user}" 2>&1) in
+        *MOVED*) ;;
+        *) src=$p ;;
+    esac
+done
+for p in "$@"; do [ "$p" != "$src" ] && { dst=$p; break; }; done
+src_id=$(redis-cli -p "$src" cluster myid)
+dst_id=$(redis-cli -p "$dst" cluster myid)
+redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" > /dev/null
+redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" > /dev/null
+"$bin/rp-train" materialize "$tmp/one.csv" --redis-cluster "$SEEDS" \
+    > "$tmp/m7.log" 2>&1
+mrc=$?
+"$bin/rp-train" verify "$tmp/one.csv" --redis-cluster "$SEEDS" \
+    > "$tmp/v7.log" 2>&1
+vrc=$?
+on_dst=$(printf 'ASKING\nEXISTS rp:{%s}\n' "$user" | redis-cli -p "$dst" | tail -n 1)
+# the migrating node, without the key, sends its readers on with ASK
+on_src=$(redis-cli -p "$src" exists "rp:{$user}" 2>&1 | cut -d' ' -f1)
+asks=$(sed -n 's/.*redirects followed: \([0-9]*\)).*/\1/p' "$tmp/m7.log")
+for p in "$@"; do
+    redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" > /dev/null
+done
+if [ "$mrc" -eq 0 ] && [ "$vrc" -eq 0 ] && [ "${asks:-0}" -gt 0 ] \
+        && [ "$on_dst" = 1 ] && [ "$on_src" = ASK ]; then
+    ok "slot $slot migrating: materialize followed $asks ASK(s), the key is on the importing node, verify read it there"
+else
+    not_ok "ASK during a migration (materialize $mrc, verify $vrc, redirects ${asks:-?}, on the importing node $on_dst, the migrating node answered $on_src)" \
+        "$tmp/m7.log" "$tmp/v7.log"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
