@@ -64,3 +64,17 @@ test-consumer: $(CONSUMER_PROGS) $(BUILD)/test_consumer_units \
 
 bench-consumer: $(CONSUMER_PROGS)
 	bench/bench-consumer.sh
+
+# rp-consumer and rp-train materialize|verify on a real Redis Cluster
+# (3 primaries + 3 replicas), compared with one Redis key by key.
+TEST_TARGETS += test-cluster-programs
+.PHONY: test-cluster-programs
+test-cluster-programs: $(CONSUMER_PROGS) $(BUILD)/rp-train
+	scripts/with-redis scripts/with-redis-cluster tests/cluster-programs-test.sh
+
+# rp-consumer into one Redis and Redis Clusters (1 and 3 primaries, with
+# and without replicas), and the cost of WAIT: bench/cluster-consumer.md.
+BENCH_TARGETS += bench-cluster-consumer
+.PHONY: bench-cluster-consumer
+bench-cluster-consumer: $(CONSUMER_PROGS)
+	bench/bench-cluster-consumer.sh

@@ -20,6 +20,17 @@
  * commit on revoke or close in this mode (explicit offset lists, no auto
  * commit), so both are done here.
  *
+ * With --min-replicas N, between 2 and 4: WAIT N on every primary the
+ * batch wrote to. Redis replicates asynchronously: a primary acknowledges
+ * a write before its replicas have it, and if it dies then, its promoted
+ * replica never had the event; committing its offset would lose it. When
+ * fewer than N replicas acknowledged in time the batch is not committed
+ * and is applied again after a pause (a replay: harmless).
+ *
+ * --redis-cluster: the same pipeline split per primary by each user's
+ * slot (lib/rp_pipe_cluster.c), MOVED and ASK followed; a node lost is a
+ * Redis failure like any other (the slot map is read again on reconnect).
+ *
  * Redis down or slow: every wait is bounded (redisSetTimeout). On failure
  * the assigned partitions are paused, rd_kafka_consumer_poll keeps us in
  * the group, the connection is retried with capped exponential backoff,
@@ -67,6 +78,7 @@ static int rp_collect(rp_ctx_t *ctx, rp_batch_t *b, double *t0,
     int timeout_ms, int unbounded);
 static int rp_send(rp_ctx_t *ctx);
 static int rp_recv(rp_ctx_t *ctx);
+static int rp_wait(rp_ctx_t *ctx);
 static int rp_finish(rp_ctx_t *ctx);
 static int rp_pause_and_reapply(rp_ctx_t *ctx);
 static int rp_dead_letter(rp_ctx_t *ctx);
@@ -107,6 +119,22 @@ rp_redis_err(rp_ctx_t *ctx, const redisContext *c)
 }
 
 
+/* "redis HOST:PORT" or "redis cluster SEEDS", for messages. */
+static const char *
+rp_redis_name(const rp_ctx_t *ctx)
+{
+    static char  buf[600];
+
+    if (ctx->cluster != NULL) {
+        snprintf(buf, sizeof(buf), "redis cluster %s", ctx->o->redis_cluster);
+    } else {
+        snprintf(buf, sizeof(buf), "redis %s:%d", ctx->o->redis_host,
+                 ctx->o->redis_port);
+    }
+    return buf;
+}
+
+
 static void
 rp_redis_drop(rp_ctx_t *ctx, const char *why)
 {
@@ -114,18 +142,49 @@ rp_redis_drop(rp_ctx_t *ctx, const char *why)
         snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", why);
     }
     if (ctx->redis_up || ctx->redis != NULL) {
-        fprintf(stderr, "rp-consumer: redis %s:%d: %s\n", ctx->o->redis_host,
-                ctx->o->redis_port, ctx->errmsg);
+        fprintf(stderr, "rp-consumer: %s: %s\n", rp_redis_name(ctx),
+                ctx->errmsg);
     }
     if (ctx->redis != NULL) {
         redisFree(ctx->redis);
         ctx->redis = NULL;
+    }
+    if (ctx->cluster != NULL) {
+        rp_cluster_disconnect(ctx->cluster);
     }
     ctx->inflight = 0;                  /* its replies are lost with it */
     if (ctx->redis_up) {
         ctx->redis_failures++;
     }
     ctx->redis_up = 0;
+}
+
+
+/* The cluster: its slot map, the script on every primary. 0 / -1. */
+static int
+rp_redis_cluster_connect(rp_ctx_t *ctx)
+{
+    redisContext    *c;
+    rp_store_cmd_t   cmd;
+    rp_cluster_t    *cl = ctx->cluster;
+
+    rp_store_script_load_cmd(&cmd);
+    if (rp_cluster_refresh(cl) != 0
+        || (c = rp_cluster_conn(cl, rp_cluster_slot_node(cl, 0))) == NULL
+        || rp_cluster_all(cl, cmd.argc, cmd.argv, cmd.argvlen) != 0)
+    {
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", cl->err);
+        rp_cluster_disconnect(cl);
+        return -1;
+    }
+
+    if (rp_pipe_load(c, ctx->sha, ctx->errmsg, sizeof(ctx->errmsg)) != 0) {
+        rp_cluster_disconnect(cl);
+        return -1;
+    }
+
+    ctx->redis_up = 1;
+    return 0;
 }
 
 
@@ -137,6 +196,10 @@ rp_redis_connect(rp_ctx_t *ctx)
     struct timeval   tv;
     redisReply      *r;
     redisContext    *c;
+
+    if (ctx->cluster != NULL) {
+        return rp_redis_cluster_connect(ctx);
+    }
 
     tv.tv_sec = ctx->o->redis_timeout_ms / 1000;
     tv.tv_usec = (ctx->o->redis_timeout_ms % 1000) * 1000;
@@ -322,9 +385,12 @@ rp_plan_next(rp_ctx_t *ctx)
 static int
 rp_send(rp_ctx_t *ctx)
 {
+    int         rc;
     rp_plan_t  *p = &ctx->plan[ctx->cur];
 
-    if (ctx->redis == NULL && rp_redis_connect(ctx) != 0) {
+    if ((ctx->cluster != NULL ? !ctx->redis_up : ctx->redis == NULL)
+        && rp_redis_connect(ctx) != 0)
+    {
         return -1;
     }
 
@@ -337,7 +403,14 @@ rp_send(rp_ctx_t *ctx)
     ctx->send_t0 = rp_clock_sec();
     rp_plan_arm(p, &ctx->batch);
 
-    if (rp_pipe_send(&p->pipe, ctx->redis) != 0) {
+    if (ctx->cluster != NULL) {
+        rc = rp_pipe_csend(&p->pipe, ctx->cluster);
+        if (rc != 0) {
+            rp_redis_drop(ctx, p->pipe.err);
+            return -1;
+        }
+
+    } else if (rp_pipe_send(&p->pipe, ctx->redis) != 0) {
         rp_redis_drop(ctx, ctx->redis->err ? rp_redis_err(ctx, ctx->redis)
                                            : p->pipe.err);
         return -1;
@@ -347,6 +420,58 @@ rp_send(rp_ctx_t *ctx)
     return 0;
 }
 
+
+
+/*
+ * --min-replicas N: WAIT N on what this batch wrote (every primary it
+ * went to). 0 when enough replicas have it; -1 when not (errmsg says
+ * why: the batch is not committed, it goes again), or on a Redis failure.
+ */
+static int
+rp_wait(rp_ctx_t *ctx)
+{
+    int          n = ctx->o->min_replicas, ms = ctx->o->min_replicas_timeout_ms;
+    int          shortfall = 0;
+    redisReply  *r;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (ctx->cluster != NULL) {
+        if (rp_cluster_wait(ctx->cluster, n, ms, &shortfall) != 0) {
+            rp_redis_drop(ctx, ctx->cluster->err);
+            return -1;
+        }
+
+    } else {
+        r = redisCommand(ctx->redis, "WAIT %d %d", n, ms);
+        if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "WAIT: %s",
+                     r != NULL ? (r->type == REDIS_REPLY_ERROR ? r->str
+                                                               : "bad reply")
+                               : rp_redis_err(ctx, ctx->redis));
+            if (r != NULL) {
+                freeReplyObject(r);
+            }
+            rp_redis_drop(ctx, ctx->errmsg);
+            return -1;
+        }
+        shortfall = r->integer < n;
+        freeReplyObject(r);
+    }
+
+    if (shortfall) {
+        ctx->wait_shortfalls++;
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "WAIT %d %d: fewer than "
+                 "%d replica(s) acknowledged the batch on %d %s "
+                 "(--min-replicas); not committed", n, ms, n, shortfall,
+                 shortfall == 1 ? "node" : "nodes");
+        return -1;
+    }
+
+    return 0;
+}
 
 
 /*
@@ -369,10 +494,25 @@ rp_recv(rp_ctx_t *ctx)
     rd_kafka_message_t   *m;
     rd_kafka_timestamp_type_t  tstype;
 
-    rc = rp_pipe_recv(pipe, ctx->redis);
-    if (rc != 0) {
-        rp_redis_drop(ctx, rc == RP_PIPE_LOST && ctx->redis->err
-                           ? rp_redis_err(ctx, ctx->redis) : pipe->err);
+    if (ctx->cluster != NULL) {
+        rc = rp_pipe_crecv(pipe, ctx->cluster);
+        ctx->redirects += pipe->redirects;
+        if (rc != 0) {
+            rp_redis_drop(ctx, pipe->err);
+            return -1;
+        }
+
+    } else {
+        rc = rp_pipe_recv(pipe, ctx->redis);
+        if (rc != 0) {
+            rp_redis_drop(ctx, rc == RP_PIPE_LOST && ctx->redis->err
+                               ? rp_redis_err(ctx, ctx->redis) : pipe->err);
+            return -1;
+        }
+    }
+
+    ctx->inflight = 0;
+    if (rp_wait(ctx) != 0) {
         return -1;
     }
 
@@ -776,10 +916,19 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (o.redis_cluster != NULL) {
+        ctx.cluster = rp_cluster_create(o.redis_cluster, o.redis_timeout_ms,
+                                        err, sizeof(err));
+        if (ctx.cluster == NULL) {
+            fprintf(stderr, "rp-consumer: --redis-cluster: %s\n", err);
+            return 2;
+        }
+    }
+
     /* Redis first: no point joining the group if the store is unusable. */
     if (rp_redis_connect(&ctx) != 0) {
-        fprintf(stderr, "rp-consumer: redis %s:%d: %s (will retry)\n",
-                o.redis_host, o.redis_port, ctx.errmsg);
+        fprintf(stderr, "rp-consumer: %s: %s (will retry)\n",
+                rp_redis_name(&ctx), ctx.errmsg);
     }
 
     if (o.dlq != NULL) {
@@ -797,9 +946,10 @@ main(int argc, char **argv)
     }
 
     if (!o.quiet) {
-        fprintf(stderr, "rp-consumer: %s -> redis %s:%d db %d, group \"%s\","
-                " dlq %s\n", o.topic, o.redis_host, o.redis_port, o.redis_db,
-                o.group, o.dlq ? ctx.dlq_topic : "off");
+        fprintf(stderr, "rp-consumer: %s -> %s db %d, group \"%s\","
+                " dlq %s, min replicas %d\n", o.topic, rp_redis_name(&ctx),
+                o.redis_db, o.group, o.dlq ? ctx.dlq_topic : "off",
+                o.min_replicas);
     }
 
     ctx.tick = ctx.last_activity = rp_clock_sec();
@@ -928,6 +1078,7 @@ done:
     if (ctx.redis != NULL) {
         redisFree(ctx.redis);
     }
+    rp_cluster_free(ctx.cluster);
     rp_batch_free(&ctx.batch);
     rp_batch_free(&ctx.next);
     rp_plan_free(&ctx.plan[0]);

@@ -21,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "rp_store.h"
+#include "rp_cluster.h"
 #include "rp_batch.h"
 #include "rp_plan.h"
 #include "rp_consumer_opts.h"
@@ -37,6 +38,7 @@ typedef struct {
     rd_kafka_t          *dlq;
     char                 dlq_topic[512];
     redisContext        *redis;
+    rp_cluster_t        *cluster;       /* --redis-cluster, redis NULL */
     char                 sha[41];
     rp_batch_t           batch;         /* in hand: being applied */
     rp_batch_t           next;          /* polled while batch is in flight */
@@ -69,6 +71,8 @@ typedef struct {
     uint64_t             rejected;
     uint64_t             dlq_failed;
     uint64_t             redis_failures;
+    uint64_t             wait_shortfalls;   /* batches WAIT did not cover */
+    uint64_t             redirects;     /* cluster: MOVED and ASK followed */
     uint64_t             commits;
     uint64_t             commit_failures;
     uint64_t             dropped;

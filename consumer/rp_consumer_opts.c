@@ -15,6 +15,7 @@
 
 const char rp_consumer_usage[] =
 "usage: rp-consumer -b BROKERS --redis HOST:PORT [options]\n"
+"       rp-consumer -b BROKERS --redis-cluster HOST:PORT[,...] [options]\n"
 "\n"
 "Consumes events from Kafka and applies them to the Redis feature store.\n"
 "Offsets are committed only after Redis acknowledged the whole batch.\n"
@@ -23,6 +24,14 @@ const char rp_consumer_usage[] =
 "  -t, --topic TOPIC        topic (default ecommerce-events)\n"
 "  -g, --group GROUP        consumer group (default rp-consumer)\n"
 "      --redis HOST:PORT    feature store\n"
+"      --redis-cluster HOST:PORT[,HOST:PORT...]\n"
+"                           a Redis Cluster's seed nodes (instead of --redis)\n"
+"      --min-replicas N     before a commit, WAIT until N replicas of every\n"
+"                           primary written have the batch (default 1 with\n"
+"                           --redis-cluster, 0 with --redis); fewer: not\n"
+"                           committed, applied again after a pause\n"
+"      --min-replicas-timeout MS  WAIT's bound (default 500, below\n"
+"                           --redis-timeout)\n"
 "      --db N               Redis database (default 0)\n"
 "      --redis-timeout MS   bound on every Redis wait (default 2000)\n"
 "      --retention SECONDS  TTL of the user's keys (default 400 days)\n"
@@ -107,7 +116,7 @@ int
 rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     char *err, size_t errlen)
 {
-    int          i, oi, rc, have_redis = 0;
+    int          i, oi, rc, have_redis = 0, min_replicas = -1;
     int64_t      v;
     const char  *val;
 
@@ -115,6 +124,7 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     o->topic = "ecommerce-events";
     o->group = "rp-consumer";
     o->redis_timeout_ms = 2000;
+    o->min_replicas_timeout_ms = 500;
     o->retention = RP_STORE_RETENTION_DEF;
     o->dlq = "";                    /* "" = default, TOPIC.dlq */
     o->batch = 1000;
@@ -160,6 +170,27 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
                 return -1;
             }
             have_redis = 1;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--redis-cluster", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (*val == '\0') goto bad;
+            o->redis_cluster = val;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--min-replicas", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_i64(val, 0, 100, &v) != 0) goto bad;
+            min_replicas = (int) v;
+
+        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
+                                      "--min-replicas-timeout", &val)))
+        {
+            if (rc < 0) goto missing;
+            if (rp_parse_i64(val, 1, 3600000, &v) != 0) goto bad;
+            o->min_replicas_timeout_ms = (int) v;
 
         } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--db", &val))) {
             if (rc < 0) goto missing;
@@ -301,8 +332,35 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
         return -1;
     }
 
-    if (!have_redis) {
-        snprintf(err, errlen, "--redis HOST:PORT is required");
+    if (have_redis && o->redis_cluster != NULL) {
+        snprintf(err, errlen, "--redis and --redis-cluster exclude each "
+                 "other: one Redis, or the seed nodes of a cluster");
+        return -1;
+    }
+
+    if (!have_redis && o->redis_cluster == NULL) {
+        snprintf(err, errlen, "--redis HOST:PORT (or --redis-cluster "
+                 "HOST:PORT[,...]) is required");
+        return -1;
+    }
+
+    if (o->redis_cluster != NULL && o->redis_db != 0) {
+        snprintf(err, errlen, "--db %d: a Redis Cluster has only database 0",
+                 o->redis_db);
+        return -1;
+    }
+
+    /* a cluster fails over: an acknowledged write is safe only once a
+     * replica has it too */
+    o->min_replicas = min_replicas >= 0 ? min_replicas
+                                        : (o->redis_cluster != NULL ? 1 : 0);
+
+    if (o->min_replicas > 0
+        && o->min_replicas_timeout_ms >= o->redis_timeout_ms)
+    {
+        snprintf(err, errlen, "--min-replicas-timeout %d must be below "
+                 "--redis-timeout %d (WAIT's reply comes after it)",
+                 o->min_replicas_timeout_ms, o->redis_timeout_ms);
         return -1;
     }
 

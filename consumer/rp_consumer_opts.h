@@ -24,6 +24,9 @@ typedef struct {
     const char  *group;             /* -g, default rp-consumer */
     char         redis_host[256];   /* --redis HOST:PORT, required */
     int          redis_port;
+    const char  *redis_cluster;     /* --redis-cluster seeds (or --redis) */
+    int          min_replicas;      /* --min-replicas N: WAIT before commit */
+    int          min_replicas_timeout_ms;   /* --min-replicas-timeout MS */
     int          redis_db;          /* --db, default 0 */
     int          redis_timeout_ms;  /* --redis-timeout, default 2000 */
     int64_t      retention;         /* --retention SECONDS */

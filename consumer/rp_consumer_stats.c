@@ -46,7 +46,8 @@ rp_stats(rp_ctx_t *ctx, int final)
                 "replays %llu, rejected %llu, lag %lld, batch rtt p50/p99 "
                 "%lld/%lld ms, polled->applied p50/p99 %lld/%lld ms, "
                 "produce->applied p50/p99 %lld/%lld ms, "
-                "redis %s, broker %s, partitions %d, commits %llu\n",
+                "redis %s, broker %s, partitions %d, commits %llu, "
+                "wait shortfalls %llu, redirects %llu\n",
                 final ? "final: " : "",
                 dt > 0 ? (double) ctx->tick_consumed / dt : 0.0,
                 (unsigned long long) ctx->consumed,
@@ -62,7 +63,9 @@ rp_stats(rp_ctx_t *ctx, int final)
                 (long long) rp_hist_quantile(ctx->e2e, 0.99),
                 ctx->redis_up ? "up" : "DOWN",
                 ctx->broker_down ? "DOWN" : "up", ctx->assigned,
-                (unsigned long long) ctx->commits);
+                (unsigned long long) ctx->commits,
+                (unsigned long long) ctx->wait_shortfalls,
+                (unsigned long long) ctx->redirects);
     }
 
     ctx->tick = now;
@@ -171,7 +174,16 @@ rp_metrics_render(void *data, char *buf, size_t size)
         "# HELP rp_consumer_assigned_partitions Partitions assigned to "
         "this member.\n"
         "# TYPE rp_consumer_assigned_partitions gauge\n"
-        "rp_consumer_assigned_partitions %d\n",
+        "rp_consumer_assigned_partitions %d\n"
+        "# HELP rp_consumer_wait_shortfalls_total Batches applied but not "
+        "committed: fewer replicas than --min-replicas acknowledged them "
+        "within --min-replicas-timeout.\n"
+        "# TYPE rp_consumer_wait_shortfalls_total counter\n"
+        "rp_consumer_wait_shortfalls_total %llu\n"
+        "# HELP rp_consumer_redis_redirects_total Commands sent again to "
+        "another cluster node after MOVED or ASK.\n"
+        "# TYPE rp_consumer_redis_redirects_total counter\n"
+        "rp_consumer_redis_redirects_total %llu\n",
         rp_version(),
         (unsigned long long) ctx->consumed,
         (unsigned long long) ctx->applied,
@@ -182,7 +194,8 @@ rp_metrics_render(void *data, char *buf, size_t size)
         (unsigned long long) ctx->commits,
         (unsigned long long) ctx->commit_failures,
         (long long) ctx->lag, ctx->redis_up, !ctx->broker_down,
-        ctx->assigned);
+        ctx->assigned, (unsigned long long) ctx->wait_shortfalls,
+        (unsigned long long) ctx->redirects);
 
     n = (w < 0) ? 0 : ((size_t) w < size ? (size_t) w : size - 1);
 

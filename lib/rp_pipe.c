@@ -12,12 +12,6 @@
 #include "rp_pipe.h"
 
 
-/* A command's state between rp_pipe_send and the end of rp_pipe_recv. */
-#define RP_CMD_SENT   1
-#define RP_CMD_EVAL   2             /* got NOSCRIPT: goes again as EVAL */
-#define RP_CMD_DONE   3
-
-
 /* Grows an array to hold n elements of size sz. 0 / -1. */
 static int
 rp_grow(void *pp, size_t n, size_t sz)
@@ -62,7 +56,11 @@ rp_pipe_reserve(rp_pipe_t *p, size_t n)
         || rp_grow(&p->ends, cap, sizeof(uint32_t)) != 0
         || rp_grow(&p->work, rp_store_plan_words(cap), sizeof(uint32_t)) != 0
         || rp_grow(&p->cstate, cap, 1) != 0
-        || rp_grow(&p->cwhy, cap, sizeof(uint32_t)) != 0)
+        || rp_grow(&p->cwhy, cap, sizeof(uint32_t)) != 0
+        || rp_grow(&p->cslot, cap, sizeof(uint16_t)) != 0
+        || rp_grow(&p->cnode, cap, sizeof(int16_t)) != 0
+        || rp_grow(&p->cflag, cap, 1) != 0
+        || rp_grow(&p->coff, cap + 1, sizeof(size_t)) != 0)
     {
         return -1;
     }
@@ -72,8 +70,7 @@ rp_pipe_reserve(rp_pipe_t *p, size_t n)
 }
 
 
-/* Keeps a reason; its offset + 1 (0: out of memory, no reason). */
-static uint32_t
+uint32_t
 rp_pipe_why(rp_pipe_t *p, const char *s, size_t len)
 {
     size_t  cap, at = p->whylen;
@@ -275,6 +272,19 @@ rp_pipe_encode(rp_pipe_t *p)
 }
 
 
+/* The cluster slot of command k's key: its user's. */
+static unsigned
+rp_pipe_slot(const rp_pipe_t *p, size_t k)
+{
+    size_t             n;
+    char               key[RP_STORE_KEY_MAX + 8];
+    const rp_event_t  *ev = p->evp[p->order[rp_pipe_first(p, k)]];
+
+    n = rp_store_user_key(ev->user_id, ev->user_id_len, key, sizeof(key));
+    return rp_store_key_slot(key, n);
+}
+
+
 int
 rp_pipe_plan(rp_pipe_t *p, size_t per_call, const char *sha, int64_t ttl)
 {
@@ -292,9 +302,14 @@ rp_pipe_plan(rp_pipe_t *p, size_t per_call, const char *sha, int64_t ttl)
     p->whyplan = p->whylen;
 
     for (k = 0; k < p->ncmd; k++) {
+        p->coff[k] = p->resplen;
         if (rp_pipe_cmd(p, k, sha) != 0 || rp_pipe_encode(p) != 0) {
             return -1;
         }
+        p->cslot[k] = (uint16_t) rp_pipe_slot(p, k);
+    }
+    if (p->ncmd > 0) {
+        p->coff[p->ncmd] = p->resplen;
     }
 
     return 0;
@@ -353,9 +368,7 @@ rp_pipe_transient(const char *s, size_t len)
 }
 
 
-/* Command k's reply r: statuses, counts, or its state for the next pass.
- * Returns 1 for a transient error, -1 out of memory, else 0. */
-static int
+int
 rp_pipe_reply(rp_pipe_t *p, size_t k, const redisReply *r, int pass)
 {
     size_t    i, from = rp_pipe_first(p, k), n = p->ends[k] - from;
@@ -564,6 +577,10 @@ rp_pipe_free(rp_pipe_t *p)
     free(p->work);
     free(p->cstate);
     free(p->cwhy);
+    free(p->cslot);
+    free(p->cnode);
+    free(p->cflag);
+    free(p->coff);
     free(p->resp);
     free(p->why);
     memset(p, 0, sizeof(*p));

@@ -33,6 +33,7 @@
 
 #include "rp_event.h"
 #include "rp_store.h"
+#include "rp_cluster.h"
 
 /* An event's status after rp_pipe_recv. */
 #define RP_PIPE_QUEUED    0         /* no reply read yet */
@@ -72,6 +73,10 @@ typedef struct {
     uint32_t             *work;
     uint8_t              *cstate;       /* per command, internal */
     uint32_t             *cwhy;         /* per command: refusal (offset + 1) */
+    uint16_t             *cslot;        /* per command: its key's slot */
+    int16_t              *cnode;        /* per command: its cluster node */
+    uint8_t              *cflag;        /* per command: ASKING, EVAL */
+    size_t               *coff;         /* per command: where in resp */
     size_t                ncmd;
     int64_t               ttl;
 
@@ -91,6 +96,7 @@ typedef struct {
     uint64_t              replays;
     uint64_t              refused;      /* events */
     uint64_t              noscript;     /* commands resent with EVAL */
+    uint64_t              redirects;    /* MOVED and ASK followed */
     char                  err[256];     /* why it did not return 0 */
 
     rp_store_update_t     cmd;          /* scratch: one command */
@@ -148,6 +154,23 @@ int rp_pipe_recv(rp_pipe_t *p, redisContext *c);
  * event's command; NULL when there is none. */
 const char *rp_pipe_reason(const rp_pipe_t *p, size_t i);
 
+/*
+ * The same on a Redis Cluster: each command goes to the primary of its
+ * key's slot, every node's commands written out before any reply is read.
+ * 0, or -1 with p->err (every connection closed: the map is refreshed on
+ * the next send).
+ */
+int rp_pipe_csend(rp_pipe_t *p, rp_cluster_t *cl);
+
+/*
+ * rp_pipe_recv on a cluster: reads every node's replies; a command
+ * answered MOVED goes again to the node named (the map updated, then
+ * refreshed), ASK to the node named after ASKING, NOSCRIPT as EVAL (and
+ * the script is loaded there again). The same answers as rp_pipe_recv;
+ * on RP_PIPE_LOST every connection is closed.
+ */
+int rp_pipe_crecv(rp_pipe_t *p, rp_cluster_t *cl);
+
 /* 1 when an error reply is a passing state of the server (loading, busy,
  * read-only replica, failover, out of memory, ...), not a verdict on the
  * command: LOADING BUSY OOM READONLY MASTERDOWN TRYAGAIN CLUSTERDOWN
@@ -157,6 +180,20 @@ int rp_pipe_transient(const char *s, size_t len);
 /* SCRIPT LOAD of the update script: its name (the 40 hex digits EVALSHA
  * takes) into sha. 0, or -1 with err. */
 int rp_pipe_load(redisContext *c, char sha[41], char *err, size_t errlen);
+
+/* Inside the pipe (rp_pipe.c and rp_pipe_cluster.c). A command's state
+ * between sending and the end of its replies: */
+#define RP_CMD_SENT   1
+#define RP_CMD_EVAL   2             /* got NOSCRIPT: goes again as EVAL */
+#define RP_CMD_DONE   3
+#define RP_CMD_MOVE   4             /* redirected: goes again elsewhere */
+
+/* Keeps a reason; its offset + 1 (0: out of memory, no reason). */
+uint32_t rp_pipe_why(rp_pipe_t *p, const char *s, size_t len);
+
+/* Command k's reply r: statuses, counts, or its state for the next pass.
+ * Returns 1 for a transient error, -1 out of memory, else 0. */
+int rp_pipe_reply(rp_pipe_t *p, size_t k, const redisReply *r, int pass);
 
 void rp_pipe_free(rp_pipe_t *p);
 

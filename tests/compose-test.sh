@@ -66,7 +66,8 @@ else
         bad "docker-compose config -q accepts docker-compose.yml"
         sed 's/^/     /' "$TMP/config.err"
     fi
-    "$DC" -f docker-compose.yml --profile demo config > "$TMP/config.yml" \
+    "$DC" -f docker-compose.yml --profile demo --profile cluster config \
+        > "$TMP/config.yml" \
         2>/dev/null
 
     # docker-compose (v1) is Python with PyYAML: its own interpreter reads
@@ -221,6 +222,35 @@ kafka_ports = [str(p) for p in svc.get("kafka", {}).get("ports", [])]
 ext_host = adv.get("EXTERNAL", ":").rsplit(":", 1)[0]
 check("kafka advertises EXTERNAL on the address it is published on (%s; %s)" % (adv.get("EXTERNAL"), ", ".join(kafka_ports)),
       kafka_ports and all(p.startswith(ext_host + ":") for p in kafka_ports))
+
+# the "cluster" profile: 6 nodes, a one-shot create, a consumer on it
+nodes = ["redis-c%d" % i for i in range(1, 7)]
+cl = nodes + ["redis-cluster-init", "rp-consumer-cluster"]
+check("the cluster profile has 6 nodes, its init job and its consumer",
+      all(n in svc for n in cl))
+check("the cluster's services run only with --profile cluster",
+      all(svc.get(n, {}).get("profiles") == ["cluster"] for n in cl))
+def cmdline(s):
+    c = svc.get(s, {}).get("command") or []
+    return " ".join(c) if isinstance(c, list) else str(c)
+check("every cluster node runs with cluster-enabled yes, its own volume and a healthcheck",
+      all("--cluster-enabled yes" in cmdline(n)
+          and mounts(n).get("/data", (None,))[0] == n + "-data"
+          and svc.get(n, {}).get("healthcheck", {}).get("test") for n in nodes))
+init = cmdline("redis-cluster-init")
+check("redis-cluster-init creates 3 primaries + 3 replicas once (--cluster-replicas 1 --cluster-yes)",
+      "--cluster create" in init and "--cluster-replicas 1" in init
+      and "--cluster-yes" in init and "cluster_state:ok" in init
+      and str(svc.get("redis-cluster-init", {}).get("restart", "no")) == "no")
+check("redis-cluster-init waits for the 6 nodes to be healthy",
+      all(deps("redis-cluster-init").get(n, {}).get("condition") == "service_healthy" for n in nodes))
+cc = cmdline("rp-consumer-cluster")
+check("rp-consumer-cluster: --redis-cluster seeds of the cluster, --min-replicas 1, its own group",
+      "--redis-cluster redis-c1:6379" in cc and "--min-replicas 1" in cc
+      and "-g rp-consumer-cluster" in cc and "--redis " not in cc)
+check("rp-consumer-cluster waits for the cluster (init job done) and the topics",
+      deps("rp-consumer-cluster").get("redis-cluster-init", {}).get("condition") == "service_completed_successfully"
+      and deps("rp-consumer-cluster").get("kafka-init", {}).get("condition") == "service_completed_successfully")
 PYEOF
         cat "$TMP/structure.out"
         p=$(grep -c '^ok   - ' "$TMP/structure.out")

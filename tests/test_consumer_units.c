@@ -22,6 +22,7 @@
 #include "rp_batch.h"
 #include "rp_consumer_opts.h"
 #include "rp_plan.h"
+#include "rp_cluster.h"
 
 #include <hiredis/hiredis.h>
 
@@ -652,6 +653,109 @@ test_plan_future(void **state)
 }
 
 
+/* --redis-cluster: exclusive with --redis, WAIT on by default, db 0. */
+static void
+test_opts_cluster(void **state)
+{
+    char                err[256];
+    rp_consumer_opts_t  o;
+    char  *c1[] = { "x", "-b", "k", "--redis-cluster", "h:1,h:2" };
+    char  *c2[] = { "x", "-b", "k", "--redis-cluster", "h:1",
+                    "--min-replicas", "0" };
+    char  *c3[] = { "x", "-b", "k", "--redis", "h:1", "--min-replicas=2",
+                    "--min-replicas-timeout", "50" };
+    char  *b1[] = { "x", "-b", "k", "--redis", "h:1", "--redis-cluster",
+                    "h:2" };
+    char  *b2[] = { "x", "-b", "k", "--redis-cluster", "h:1", "--db", "1" };
+    char  *b3[] = { "x", "-b", "k", "--redis-cluster", "h:1",
+                    "--min-replicas-timeout", "2000" };
+    char  *b4[] = { "x", "-b", "k", "--redis-cluster", "h:1",
+                    "--min-replicas", "-1" };
+    char  *b5[] = { "x", "-b", "k" };
+
+    (void) state;
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(c1), c1, err,
+                                            sizeof(err)), 0);
+    assert_string_equal(o.redis_cluster, "h:1,h:2");
+    assert_int_equal(o.min_replicas, 1);
+    assert_int_equal(o.min_replicas_timeout_ms, 500);
+
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(c2), c2, err,
+                                            sizeof(err)), 0);
+    assert_int_equal(o.min_replicas, 0);
+
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(c3), c3, err,
+                                            sizeof(err)), 0);
+    assert_null(o.redis_cluster);
+    assert_int_equal(o.min_replicas, 2);
+    assert_int_equal(o.min_replicas_timeout_ms, 50);
+
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(b1), b1, err,
+                                            sizeof(err)), -1);
+    assert_non_null(strstr(err, "exclude each other"));
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(b2), b2, err,
+                                            sizeof(err)), -1);
+    assert_non_null(strstr(err, "only database 0"));
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(b3), b3, err,
+                                            sizeof(err)), -1);
+    assert_non_null(strstr(err, "below --redis-timeout"));
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(b4), b4, err,
+                                            sizeof(err)), -1);
+    assert_int_equal(rp_consumer_opts_parse(&o, ARGC(b5), b5, err,
+                                            sizeof(err)), -1);
+    assert_non_null(strstr(err, "--redis-cluster"));
+}
+
+
+/* Seeds and redirects, without a network: MOVED changes the map, ASK
+ * does not; anything else is no redirect. */
+static void
+test_cluster_redirect(void **state)
+{
+    int            node = -1;
+    char           err[256];
+    rp_cluster_t  *cl;
+    const char    *moved = "MOVED 3999 127.0.0.1:7002";
+    const char    *ask = "ASK 12 10.0.0.5:7005";
+
+    (void) state;
+    assert_null(rp_cluster_create("", 100, err, sizeof(err)));
+    assert_null(rp_cluster_create("h:1,,h:2", 100, err, sizeof(err)));
+    assert_null(rp_cluster_create("h:1,nocolon", 100, err, sizeof(err)));
+    assert_non_null(strstr(err, "nocolon"));
+
+    cl = rp_cluster_create("127.0.0.1:7000,127.0.0.1:7001", 100, err,
+                           sizeof(err));
+    assert_non_null(cl);
+    assert_int_equal(cl->nseeds, 2);
+    assert_int_equal(rp_cluster_slot_node(cl, 3999), -1);
+
+    assert_int_equal(rp_cluster_redirect(cl, moved, strlen(moved), &node),
+                     RP_CLUSTER_MOVED);
+    assert_int_equal(node, 2);
+    assert_string_equal(cl->node[2].host, "127.0.0.1");
+    assert_int_equal(cl->node[2].port, 7002);
+    assert_int_equal(rp_cluster_slot_node(cl, 3999), 2);
+    assert_int_equal(cl->moved, 1);
+
+    assert_int_equal(rp_cluster_redirect(cl, ask, strlen(ask), &node),
+                     RP_CLUSTER_ASK);
+    assert_int_equal(node, 3);
+    assert_int_equal(rp_cluster_slot_node(cl, 12), -1);
+    assert_int_equal(cl->ask, 1);
+
+    /* the same node again: no new entry */
+    assert_int_equal(rp_cluster_node_find(cl, "127.0.0.1", 9, 7001), 1);
+
+    assert_int_equal(rp_cluster_redirect(cl, "MOVED 16384 h:1", 15, &node),
+                     0);
+    assert_int_equal(rp_cluster_redirect(cl, "MOVED 5 h", 9, &node), 0);
+    assert_int_equal(rp_cluster_redirect(cl, "ERR wrong", 9, &node), 0);
+    assert_int_equal(rp_cluster_redirect(cl, "NOSCRIPT x", 10, &node), 0);
+    rp_cluster_free(cl);
+}
+
+
 int
 main(void)
 {
@@ -661,6 +765,8 @@ main(void)
         cmocka_unit_test(test_opts_no_dlq_and_help),
         cmocka_unit_test(test_opts_errors),
         cmocka_unit_test(test_opts_metrics_http),
+        cmocka_unit_test(test_opts_cluster),
+        cmocka_unit_test(test_cluster_redirect),
         cmocka_unit_test(test_parse_helpers),
         cmocka_unit_test(test_batch_commit_offsets),
         cmocka_unit_test(test_batch_revoke),

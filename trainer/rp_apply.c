@@ -18,6 +18,7 @@
 
 struct rp_apply_s {
     redisContext        *c;
+    rp_cluster_t        *cl;            /* or a cluster, c NULL */
     int64_t              ttl;
     size_t               batch;
     rp_pipe_t            pipe;
@@ -44,6 +45,44 @@ rp_apply_create(redisContext *c, int64_t ttl, size_t batch,
     a->batch = batch ? batch : 1;
     rp_store_source(source, strlen(source), a->at.src);
 
+    if (rp_pipe_load(c, a->sha, err, errlen) != 0) {
+        rp_apply_destroy(a);
+        return NULL;
+    }
+
+    return a;
+}
+
+
+rp_apply_t *
+rp_apply_create_cluster(rp_cluster_t *cl, int64_t ttl, size_t batch,
+    const char *source, char *err, size_t errlen)
+{
+    rp_apply_t      *a;
+    redisContext    *c;
+    rp_store_cmd_t   cmd;
+
+    a = calloc(1, sizeof(rp_apply_t));
+    if (a == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    a->cl = cl;
+    a->ttl = ttl;
+    a->batch = batch ? batch : 1;
+    rp_store_source(source, strlen(source), a->at.src);
+
+    /* its name from one primary, the script on all of them */
+    rp_store_script_load_cmd(&cmd);
+    if (rp_cluster_refresh(cl) != 0
+        || (c = rp_cluster_conn(cl, rp_cluster_slot_node(cl, 0))) == NULL
+        || rp_cluster_all(cl, cmd.argc, cmd.argv, cmd.argvlen) != 0)
+    {
+        snprintf(err, errlen, "redis cluster: %s", cl->err);
+        rp_apply_destroy(a);
+        return NULL;
+    }
     if (rp_pipe_load(c, a->sha, err, errlen) != 0) {
         rp_apply_destroy(a);
         return NULL;
@@ -114,12 +153,23 @@ rp_apply_flush(rp_apply_t *a, char *err, size_t errlen)
     }
 
     for (tries = 0; ; tries++) {
-        if (rp_pipe_send(p, a->c) != 0) {
-            snprintf(err, errlen, "redis: %s", p->err);
-            return -1;
+        if (a->cl != NULL) {
+            /* a node lost is a failover under way: sent again later */
+            rc = rp_pipe_csend(p, a->cl) != 0 ? RP_PIPE_LOST
+                                              : rp_pipe_crecv(p, a->cl);
+            a->st.redirects += p->redirects;
+            if (rc == RP_PIPE_LOST) {
+                rc = RP_PIPE_RETRY;
+            }
+
+        } else {
+            if (rp_pipe_send(p, a->c) != 0) {
+                snprintf(err, errlen, "redis: %s", p->err);
+                return -1;
+            }
+            rc = rp_pipe_recv(p, a->c);
         }
 
-        rc = rp_pipe_recv(p, a->c);
         if (rc != RP_PIPE_RETRY) {
             break;
         }

@@ -30,6 +30,7 @@
 #include <hiredis/hiredis.h>
 
 #include "rp_event.h"
+#include "rp_cluster.h"
 
 #define RP_APPLY_RETRIES      20    /* sends of a batch after a transient */
 #define RP_APPLY_PAUSE_MS     100   /* first pause, doubled up to ... */
@@ -43,11 +44,19 @@ typedef struct {
     uint64_t  rejected;    /* refused by the store's rules or by Redis */
     uint64_t  noscript;    /* commands answered NOSCRIPT, resent as EVAL */
     uint64_t  retries;     /* batches sent again after a transient error */
+    uint64_t  redirects;   /* cluster: commands sent again after MOVED/ASK */
 } rp_apply_stats_t;
 
 /* Loads the script (SCRIPT LOAD). NULL with err. */
 rp_apply_t *rp_apply_create(redisContext *c, int64_t ttl, size_t batch,
     const char *source, char *err, size_t errlen);
+
+/* The same on a Redis Cluster: the script is loaded on every primary;
+ * each batch goes per node (rp_pipe_csend), and a lost connection (a
+ * primary failing over) is retried like a transient error, with a fresh
+ * slot map. */
+rp_apply_t *rp_apply_create_cluster(rp_cluster_t *cl, int64_t ttl,
+    size_t batch, const char *source, char *err, size_t errlen);
 
 /* Queues one event at position pos (>= 0, increasing) of the source;
  * sends and reads the batch when it is full. 0 / -1. */

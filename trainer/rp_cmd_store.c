@@ -20,12 +20,16 @@
 #include "rp_train.h"
 #include "rp_apply.h"
 #include "rp_store.h"
+#include "rp_cluster.h"
+#include "rp_pipe.h"
 
 
 #define RP_MISMATCH_SHOWN  10
+#define RP_CLUSTER_TIMEOUT_MS  10000    /* a connect, a reply */
 
 typedef struct {
     const char  *redis;
+    const char  *cluster;       /* --redis-cluster seeds, or NULL */
     int64_t      db;
     int64_t      retention;
     int64_t      batch;
@@ -100,6 +104,39 @@ rp_store_connect(const char *addr, int64_t db)
 }
 
 
+/* The cluster of --redis-cluster, its slot map read. NULL, shown. */
+static rp_cluster_t *
+rp_store_cluster(const char *seeds, const char *cmd)
+{
+    char           err[256];
+    rp_cluster_t  *cl;
+
+    cl = rp_cluster_create(seeds, RP_CLUSTER_TIMEOUT_MS, err, sizeof(err));
+    if (cl == NULL) {
+        rp_err("%s: --redis-cluster: %s", cmd, err);
+        return NULL;
+    }
+
+    if (rp_cluster_refresh(cl) != 0) {
+        rp_err("%s: redis cluster %s: %s", cmd, seeds, cl->err);
+        rp_cluster_free(cl);
+        return NULL;
+    }
+
+    return cl;
+}
+
+
+static void
+rp_store_close(redisContext *c, rp_cluster_t *cl)
+{
+    if (c != NULL) {
+        redisFree(c);
+    }
+    rp_cluster_free(cl);
+}
+
+
 static int
 rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
@@ -108,6 +145,7 @@ rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
 
     static const struct option  opts[] = {
         { "redis", required_argument, NULL, 'r' },
+        { "redis-cluster", required_argument, NULL, 'C' },
         { "db", required_argument, NULL, 'd' },
         { "retention", required_argument, NULL, 't' },
         { "batch", required_argument, NULL, 'b' },
@@ -125,6 +163,9 @@ rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
         switch (c) {
         case 'r':
             o->redis = optarg;
+            break;
+        case 'C':
+            o->cluster = optarg;
             break;
         case 'd':
             if (rp_parse_i64(optarg, 0, 1000000, &o->db) != 0) {
@@ -156,9 +197,22 @@ rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
         }
     }
 
-    if (optind != argc - 1 || o->redis == NULL) {
-        rp_err("%s: %s", cmd, o->redis == NULL ? "--redis HOST:PORT is required"
-                                               : "one EVENTS.csv expected");
+    if (o->redis != NULL && o->cluster != NULL) {
+        rp_err("%s: --redis and --redis-cluster exclude each other (one "
+               "Redis, or the seed nodes of a cluster)", cmd);
+        return 2;
+    }
+
+    if (o->cluster != NULL && o->db != 0) {
+        rp_err("%s: --db %lld: a Redis Cluster has only database 0", cmd,
+               (long long) o->db);
+        return 2;
+    }
+
+    if (optind != argc - 1 || (o->redis == NULL && o->cluster == NULL)) {
+        rp_err("%s: %s", cmd, optind == argc - 1
+               ? "--redis HOST:PORT or --redis-cluster HOST:PORT[,...] is "
+                 "required" : "one EVENTS.csv expected");
         usage(stderr);
         return 2;
     }
@@ -172,6 +226,7 @@ rp_materialize_usage(FILE *f)
 {
     fprintf(f,
         "usage: rp-train materialize EVENTS.csv --redis HOST:PORT [--db N]\n"
+        "       rp-train materialize EVENTS.csv --redis-cluster HOST:PORT[,...]\n"
         "         [--retention SECONDS] [--batch N] [--strict] [--max-future S]\n"
         "         [-q]\n"
         "  replays the events into the feature store with the consumer's\n"
@@ -179,7 +234,9 @@ rp_materialize_usage(FILE *f)
         "  the store remembers each user's last line of this file (known\n"
         "  by its content), so a second run changes nothing; a repeated\n"
         "  event id is skipped, as the trainer does. Retention default\n"
-        "  %d s (0 = keys never expire).\n", RP_STORE_RETENTION_DEF);
+        "  %d s (0 = keys never expire). --redis-cluster: the seed nodes\n"
+        "  of a Redis Cluster (each user's key goes to its slot's primary).\n",
+        RP_STORE_RETENTION_DEF);
 }
 
 
@@ -264,6 +321,7 @@ rp_cmd_materialize(int argc, char **argv)
     char              source[64];
     rp_mat_ctx_t      m;
     redisContext     *c;
+    rp_cluster_t     *cl;
     rp_store_opts_t   o;
     rp_apply_stats_t  st;
 
@@ -272,23 +330,32 @@ rp_cmd_materialize(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_store_connect(o.redis, o.db);
-    if (c == NULL) {
+    c = NULL;
+    cl = NULL;
+    if (o.cluster != NULL) {
+        cl = rp_store_cluster(o.cluster, "materialize");
+        if (cl == NULL) {
+            return 1;
+        }
+    } else if ((c = rp_store_connect(o.redis, o.db)) == NULL) {
         return 1;
     }
 
     memset(&m, 0, sizeof(m));
     m.t0 = rp_clock_sec();
     if (rp_file_source(argv[optind], source, sizeof(source)) != 0) {
-        redisFree(c);
+        rp_store_close(c, cl);
         return 1;
     }
 
-    m.a = rp_apply_create(c, o.retention, (size_t) o.batch, source, m.err,
-                          sizeof(m.err));
+    m.a = cl != NULL
+          ? rp_apply_create_cluster(cl, o.retention, (size_t) o.batch, source,
+                                    m.err, sizeof(m.err))
+          : rp_apply_create(c, o.retention, (size_t) o.batch, source, m.err,
+                            sizeof(m.err));
     if (m.a == NULL) {
         rp_err("materialize: %s", m.err);
-        redisFree(c);
+        rp_store_close(c, cl);
         return 1;
     }
 
@@ -306,19 +373,21 @@ rp_cmd_materialize(int argc, char **argv)
                 "%llu, replays %llu, rejected %llu, bad rows %zu, repeated "
                 "ids %zu (commands "
                 "resent as EVAL after NOSCRIPT: %llu, batches sent again "
-                "after a transient error: %llu)%s\n",
+                "after a transient error: %llu, redirects followed: %llu)"
+                "%s\n",
                 (unsigned long long) m.n, rp_clock_sec() - m.t0,
                 (unsigned long long) st.applied,
                 (unsigned long long) st.replays,
                 (unsigned long long) st.rejected, bad, m.dups,
                 (unsigned long long) st.noscript,
                 (unsigned long long) st.retries,
+                (unsigned long long) st.redirects,
                 rc != 0 ? " (stopped by an error)" : "");
     }
 
     rp_apply_destroy(m.a);
     rp_idset_free(&m.ids);
-    redisFree(c);
+    rp_store_close(c, cl);
 
     return rc == 0 ? 0 : 1;
 }
@@ -330,6 +399,8 @@ rp_verify_usage(FILE *f)
     fprintf(f,
         "usage: rp-train verify EVENTS.csv --redis HOST:PORT [--db N]"
         " [--batch N] [--max-future S] [-q]\n"
+        "       rp-train verify EVENTS.csv --redis-cluster HOST:PORT[,...]"
+        " [--batch N] [-q]\n"
         "  reads every (user, product) of the file back from the store\n"
         "  (HMGET, as the module does) and compares the raw state and the\n"
         "  %d features with those computed offline from the whole file;\n"
@@ -431,6 +502,91 @@ rp_verify_pair(const rp_dataset_t *ds, uint32_t k, const rp_user_state_t *u,
 }
 
 
+/*
+ * The HMGETs of pairs start..end-1 through the cluster: each on its
+ * user's node, every node's written before any reply is read; a reply
+ * that redirects is asked again with rp_cluster_command. r[k - start]
+ * gets each reply. 0, or -1 shown (the replies read are in r).
+ */
+static int
+rp_verify_cluster(rp_cluster_t *cl, const rp_dataset_t *ds, uint32_t start,
+    uint32_t end, redisReply **r, int16_t *node)
+{
+    int              to, rc = 0;
+    size_t           i, klen;
+    uint32_t         k;
+    char             key[RP_STORE_KEY_MAX + 8];
+    redisContext    *c;
+    rp_store_cmd_t   cmd;
+    const char      *user, *product;
+
+    memset(r, 0, (end - start) * sizeof(redisReply *));
+
+    for (k = start; k < end; k++) {
+        user = ds->users.names[ds->pair_user[k]];
+        product = ds->products.names[ds->pair_product[k]];
+        klen = rp_store_user_key(user, strlen(user), key, sizeof(key));
+        node[k - start] = (int16_t) rp_cluster_slot_node(cl,
+                                          rp_store_key_slot(key, klen));
+
+        if (rp_store_read_cmd(&cmd, user, strlen(user), product,
+                              strlen(product)) != 0
+            || (c = rp_cluster_conn(cl, node[k - start])) == NULL
+            || redisAppendCommandArgv(c, cmd.argc, cmd.argv, cmd.argvlen)
+               != REDIS_OK)
+        {
+            rp_err("verify: cannot send HMGET for %s/%s: %s", user, product,
+                   cl->err);
+            return -1;
+        }
+    }
+
+    for (i = 0; i < cl->nnodes; i++) {
+        for (k = start; k < end; k++) {
+            if (node[k - start] != (int) i) {
+                continue;
+            }
+            if (redisGetReply(cl->node[i].c, (void **) &r[k - start])
+                != REDIS_OK || r[k - start] == NULL)
+            {
+                rp_err("verify: redis %s:%d: %s", cl->node[i].host,
+                       cl->node[i].port, cl->node[i].c->errstr);
+                r[k - start] = NULL;
+                return -1;
+            }
+        }
+    }
+
+    /* moved while we read (or a failover): that one again, followed */
+    for (k = start; rc == 0 && k < end; k++) {
+        if (r[k - start]->type != REDIS_REPLY_ERROR
+            || (!rp_cluster_redirect(cl, r[k - start]->str,
+                                     r[k - start]->len, &to)
+                && !rp_pipe_transient(r[k - start]->str, r[k - start]->len)))
+        {
+            continue;
+        }
+        freeReplyObject(r[k - start]);
+
+        user = ds->users.names[ds->pair_user[k]];
+        product = ds->products.names[ds->pair_product[k]];
+        klen = rp_store_user_key(user, strlen(user), key, sizeof(key));
+        rp_store_read_cmd(&cmd, user, strlen(user), product, strlen(product));
+        r[k - start] = rp_cluster_command(cl, key, klen, cmd.argc, cmd.argv,
+                                          cmd.argvlen);
+        if (r[k - start] == NULL) {
+            rp_err("verify: redis cluster: %s", cl->err);
+            rc = -1;
+        }
+    }
+
+    if (cl->stale) {
+        rp_cluster_refresh(cl);
+    }
+    return rc;
+}
+
+
 int
 rp_cmd_verify(int argc, char **argv)
 {
@@ -440,6 +596,9 @@ rp_cmd_verify(int argc, char **argv)
     uint64_t          bad;
     rp_dataset_t      ds;
     redisContext     *c;
+    rp_cluster_t     *cl;
+    redisReply      **rs;
+    int16_t          *rn;
     rp_store_cmd_t    cmd;
     rp_store_opts_t   o;
     rp_pair_state_t  *pairs;
@@ -451,13 +610,31 @@ rp_cmd_verify(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     }
 
-    c = rp_store_connect(o.redis, o.db);
-    if (c == NULL) {
+    c = NULL;
+    cl = NULL;
+    if (o.cluster != NULL) {
+        cl = rp_store_cluster(o.cluster, "verify");
+        if (cl == NULL) {
+            return 1;
+        }
+    } else if ((c = rp_store_connect(o.redis, o.db)) == NULL) {
+        return 1;
+    }
+
+    rs = calloc((size_t) o.batch, sizeof(redisReply *));
+    rn = calloc((size_t) o.batch, sizeof(int16_t));
+    if (rs == NULL || rn == NULL) {
+        rp_err("verify: out of memory");
+        free(rs);
+        free(rn);
+        rp_store_close(c, cl);
         return 1;
     }
 
     if (rp_dataset_load(&ds, argv[optind], o.strict) != 0) {
-        redisFree(c);
+        free(rs);
+        free(rn);
+        rp_store_close(c, cl);
         return 1;
     }
 
@@ -470,6 +647,22 @@ rp_cmd_verify(int argc, char **argv)
     for (start = 0; rc == 0 && start < ds.n_pairs; start = end) {
         end = start + (uint32_t) o.batch;
         end = end > ds.n_pairs ? ds.n_pairs : end;
+
+        if (cl != NULL) {
+            rc = rp_verify_cluster(cl, &ds, start, end, rs, rn);
+            for (k = start; k < end; k++) {
+                if (rs[k - start] == NULL) {
+                    continue;
+                }
+                if (rc == 0) {
+                    rc = rp_verify_pair(&ds, k, &users[ds.pair_user[k]],
+                                        &pairs[k], rs[k - start], ds.last_ts,
+                                        &bad);
+                }
+                freeReplyObject(rs[k - start]);
+            }
+            continue;
+        }
 
         for (k = start; k < end; k++) {
             user = ds.users.names[ds.pair_user[k]];
@@ -512,8 +705,10 @@ rp_cmd_verify(int argc, char **argv)
 
     free(users);
     free(pairs);
+    free(rs);
+    free(rn);
     rp_dataset_free(&ds);
-    redisFree(c);
+    rp_store_close(c, cl);
 
     return (rc == 0 && bad == 0) ? 0 : 1;
 }
