@@ -30,7 +30,7 @@ static const char  *ngx_http_rp_endpoints[NGX_HTTP_RP_EP_N] = {
 };
 
 static ngx_uint_t  ngx_http_rp_statuses[NGX_HTTP_RP_STATUSES - 1] = {
-    200, 400, 404, 405, 413, 415, 499, 500, 502, 503, 504
+    200, 400, 404, 405, 413, 415, 499, 500, 501, 502, 503, 504
 };
 
 /* upper bounds in microseconds; the last bucket is +Inf */

@@ -49,7 +49,7 @@
 #define NGX_HTTP_RP_SRC_CORRUPT       4   /* a stored value did not parse */
 
 #define NGX_HTTP_RP_LAT_BUCKETS       12
-#define NGX_HTTP_RP_STATUSES          12
+#define NGX_HTTP_RP_STATUSES          13
 
 
 /* a model mapped at configuration time; shared by locations with one path */

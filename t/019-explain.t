@@ -262,16 +262,19 @@ POST /predict/batch
 --- config
     location = /predict { rp_predict; }
     location = /predict/batch { rp_predict_batch; }
+    location = /metrics { rp_metrics; }
 --- request eval
 ["POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\",\"explain\":true}",
  "POST /predict/batch\n[{\"user_id\":\"u_loyal\",\"product_id\":\"p1\"},{\"user_id\":\"u_loyal\",\"product_id\":\"p2\",\"explain\":true}]",
- "POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\",\"explain\":false}"]
+ "POST /predict\n{\"user_id\":\"u_loyal\",\"product_id\":\"p1\",\"explain\":false}",
+ "GET /metrics"]
 --- error_code eval
-[501, 501, 200]
+[501, 501, 200, 200]
 --- response_body_like eval
 [qr/^\{"error":"explain_unavailable","detail":"the model file has no node covers[^"]*"\}$/,
  qr/^\{"error":"explain_unavailable",/,
- qr/"repeat_purchase_probability":[0-9.e-]+,.*"features_used":\{[^}]*\}\}$/]
+ qr/"repeat_purchase_probability":[0-9.e-]+,.*"features_used":\{[^}]*\}\}$/,
+ qr/rp_requests_total\{endpoint="predict",code="501"\} [1-9]\d*\n.*rp_requests_total\{endpoint="predict_batch",code="501"\} [1-9]\d*\n/s]
 
 
 
