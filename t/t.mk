@@ -161,3 +161,21 @@ test-nginx-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(BUILD)/rp-train
 	    scripts/with-redis sh -c '$(BUILD)/rp-train materialize \
 	    t/data/events.csv --redis 127.0.0.1:$$TEST_NGINX_REDIS_PORT -q \
 	    && prove -I t/lib t/0*.t'
+
+# rp_redis_cluster on a real cluster (scripts/with-redis-cluster: 3
+# primaries, 3 replicas) holding the store of a single Redis
+# (tests/cluster-fill.sh): answers equal, MOVED, ASK, replica reads,
+# CLUSTERDOWN, configuration errors (t/cluster/, not in prove t/)
+TEST_TARGETS += test-nginx-cluster
+RP_T_CLUSTER_EVENTS := $(RP_T_DIR)/cluster-events.csv
+
+$(RP_T_CLUSTER_EVENTS): $(BUILD)/rp-train
+	@mkdir -p $(dir $@)
+	$(BUILD)/rp-train generate --users 60 --products 40 --days 60 --seed 5 \
+	    -q -o $@
+
+.PHONY: test-nginx-cluster
+test-nginx-cluster: $(RP_NGX_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
+	$(RP_T_ENV) scripts/with-redis scripts/with-redis-cluster sh -c \
+	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
+	    && prove -I t/lib t/cluster/'
