@@ -179,3 +179,21 @@ test-nginx-cluster: $(RP_NGX_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
 	$(RP_T_ENV) scripts/with-redis scripts/with-redis-cluster sh -c \
 	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
 	    && prove -I t/lib t/cluster/'
+
+# nginx on a cluster under load while 2000 slots are resharded and while a
+# primary is killed (tests/cluster-module-failover.sh, about 40 s): no
+# wrong answer, the fallbacks counted, the failover window measured
+TEST_TARGETS += test-nginx-cluster-failover
+RP_T_CLUSTER_EVENTS_LOAD := $(RP_T_DIR)/cluster-events-load.csv
+
+$(RP_T_CLUSTER_EVENTS_LOAD): $(BUILD)/rp-train
+	@mkdir -p $(dir $@)
+	$(BUILD)/rp-train generate --users 400 --products 100 --days 60 \
+	    --seed 9 -q -o $@
+
+.PHONY: test-nginx-cluster-failover
+test-nginx-cluster-failover: $(RP_NGX_SO) $(RP_T_MODEL) \
+                             $(RP_T_CLUSTER_EVENTS_LOAD)
+	TEST_NGINX_BINARY=$(RP_T_NGINX) scripts/with-redis \
+	    scripts/with-redis-cluster tests/cluster-module-failover.sh \
+	    $(RP_T_CLUSTER_EVENTS_LOAD)
