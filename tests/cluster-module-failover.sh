@@ -181,6 +181,23 @@ echo "after the failover: $n requests, $s from the store, $d on default features
 [ "$d" -eq 0 ] && [ "$w" -eq 0 ] || fail "answers after the failover are not all from the store"
 [ "$npid" = "$(cat "$dir/logs/nginx.pid")" ] || fail "nginx was restarted"
 
+# GET / as conf/openapi.json describes it
+curl -s "127.0.0.1:$port/c/" > "$dir/health.json"
+"$top/tests/openapi-test.sh" --validate Health "$dir/health.json" \
+    > "$dir/openapi.out" 2>&1 \
+    || { fail "GET / does not match the Health schema"; cat "$dir/openapi.out"; }
+grep -q '"unmapped"' "$dir/health.json" \
+    || fail "the killed primary is not unmapped in GET /"
+
+# the cluster's metrics as Prometheus reads them
+curl -s "127.0.0.1:$port/metrics" > "$dir/metrics"
+promtool check metrics < "$dir/metrics" > "$dir/promtool.out" 2>&1 \
+    || { fail "promtool check metrics"; cat "$dir/promtool.out"; }
+grep -q '^rp_redis_cluster_node_up{.*role="primary"} 1$' "$dir/metrics" \
+    || fail "no primary up in /metrics"
+grep -q '^rp_redis_cluster_slots_covered{.*} 16384$' "$dir/metrics" \
+    || fail "the slot map is not whole in /metrics"
+
 grep -E '\[(alert|crit|emerg)\]' "$dir/logs/error.log" && fail "alerts in error.log"
 
 [ "$failed" -eq 0 ] && echo "cluster-module-failover: ok" || exit 1
