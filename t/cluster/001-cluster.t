@@ -9,6 +9,7 @@
 
 use Test::Nginx::Socket 'no_plan';
 use HTTP::Tiny;
+use IO::Socket::INET;
 
 no_shuffle();
 
@@ -165,6 +166,13 @@ our $Config = <<"_EOC_";
     }
     location = /metrics { rp_metrics; }
 _EOC_
+
+# a "node" that accepts connections and never answers
+our $Hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 128,
+                                  ReuseAddr => 1)
+    or die "cannot bind: $!";
+$ENV{TEST_NGINX_HOLE_PORT} = $Hole->sockport;
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -423,3 +431,26 @@ rp_redis_db 2: a Redis Cluster has database 0 only
 "POST /s/predict\n{\"user_id\":\"$::users[0]\",\"product_id\":\"p1\"}"
 --- response_body_like chomp
 "features_source":"store"
+
+
+
+=== TEST 17: a node that never answers: the request times out, its part is detached, the node hears of it
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis_cluster 127.0.0.1:$TEST_NGINX_HOLE_PORT;
+    rp_redis_timeout 200ms;
+--- config
+    location = /predict { rp_predict; }
+--- request
+POST /predict
+{"user_id":"u_loyal","product_id":"p1"}
+--- response_body_like: "features_source":"default"
+--- error_log eval
+[qr/\[debug\] .*rp cluster: item 0, slot \d+, to "127\.0\.0\.1:\d+"/,
+ qr/\[debug\] .*rp cluster: 1 commands out/,
+ qr/\[debug\] .*rp lookup: timed out after 200ms/,
+ qr/\[debug\] .*rp redis: batch \S+ detached, 0 of 1 replies in/,
+ qr/\[debug\] .*rp cluster: "127\.0\.0\.1:\d+" did not answer in time/,
+ qr/\[debug\] .*rp redis: "127\.0\.0\.1:\d+" timeout, 1 in a row/,
+ qr/\[warn\] .*rp: redis "127\.0\.0\.1:\d+" did not answer within 200ms/]
+--- timeout: 3
