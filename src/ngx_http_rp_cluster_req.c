@@ -138,7 +138,8 @@ ngx_http_rp_cluster_part(ngx_http_rp_cluster_req_t *req,
                        "rp cluster: \"%V\" takes no commands now",
                        &node->redis.addr);
 
-        /* a node found down: the map may have changed (a failover) */
+        /* down, or shedding: after a failover the map names another
+         * node, and a refresh (rate-limited) finds it */
         ngx_http_rp_cluster_refresh(req->cluster);
         return NULL;
     }
