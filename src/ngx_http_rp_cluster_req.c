@@ -122,7 +122,7 @@ ngx_http_rp_cluster_part(ngx_http_rp_cluster_req_t *req,
         return NULL;
     }
 
-    part->items = ngx_pnalloc(req->pool, size * sizeof(ngx_uint_t));
+    part->items = ngx_palloc(req->pool, size * sizeof(ngx_uint_t));
     if (part->items == NULL) {
         return NULL;
     }

@@ -197,3 +197,17 @@ test-nginx-cluster-failover: $(RP_NGX_SO) $(RP_T_MODEL) \
 	TEST_NGINX_BINARY=$(RP_T_NGINX) scripts/with-redis \
 	    scripts/with-redis-cluster tests/cluster-module-failover.sh \
 	    $(RP_T_CLUSTER_EVENTS_LOAD)
+
+# t/cluster/ against the module built with ASan and UBSan (as
+# test-nginx-asan does for t/0*.t; about 20 s)
+TEST_TARGETS += test-nginx-cluster-asan
+.PHONY: test-nginx-cluster-asan
+test-nginx-cluster-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
+	$(RP_T_ENV) TEST_NGINX_BINARY=$(CURDIR)/scripts/nginx-asan \
+	    RP_NGINX=$(RP_T_NGINX) \
+	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(RP_NGX_ASAN_SO) \
+	    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    scripts/with-redis scripts/with-redis-cluster sh -c \
+	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
+	    && prove -I t/lib t/cluster/'
