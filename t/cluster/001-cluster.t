@@ -454,3 +454,46 @@ POST /predict
  qr/\[debug\] .*rp redis: "127\.0\.0\.1:\d+" timeout, 1 in a row/,
  qr/\[warn\] .*rp: redis "127\.0\.0\.1:\d+" did not answer within 200ms/]
 --- timeout: 3
+
+
+
+=== TEST 18: the whole cluster starts requiring a password (for the next block's nginx)
+--- config
+    location = /t { return 200 "ok"; }
+--- init
+::cli($_, 'config set masterauth rp-test-pw') for @::ports;
+::cli($_, 'config set requirepass rp-test-pw') for @::ports;
+--- request
+GET /t
+--- response_body: ok
+
+
+
+=== TEST 19: a password applies to every node; without it the cluster is auth_failed
+--- http_config eval: $::HttpConfig
+--- config eval
+my $seeds = $::seeds;
+"location /c/ {
+    rp_redis_cluster $seeds;
+    rp_redis_password rp-test-pw;
+    location = /c/ { rp_health; }
+    location /c/features/ { rp_features; }
+}
+location /n/ {
+    rp_redis_cluster $seeds;
+    location = /n/ { rp_health; }
+    location = /n/predict { rp_predict; }
+}
+location /s/ {
+    rp_redis 127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};
+    location /s/features/ { rp_features; }
+}"
+--- request eval
+["GET /c/features/$::u_moved", "GET /c/features/$::u_ask",
+ "POST /n/predict\n{\"user_id\":\"$::u_moved\",\"product_id\":\"p1\"}", "GET /n/"]
+--- response_body_filters eval
+[[::same_as_single('GET', "/c/features/$::u_moved")],
+ [::same_as_single('GET', "/c/features/$::u_ask")], [], []]
+--- response_body_like eval
+["^same\$", "^same\$", qr/"features_source":"default"/,
+ qr/"status":"degraded".*"redis":"auth_failed".*"connection":"auth_failed"/]
