@@ -14,6 +14,7 @@
 #include "ngx_http_rp_conf_redis.h"
 #include "ngx_http_rp_prom.h"
 #include "rp_explain.h"
+#include "ngx_http_rp_cluster.h"
 
 
 #define NGX_HTTP_RP_CONNECT_TIMEOUT   100
@@ -141,6 +142,20 @@ static ngx_command_t  ngx_http_rp_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_rp_loc_conf_t, explain),
       &ngx_http_rp_explain_methods },
+
+    { ngx_string("rp_redis_cluster"),
+      NGX_HTTP_RP_CONF|NGX_CONF_1MORE,
+      ngx_http_rp_cluster_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rp_redis_replica_reads"),
+      NGX_HTTP_RP_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rp_loc_conf_t, replica_reads),
+      NULL },
 
     { ngx_string("rp_predict"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -343,6 +358,7 @@ ngx_http_rp_create_loc_conf(ngx_conf_t *cf)
     rlcf->fallback = NGX_CONF_UNSET_UINT;
     rlcf->endpoint = NGX_HTTP_RP_EP_NONE;
     rlcf->explain = NGX_CONF_UNSET_UINT;
+    rlcf->replica_reads = NGX_CONF_UNSET;
 
     return rlcf;
 }
@@ -359,6 +375,8 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_rp_main_conf_t  *rmcf;
 
     ngx_conf_merge_ptr_value(conf->model, prev->model, NULL);
+    ngx_http_rp_cluster_inherit(prev, conf);
+
     if (conf->redis_addr.data == NULL) {
         conf->redis_url = prev->redis_url;
     }
@@ -377,6 +395,10 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_RP_FALLBACK_DEFAULT);
     ngx_conf_merge_uint_value(conf->explain, prev->explain,
                               RP_EXPLAIN_TREE_SHAP);
+
+    if (ngx_http_rp_cluster_merge(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->endpoint == NGX_HTTP_RP_EP_PREDICT
         || conf->endpoint == NGX_HTTP_RP_EP_BATCH
@@ -401,10 +423,10 @@ ngx_http_rp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         || conf->endpoint == NGX_HTTP_RP_EP_BATCH
         || conf->endpoint == NGX_HTTP_RP_EP_FEATURES)
     {
-        if (conf->redis_addr.len == 0) {
+        if (conf->redis_addr.len == 0 && conf->cluster == NULL) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "rp: a location with an rp handler needs "
-                               "\"rp_redis\"");
+                               "\"rp_redis\" or \"rp_redis_cluster\"");
             return NGX_CONF_ERROR;
         }
     }
@@ -732,6 +754,11 @@ ngx_http_rp_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    if (rlcf->cluster_seeds != NULL) {
+        return "cannot be used with \"rp_redis_cluster\" in the same block: "
+               "the store is one Redis or one cluster";
+    }
+
     value = cf->args->elts;
 
     /* resolved now, in the master; nginx -t reports a bad address */
@@ -773,6 +800,7 @@ ngx_http_rp_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                i;
     ngx_http_rp_redis_t     **redisp;
+    ngx_http_rp_cluster_t   **clp;
     ngx_http_rp_main_conf_t  *rmcf;
 
     /*
@@ -800,6 +828,12 @@ ngx_http_rp_init_process(ngx_cycle_t *cycle)
         ngx_http_rp_redis_start(redisp[i], cycle);
     }
 
+    clp = rmcf->clusters.elts;
+
+    for (i = 0; i < rmcf->clusters.nelts; i++) {
+        ngx_http_rp_cluster_start(clp[i], cycle);
+    }
+
     return NGX_OK;
 }
 
@@ -809,6 +843,7 @@ ngx_http_rp_exit_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                i;
     ngx_http_rp_redis_t     **redisp;
+    ngx_http_rp_cluster_t   **clp;
     ngx_http_rp_main_conf_t  *rmcf;
 
     rmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rp_module);
@@ -820,6 +855,12 @@ ngx_http_rp_exit_process(ngx_cycle_t *cycle)
 
     for (i = 0; i < rmcf->redis.nelts; i++) {
         ngx_http_rp_redis_stop(redisp[i]);
+    }
+
+    clp = rmcf->clusters.elts;
+
+    for (i = 0; i < rmcf->clusters.nelts; i++) {
+        ngx_http_rp_cluster_stop(clp[i]);
     }
 
     ngx_http_rp_prom_worker_exit(cycle);

@@ -60,3 +60,13 @@ bench-quality: $(BUILD)/rp-train
 	REAL_NAME="$(REAL_NAME)" bench/quality.sh $(REAL_EVENTS) $(REAL_T1) \
 	    > bench/quality.md
 	cat bench/quality.md
+
+# The module on a Redis Cluster against one Redis with the same store:
+# worker and Redis CPU per /predict and per batch, p99, with replica
+# reads; the failover window and the resharding fallbacks
+# (bench/cluster-module.sh, about 4 minutes).
+BENCH_TARGETS += bench-cluster-module
+.PHONY: bench-cluster-module
+bench-cluster-module: $(RP_NGX_SO) $(BUILD)/rp-train
+	TEST_NGINX_BINARY=$(RP_T_NGINX) scripts/with-redis \
+	    scripts/with-redis-cluster bench/cluster-module.sh

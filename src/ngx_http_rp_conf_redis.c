@@ -29,6 +29,10 @@ ngx_http_rp_conf_redis_resolve(ngx_conf_t *cf, ngx_str_t *addr,
     ngx_url_t **url)
 {
     ngx_url_t  *u;
+    ngx_str_t  *name;
+
+    /* the directive's name: rp_redis, or rp_redis_cluster for a seed */
+    name = cf->args->elts;
 
     u = ngx_pcalloc(cf->pool, sizeof(ngx_url_t));
     if (u == NULL) {
@@ -41,7 +45,7 @@ ngx_http_rp_conf_redis_resolve(ngx_conf_t *cf, ngx_str_t *addr,
     if (ngx_parse_url(cf->pool, u) != NGX_OK) {
         if (u->err) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "rp_redis \"%V\": %s", addr, u->err);
+                               "%V \"%V\": %s", name, addr, u->err);
         }
 
         return NGX_ERROR;
@@ -49,14 +53,14 @@ ngx_http_rp_conf_redis_resolve(ngx_conf_t *cf, ngx_str_t *addr,
 
     if (u->uri.len) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "rp_redis \"%V\": expected HOST[:PORT] or "
-                           "unix:PATH", addr);
+                           "%V \"%V\": expected HOST[:PORT] or "
+                           "unix:PATH", name, addr);
         return NGX_ERROR;
     }
 
     if (u->naddrs == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "rp_redis \"%V\": no address found", addr);
+                           "%V \"%V\": no address found", name, addr);
         return NGX_ERROR;
     }
 

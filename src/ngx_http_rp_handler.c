@@ -18,6 +18,7 @@
 #include "ngx_http_rp_body.h"
 #include "ngx_http_rp_build.h"
 #include "rp_explain.h"
+#include "ngx_http_rp_cluster.h"
 
 
 static ngx_int_t ngx_http_rp_not_allowed(ngx_http_request_t *r,
@@ -883,12 +884,15 @@ ngx_http_rp_health(ngx_http_request_t *r)
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
 
     redis = rlcf->redis ? ngx_http_rp_redis_state_name(rlcf->redis)
-                        : "not_configured";
+            : rlcf->cluster ? ngx_http_rp_cluster_state_name(rlcf->cluster)
+            : "not_configured";
 
     /* the longest reply, and one byte to tell a full buffer */
     len = sizeof("{\"status\":\"degraded\",\"model_loaded\":false"
                  ",\"model_version\":null,\"redis\":\"\"}")
-          + ngx_strlen(redis);
+          + ngx_strlen(redis)
+          + (rlcf->cluster ? ngx_http_rp_cluster_health_len(rlcf->cluster)
+                           : 0);
 
     if (rlcf->model) {
         len += ngx_http_rp_json_str_len(
@@ -922,7 +926,13 @@ ngx_http_rp_health(ngx_http_request_t *r)
         p = ngx_slprintf(p, last, "null");
     }
 
-    p = ngx_slprintf(p, last, ",\"redis\":\"%s\"}", redis);
+    p = ngx_slprintf(p, last, ",\"redis\":\"%s\"", redis);
+
+    if (rlcf->cluster) {
+        p = ngx_http_rp_cluster_health(p, last, rlcf->cluster);
+    }
+
+    p = ngx_slprintf(p, last, "}");
 
     return ngx_http_rp_send(r, NGX_HTTP_OK, body, p, last);
 }

@@ -16,6 +16,7 @@
 
 
 #include "ngx_http_rp_module.h"
+#include "ngx_http_rp_cluster.h"
 
 
 static void ngx_http_rp_lookup_reply(void *data, ngx_uint_t i, ngx_uint_t n,
@@ -27,6 +28,9 @@ static void ngx_http_rp_lookup_failed(ngx_http_rp_ctx_t *ctx,
 static void ngx_http_rp_lookup_log(ngx_http_rp_ctx_t *ctx);
 static size_t ngx_http_rp_lookup_format(u_char *buf, size_t size,
     rp_store_cmd_t *cmd);
+static ngx_int_t ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_lookup_done_pt done);
+static ngx_str_t *ngx_http_rp_lookup_store_name(ngx_http_rp_loc_conf_t *rlcf);
 
 
 /* the formatted HMGET of one item: ids of at most RP_ID_MAX bytes and the
@@ -55,6 +59,10 @@ ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
     ngx_http_rp_redis_batch_t  *b;
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    if (rlcf->cluster) {
+        return ngx_http_rp_lookup_start_cluster(ctx, done);
+    }
 
     b = ngx_http_rp_redis_batch_start(rlcf->redis, rlcf->redis_timeout,
                                       ngx_http_rp_lookup_reply, ctx,
@@ -113,6 +121,86 @@ ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
 }
 
 
+/*
+ * On a cluster: each item's HMGET goes to the node of its key's slot
+ * (ngx_http_rp_cluster_req.c); an item whose node cannot take it keeps
+ * SRC_PENDING and falls back. ctx->nout counts the replies to come.
+ */
+
+static ngx_int_t
+ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_lookup_done_pt done)
+{
+    u_char                      buf[NGX_HTTP_RP_CMD_MAX];
+    size_t                      len;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    rp_store_cmd_t              cmd;
+    ngx_http_request_t         *r = ctx->request;
+    ngx_http_rp_item_t         *it;
+    ngx_http_rp_loc_conf_t     *rlcf;
+    ngx_http_rp_cluster_req_t  *req;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
+
+    req = ngx_http_rp_cluster_req_start(rlcf->cluster, ctx->nitems,
+                                        rlcf->redis_timeout,
+                                        ngx_http_rp_lookup_reply, ctx,
+                                        r->pool, r->connection->log);
+    if (req == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < ctx->nitems; i++) {
+        it = &ctx->items[i];
+
+        if (rp_store_read_cmd(&cmd, (char *) it->user.data, it->user.len,
+                              ctx->want_product ? (char *) it->product.data
+                                                : NULL,
+                              ctx->want_product ? it->product.len : 0)
+            != 0)
+        {
+            continue;
+        }
+
+        len = ngx_http_rp_lookup_format(buf, sizeof(buf), &cmd);
+        if (len == 0) {
+            continue;
+        }
+
+        /* argv[1] is the key, rp:{USER} */
+        rc = ngx_http_rp_cluster_req_add(req, i, cmd.argv[1],
+                                         cmd.argvlen[1], buf, len);
+        if (rc == NGX_ERROR) {
+            ngx_http_rp_cluster_req_send(req);
+            ngx_http_rp_cluster_req_detach(req);
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->nout = ngx_http_rp_cluster_req_send(req);
+
+    if (ctx->nout == 0) {
+        return NGX_DECLINED;
+    }
+
+    ctx->creq = req;
+    ctx->lookup_done = done;
+
+    ctx->timer.handler = ngx_http_rp_lookup_timeout;
+    ctx->timer.data = ctx;
+    ctx->timer.log = r->connection->log;
+
+    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "rp lookup: %ui items, %ui on the cluster, timeout %Mms",
+                   ctx->nitems, ctx->nout, rlcf->redis_timeout);
+
+    return NGX_OK;
+}
+
+
 /* The request is going away: no callback, no timer. */
 
 void
@@ -121,6 +209,11 @@ ngx_http_rp_lookup_cancel(ngx_http_rp_ctx_t *ctx)
     if (ctx->batch) {
         ngx_http_rp_redis_batch_detach(ctx->batch);
         ctx->batch = NULL;
+    }
+
+    if (ctx->creq) {
+        ngx_http_rp_cluster_req_detach(ctx->creq);
+        ctx->creq = NULL;
     }
 
     if (ctx->timer.timer_set) {
@@ -171,8 +264,12 @@ ngx_http_rp_lookup_reply(void *data, ngx_uint_t i, ngx_uint_t n,
     ngx_http_rp_item_t     *it;
     ngx_http_rp_metrics_t  *m;
     int                     found;
+    ngx_uint_t              last;
 
-    if (i + 1 == n) {
+    /* on a cluster the replies come in any order, each with its item */
+    last = ctx->creq ? (--ctx->nout == 0) : (i + 1 == n);
+
+    if (last && ctx->creq == NULL) {
         /* the transport is done with the batch */
         ctx->batch = NULL;
     }
@@ -274,7 +371,7 @@ ngx_http_rp_lookup_reply(void *data, ngx_uint_t i, ngx_uint_t n,
 
 next:
 
-    if (i + 1 == n) {
+    if (last) {
         ngx_http_rp_lookup_finish(ctx);
     }
 }
@@ -295,11 +392,19 @@ ngx_http_rp_lookup_timeout(ngx_event_t *ev)
         ngx_log_error(NGX_LOG_WARN, ev->log, 0,
                       "rp: redis \"%V\" did not answer within %Mms "
                       "(%ui similar lines suppressed)",
-                      &redis->addr, rlcf->redis_timeout, suppressed);
+                      ngx_http_rp_lookup_store_name(rlcf),
+                      rlcf->redis_timeout, suppressed);
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ev->log, 0,
                    "rp lookup: timed out after %Mms", rlcf->redis_timeout);
+
+    if (ctx->creq) {
+        /* detaches the parts first: nothing reaches this request */
+        ngx_http_rp_cluster_req_timed_out(ctx->creq);
+        ngx_http_rp_lookup_finish(ctx);
+        return;
+    }
 
     ngx_http_rp_lookup_finish(ctx);
 
@@ -362,7 +467,17 @@ ngx_http_rp_lookup_log(ngx_http_rp_ctx_t *ctx)
                   "features: %ui Redis errors or lost replies, %ui corrupted "
                   "store values; first: user \"%V\": %*s "
                   "(%ui similar lines suppressed before)",
-                  &rlcf->redis->addr, ctx->nfailed + ctx->ncorrupt,
+                  ngx_http_rp_lookup_store_name(rlcf),
+                  ctx->nfailed + ctx->ncorrupt,
                   ctx->nitems, ctx->nfailed, ctx->ncorrupt, &ctx->bad_user,
                   ctx->bad_why_len, ctx->bad_why, suppressed);
+}
+
+
+/* the store in log lines: rp_redis' address, or rp_redis_cluster's seeds */
+
+static ngx_str_t *
+ngx_http_rp_lookup_store_name(ngx_http_rp_loc_conf_t *rlcf)
+{
+    return rlcf->cluster ? &rlcf->cluster->name : &rlcf->redis->addr;
 }

@@ -11,6 +11,7 @@
 
 #include "ngx_http_rp_module.h"
 #include "ngx_http_rp_prom.h"
+#include "ngx_http_rp_cluster.h"
 
 #include <time.h>
 
@@ -229,7 +230,8 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
     len = 4096 + NGX_HTTP_RP_EP_N * (NGX_HTTP_RP_STATUSES
                                      + NGX_HTTP_RP_LAT_BUCKETS + 2) * 128
           + ngx_http_rp_prom_models_len(rmcf)
-          + ngx_http_rp_prom_redis_len(rmcf) + ngx_http_rp_build_prom_len();
+          + ngx_http_rp_prom_redis_len(rmcf) + ngx_http_rp_build_prom_len()
+          + ngx_http_rp_cluster_prom_len(rmcf);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -320,6 +322,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     p = ngx_http_rp_prom_models(p, last, rmcf);
     p = ngx_http_rp_prom_redis(p, last, rmcf);
+    p = ngx_http_rp_cluster_prom(p, last, rmcf);
     p = ngx_http_rp_build_prom(p, last);
 
     /* the size above is a bound on the fixed text, not exact: the buffer

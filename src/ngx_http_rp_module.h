@@ -61,6 +61,12 @@ typedef struct {
 } ngx_http_rp_model_t;
 
 
+/* a Redis Cluster: its nodes and slot map (ngx_http_rp_cluster.c) */
+typedef struct ngx_http_rp_cluster_s  ngx_http_rp_cluster_t;
+
+/* a request's commands routed over a cluster (ngx_http_rp_cluster_req.c) */
+typedef struct ngx_http_rp_cluster_req_s  ngx_http_rp_cluster_req_t;
+
 /* commands queued together on a Redis connection (ngx_http_rp_redis.c) */
 typedef struct ngx_http_rp_redis_batch_s  ngx_http_rp_redis_batch_t;
 
@@ -103,6 +109,8 @@ typedef struct {
     ngx_http_rp_redis_batch_t *free;       /* free list of batches */
     ngx_uint_t                 nfree;
     ngx_log_t                 *log;
+    ngx_uint_t                 readonly;   /* READONLY in the setup */
+    ngx_uint_t                 closed;     /* closed for good: no reconnect */
 } ngx_http_rp_redis_t;
 
 
@@ -120,6 +128,8 @@ typedef struct {
     ngx_atomic_t               fallbacks;
     ngx_atomic_t               store_corrupt;
     ngx_atomic_t               unknown_users;
+    ngx_atomic_t               redirects_moved;
+    ngx_atomic_t               redirects_ask;
 } ngx_http_rp_metrics_t;
 
 
@@ -127,6 +137,7 @@ typedef struct {
     ngx_array_t                models;     /* ngx_http_rp_model_t * */
     ngx_array_t                redis;      /* ngx_http_rp_redis_t * */
     ngx_shm_zone_t            *shm_zone;
+    ngx_array_t                clusters;   /* ngx_http_rp_cluster_t * */
 } ngx_http_rp_main_conf_t;
 
 
@@ -144,6 +155,9 @@ typedef struct {
     ngx_uint_t                 endpoint;
     ngx_http_rp_redis_t       *redis;
     ngx_uint_t                 explain;    /* RP_EXPLAIN_TREE_SHAP, ... */
+    ngx_array_t               *cluster_seeds; /* rp_redis_cluster's */
+    ngx_flag_t                 replica_reads;
+    ngx_http_rp_cluster_t     *cluster;
 } ngx_http_rp_loc_conf_t;
 
 
@@ -188,6 +202,9 @@ struct ngx_http_rp_ctx_s {
     ngx_str_t                  bad_user;   /* the first such item's user */
     u_char                     bad_why[96];
     size_t                     bad_why_len;
+
+    ngx_http_rp_cluster_req_t *creq;       /* the lookup's, on a cluster */
+    ngx_uint_t                 nout;       /* commands without a reply */
 };
 
 
@@ -207,6 +224,8 @@ ngx_int_t ngx_http_rp_redis_batch_send(ngx_http_rp_redis_batch_t *b);
 void ngx_http_rp_redis_batch_detach(ngx_http_rp_redis_batch_t *b);
 void ngx_http_rp_redis_timed_out(ngx_http_rp_redis_t *redis);
 const char *ngx_http_rp_redis_state_name(ngx_http_rp_redis_t *redis);
+void ngx_http_rp_redis_open(ngx_http_rp_redis_t *redis, ngx_log_t *log);
+void ngx_http_rp_redis_close(ngx_http_rp_redis_t *redis);
 
 /* ngx_http_rp_lookup.c */
 ngx_int_t ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,

@@ -78,27 +78,96 @@ struct ngx_http_rp_redis_batch_s {
 static ngx_uint_t  ngx_http_rp_redis_exiting;
 
 
-void
-ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle)
+static void
+ngx_http_rp_redis_init(ngx_http_rp_redis_t *redis, ngx_log_t *log)
 {
-    redis->log = cycle->log;
+    redis->log = log;
     redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
     redis->backoff = 0;
+    redis->closed = 0;
     ngx_http_rp_redis_state_changed(redis);
 
     redis->reconnect_ev.handler = ngx_http_rp_redis_reconnect_handler;
     redis->reconnect_ev.data = redis;
-    redis->reconnect_ev.log = cycle->log;
+    redis->reconnect_ev.log = log;
     redis->reconnect_ev.cancelable = 1;
 
     redis->connect_ev.handler = ngx_http_rp_redis_connect_timeout;
     redis->connect_ev.data = redis;
-    redis->connect_ev.log = cycle->log;
+    redis->connect_ev.log = log;
     redis->connect_ev.cancelable = 1;
+}
+
+
+void
+ngx_http_rp_redis_start(ngx_http_rp_redis_t *redis, ngx_cycle_t *cycle)
+{
+    ngx_http_rp_redis_init(redis, cycle->log);
 
     /* connect from inside the event loop */
 
     ngx_add_timer(&redis->reconnect_ev, 0);
+}
+
+
+/*
+ * A connection opened on demand from inside the event loop (a cluster's
+ * node): it connects now, so a batch can be queued on it at once and
+ * leaves when the setup is done, as on a worker's first connect.
+ */
+
+void
+ngx_http_rp_redis_open(ngx_http_rp_redis_t *redis, ngx_log_t *log)
+{
+    if (redis->log == NULL) {
+        ngx_http_rp_redis_init(redis, log);
+    }
+
+    redis->closed = 0;
+    redis->ever_ready = 0;
+
+    if (redis->reconnect_ev.timer_set) {
+        ngx_del_timer(&redis->reconnect_ev);
+    }
+
+    if (redis->ac == NULL) {
+        ngx_http_rp_redis_connect(redis);
+    }
+}
+
+
+/*
+ * Closed for good, without reconnecting (a cluster's node that left the
+ * slot map): its batches get their NULL replies now; ngx_http_rp_redis_open
+ * opens it again.
+ */
+
+void
+ngx_http_rp_redis_close(ngx_http_rp_redis_t *redis)
+{
+    redisAsyncContext  *ac;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "rp redis: \"%V\" closed for good", &redis->addr);
+
+    redis->closed = 1;
+
+    if (redis->reconnect_ev.timer_set) {
+        ngx_del_timer(&redis->reconnect_ev);
+    }
+
+    if (redis->connect_ev.timer_set) {
+        ngx_del_timer(&redis->connect_ev);
+    }
+
+    if (redis->ac) {
+        ac = redis->ac;
+        redis->ac = NULL;
+        redisAsyncFree(ac);
+    }
+
+    redis->state = NGX_HTTP_RP_REDIS_DISCONNECTED;
+    ngx_http_rp_redis_state_changed(redis);
 }
 
 
@@ -223,7 +292,8 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
      */
 
     redis->setup_pending = (redis->password.len ? 1 : 0)
-                           + (redis->db ? 1 : 0) + 1;
+                           + (redis->db ? 1 : 0)
+                           + (redis->readonly ? 1 : 0) + 1;
     redis->setup_auth = redis->password.len ? 1 : 0;
 
     if (redis->password.len) {
@@ -239,6 +309,14 @@ ngx_http_rp_redis_connect(ngx_http_rp_redis_t *redis)
     if (redis->db) {
         redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, redis,
                           "SELECT %d", (int) redis->db);
+    }
+
+    /* a cluster's replica serves reads of its primary's slots only
+     * after READONLY; otherwise it answers MOVED to the primary */
+
+    if (redis->readonly) {
+        redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, redis,
+                          "READONLY");
     }
 
     redisAsyncCommand(ac, ngx_http_rp_redis_setup_reply, redis, "PING");
@@ -263,7 +341,7 @@ ngx_http_rp_redis_schedule(ngx_http_rp_redis_t *redis)
     ngx_http_rp_redis_state_changed(redis);
 
     if (ngx_http_rp_redis_exiting || ngx_exiting || ngx_terminate
-        || ngx_quit)
+        || ngx_quit || redis->closed)
     {
         return;
     }

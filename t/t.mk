@@ -176,3 +176,53 @@ $(RP_T_EXPLAIN): $(RP_T_DIR)/explain-fixture
 	$(RP_T_DIR)/explain-fixture $@ > $(RP_T_DIR)/explain.json
 
 test-nginx test-nginx-valgrind test-nginx-asan: $(RP_T_EXPLAIN)
+
+# rp_redis_cluster on a real cluster (scripts/with-redis-cluster: 3
+# primaries, 3 replicas) holding the store of a single Redis
+# (tests/cluster-fill.sh): answers equal, MOVED, ASK, replica reads,
+# CLUSTERDOWN, configuration errors (t/cluster/, not in prove t/)
+TEST_TARGETS += test-nginx-cluster
+RP_T_CLUSTER_EVENTS := $(RP_T_DIR)/cluster-events.csv
+
+$(RP_T_CLUSTER_EVENTS): $(BUILD)/rp-train
+	@mkdir -p $(dir $@)
+	$(BUILD)/rp-train generate --users 60 --products 40 --days 60 --seed 5 \
+	    -q -o $@
+
+.PHONY: test-nginx-cluster
+test-nginx-cluster: $(RP_NGX_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
+	$(RP_T_ENV) scripts/with-redis scripts/with-redis-cluster sh -c \
+	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
+	    && prove -I t/lib t/cluster/'
+
+# nginx on a cluster under load while 2000 slots are resharded and while a
+# primary is killed (tests/cluster-module-failover.sh, about 40 s): no
+# wrong answer, the fallbacks counted, the failover window measured
+TEST_TARGETS += test-nginx-cluster-failover
+RP_T_CLUSTER_EVENTS_LOAD := $(RP_T_DIR)/cluster-events-load.csv
+
+$(RP_T_CLUSTER_EVENTS_LOAD): $(BUILD)/rp-train
+	@mkdir -p $(dir $@)
+	$(BUILD)/rp-train generate --users 400 --products 100 --days 60 \
+	    --seed 9 -q -o $@
+
+.PHONY: test-nginx-cluster-failover
+test-nginx-cluster-failover: $(RP_NGX_SO) $(RP_T_MODEL) \
+                             $(RP_T_CLUSTER_EVENTS_LOAD)
+	TEST_NGINX_BINARY=$(RP_T_NGINX) scripts/with-redis \
+	    scripts/with-redis-cluster tests/cluster-module-failover.sh \
+	    $(RP_T_CLUSTER_EVENTS_LOAD)
+
+# t/cluster/ against the module built with ASan and UBSan (as
+# test-nginx-asan does for t/0*.t; about 20 s)
+TEST_TARGETS += test-nginx-cluster-asan
+.PHONY: test-nginx-cluster-asan
+test-nginx-cluster-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
+	$(RP_T_ENV) TEST_NGINX_BINARY=$(CURDIR)/scripts/nginx-asan \
+	    RP_NGINX=$(RP_T_NGINX) \
+	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(RP_NGX_ASAN_SO) \
+	    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    scripts/with-redis scripts/with-redis-cluster sh -c \
+	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
+	    && prove -I t/lib t/cluster/'
