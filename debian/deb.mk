@@ -24,8 +24,9 @@ TEST_TARGETS += test-deb
 .PHONY: deb test-deb
 deb: $(RP_DEBS)
 
-# the source tree without build products or the git directory
-$(RP_DEBS): $(RP_NGX_DEP) $(CORE_SRCS) $(wildcard lib/*.[ch] trainer/*.[ch] consumer/*.[ch] \
+# the source tree without build products or the git directory; one recipe
+# makes both packages (a grouped target: make -j runs it once)
+$(RP_DEBS) &: $(RP_NGX_DEP) $(CORE_SRCS) $(wildcard lib/*.[ch] trainer/*.[ch] consumer/*.[ch] \
         debian/* debian/*/*) Makefile module.mk
 	rm -rf $(RP_DEB_DIR)
 	mkdir -p $(RP_DEB_DIR)/rp-$(RP_DEB_VERSION)
