@@ -28,6 +28,10 @@ static void ngx_http_rp_lookup_failed(ngx_http_rp_ctx_t *ctx,
 static void ngx_http_rp_lookup_log(ngx_http_rp_ctx_t *ctx);
 static size_t ngx_http_rp_lookup_format(u_char *buf, size_t size,
     rp_store_cmd_t *cmd);
+static size_t ngx_http_rp_lookup_item_cmd(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_item_t *it, rp_store_cmd_t *cmd, u_char *buf, size_t size);
+static void ngx_http_rp_lookup_arm(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_lookup_done_pt done, ngx_msec_t timeout);
 static ngx_int_t ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
     ngx_http_rp_lookup_done_pt done);
 static ngx_str_t *ngx_http_rp_lookup_store_name(ngx_http_rp_loc_conf_t *rlcf);
@@ -54,7 +58,6 @@ ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
     ngx_uint_t                  i;
     rp_store_cmd_t              cmd;
     ngx_http_request_t         *r = ctx->request;
-    ngx_http_rp_item_t         *it;
     ngx_http_rp_loc_conf_t     *rlcf;
     ngx_http_rp_redis_batch_t  *b;
 
@@ -72,24 +75,9 @@ ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
     }
 
     for (i = 0; i < ctx->nitems; i++) {
-        it = &ctx->items[i];
-
-        if (rp_store_read_cmd(&cmd, (char *) it->user.data, it->user.len,
-                              ctx->want_product ? (char *) it->product.data
-                                                : NULL,
-                              ctx->want_product ? it->product.len : 0)
-            != 0)
-        {
-            /* ids were validated; treat as a store failure */
-            break;
-        }
-
-        len = ngx_http_rp_lookup_format(buf, sizeof(buf), &cmd);
-
+        len = ngx_http_rp_lookup_item_cmd(ctx, &ctx->items[i], &cmd,
+                                          buf, sizeof(buf));
         if (len == 0) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "rp: an HMGET of more than %uz bytes",
-                          sizeof(buf));
             break;
         }
 
@@ -105,13 +93,7 @@ ngx_http_rp_lookup_start(ngx_http_rp_ctx_t *ctx,
     }
 
     ctx->batch = b;
-    ctx->lookup_done = done;
-
-    ctx->timer.handler = ngx_http_rp_lookup_timeout;
-    ctx->timer.data = ctx;
-    ctx->timer.log = r->connection->log;
-
-    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
+    ngx_http_rp_lookup_arm(ctx, done, rlcf->redis_timeout);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "rp lookup: %ui items, timeout %Mms", ctx->nitems,
@@ -137,7 +119,6 @@ ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
     ngx_uint_t                  i;
     rp_store_cmd_t              cmd;
     ngx_http_request_t         *r = ctx->request;
-    ngx_http_rp_item_t         *it;
     ngx_http_rp_loc_conf_t     *rlcf;
     ngx_http_rp_cluster_req_t  *req;
 
@@ -152,18 +133,8 @@ ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
     }
 
     for (i = 0; i < ctx->nitems; i++) {
-        it = &ctx->items[i];
-
-        if (rp_store_read_cmd(&cmd, (char *) it->user.data, it->user.len,
-                              ctx->want_product ? (char *) it->product.data
-                                                : NULL,
-                              ctx->want_product ? it->product.len : 0)
-            != 0)
-        {
-            continue;
-        }
-
-        len = ngx_http_rp_lookup_format(buf, sizeof(buf), &cmd);
+        len = ngx_http_rp_lookup_item_cmd(ctx, &ctx->items[i], &cmd,
+                                          buf, sizeof(buf));
         if (len == 0) {
             continue;
         }
@@ -185,19 +156,61 @@ ngx_http_rp_lookup_start_cluster(ngx_http_rp_ctx_t *ctx,
     }
 
     ctx->creq = req;
-    ctx->lookup_done = done;
-
-    ctx->timer.handler = ngx_http_rp_lookup_timeout;
-    ctx->timer.data = ctx;
-    ctx->timer.log = r->connection->log;
-
-    ngx_add_timer(&ctx->timer, rlcf->redis_timeout);
+    ngx_http_rp_lookup_arm(ctx, done, rlcf->redis_timeout);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "rp lookup: %ui items, %ui on the cluster, timeout %Mms",
                    ctx->nitems, ctx->nout, rlcf->redis_timeout);
 
     return NGX_OK;
+}
+
+
+/*
+ * The HMGET of one item, formatted into buf: its length, or 0 when it
+ * cannot be built (the item then keeps SRC_PENDING and falls back). Ids
+ * were validated, so neither should happen.
+ */
+
+static size_t
+ngx_http_rp_lookup_item_cmd(ngx_http_rp_ctx_t *ctx, ngx_http_rp_item_t *it,
+    rp_store_cmd_t *cmd, u_char *buf, size_t size)
+{
+    size_t  len;
+
+    if (rp_store_read_cmd(cmd, (char *) it->user.data, it->user.len,
+                          ctx->want_product ? (char *) it->product.data
+                                            : NULL,
+                          ctx->want_product ? it->product.len : 0)
+        != 0)
+    {
+        return 0;
+    }
+
+    len = ngx_http_rp_lookup_format(buf, size, cmd);
+
+    if (len == 0) {
+        ngx_log_error(NGX_LOG_ALERT, ctx->request->connection->log, 0,
+                      "rp: an HMGET of more than %uz bytes", size);
+    }
+
+    return len;
+}
+
+
+/* The commands are out: done is called by the last reply or the timer. */
+
+static void
+ngx_http_rp_lookup_arm(ngx_http_rp_ctx_t *ctx,
+    ngx_http_rp_lookup_done_pt done, ngx_msec_t timeout)
+{
+    ctx->lookup_done = done;
+
+    ctx->timer.handler = ngx_http_rp_lookup_timeout;
+    ctx->timer.data = ctx;
+    ctx->timer.log = ctx->request->connection->log;
+
+    ngx_add_timer(&ctx->timer, timeout);
 }
 
 
