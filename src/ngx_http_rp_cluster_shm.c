@@ -368,19 +368,19 @@ ngx_http_rp_cluster_view_add(ngx_http_rp_cluster_view_t *v,
 
     for (i = 0; i < s->nnodes; i++) {
         sn = &s->nodes[i];
+        vn = NULL;
 
         for (k = 0; k < v->nnodes; k++) {
-            vn = &v->nodes[k];
-
-            if (vn->addr_len == sn->addr_len
-                && ngx_memcmp(vn->addr, sn->addr, sn->addr_len) == 0)
+            if (v->nodes[k].addr_len == sn->addr_len
+                && ngx_memcmp(v->nodes[k].addr, sn->addr, sn->addr_len) == 0)
             {
+                vn = &v->nodes[k];
                 break;
             }
         }
 
-        if (k == v->nnodes) {
-            if (k == v->max) {
+        if (vn == NULL) {
+            if (v->nnodes == v->max) {
                 continue;
             }
 
