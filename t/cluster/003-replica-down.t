@@ -4,11 +4,15 @@
 # killed by its PID (RP_TEST_CLUSTER_DIR), and once the worker noticed,
 # the reads of its primary's slots go to that primary (INFO commandstats
 # of every node) and answer from the store, as a single Redis holding the
-# same events does. Run by `make test-nginx-cluster`, on a cluster of its
+# same events does. Then another replica stopped (SIGSTOP): it accepts
+# connections and never answers, so reads time out until the worker gives
+# up on its connection; the test measures how long that takes, then
+# checks the reads go to the primary, and resumes it (SIGCONT). Run by `make test-nginx-cluster`, on a cluster of its
 # own (scripts/with-redis-cluster).
 
 use Test::Nginx::Socket 'no_plan';
 use HTTP::Tiny;
+use Time::HiRes ();
 
 no_shuffle();
 
@@ -44,6 +48,12 @@ our ($primary) = sort { @{ $by_owner{$b} } <=> @{ $by_owner{$a} } }
 our @pusers = @{ $by_owner{$primary} };
 our ($replica) = (split /\n/, cli($primary, 'role'))[3];
 die "no replica of $primary" unless $replica && $replica =~ /^\d+$/;
+
+# another primary, and its replica, for the stopped replica
+our ($primary2) = grep { $_ != $primary } sort keys %by_owner;
+our @pusers2 = @{ $by_owner{$primary2} };
+our ($replica2) = (split /\n/, cli($primary2, 'role'))[3];
+die "no replica of $primary2" unless $replica2 && $replica2 =~ /^\d+$/;
 
 sub http {
     my ($method, $path) = @_;
@@ -160,3 +170,62 @@ __DATA__
  "primary " . scalar(@::pusers) . " others 0"]
 --- no_error_log
 [alert]
+
+
+
+=== TEST 2: a replica stopped (SIGSTOP): reads fall back until the worker gives up on it (bounded), then go to the primary and answer from the store
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis_timeout 200ms;
+--- config eval: $::Config
+--- request eval
+[(map { "GET /r/features/$_" } @::pusers2), "GET /r/"]
+--- response_body_filters eval
+[(map { [::same_as_single("/r/features/$_")] } @::pusers2),
+ [sub {
+     my $h = shift;
+     my $before = ::node_state($h, $::replica2);
+     my $pid = `cat $ENV{RP_TEST_CLUSTER_DIR}/redis-$::replica2.pid`;
+     CORE::chomp($pid);
+     kill('STOP', $pid) or return "cannot stop $::replica2 ($pid)";
+     # never ask the stopped node anything: redis-cli would wait for ever
+     my @live = grep { $_ != $::replica2 && $_ != $::replica } @::ports;
+     my ($t0, $in_row, $defaults, $ms) = (Time::HiRes::time(), 0, 0);
+     for (my $i = 0; Time::HiRes::time() - $t0 < 10; $i++) {
+         my $u = $::pusers2[$i % @::pusers2];
+         my $r = ::same_as_single("/r/features/$u")->((::http('GET', "/r/features/$u"))[1]);
+         if ($r eq 'same') { $in_row++ } else { $in_row = 0; $defaults++ }
+         select(undef, undef, undef, 0.02);
+         if ($in_row >= 3) {
+             $ms = int((Time::HiRes::time() - $t0) * 1000);
+             last;
+         }
+     }
+     my $out;
+     if (!defined $ms) {
+         $out = "never served from the store again";
+     } else {
+         (undef, $h) = ::http('GET', '/r/');
+         my $after = ::node_state($h, $::replica2);
+         ::cli($_, 'config resetstat') for @live;
+         my $same = grep { ::same_as_single("/r/features/$_")->((::http('GET', "/r/features/$_"))[1]) eq 'same' } @::pusers2;
+         my ($pri, $others) = (0, 0);
+         for my $p (@live) {
+             if ($p == $::primary2) { $pri += ::hmgets($p) }
+             else { $others += ::hmgets($p) }
+         }
+         Test::More::diag("replica $::replica2 stopped: from the store again after $ms ms, $defaults reads not from the store before");
+         $out = "replica before: $before; after: $after; within 5 s: "
+                . ($ms <= 5000 ? "yes" : "no ($ms ms)")
+                . "; same $same of " . scalar(@::pusers2)
+                . "; primary $pri others $others";
+     }
+     kill('CONT', $pid);
+     $out;
+ }]]
+--- response_body eval
+[(map { "same" } @::pusers2),
+ "replica before: replica true; after: replica false; within 5 s: yes; same "
+ . scalar(@::pusers2) . " of " . scalar(@::pusers2)
+ . "; primary " . scalar(@::pusers2) . " others 0"]
+--- timeout: 60
