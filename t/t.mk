@@ -182,7 +182,7 @@ test-nginx test-nginx-valgrind test-nginx-asan: $(RP_T_EXPLAIN)
 # (tests/cluster-fill.sh): answers equal, MOVED, ASK, replica reads,
 # CLUSTERDOWN, configuration errors (t/cluster/, not in prove t/); each
 # file changes the cluster (slots moved, nodes killed), so each gets a
-# cluster of its own
+# cluster of its own (about 40 s)
 TEST_TARGETS += test-nginx-cluster
 RP_T_CLUSTER_EVENTS := $(RP_T_DIR)/cluster-events.csv
 
@@ -217,7 +217,7 @@ test-nginx-cluster-failover: $(RP_NGX_SO) $(RP_T_MODEL) \
 	    $(RP_T_CLUSTER_EVENTS_LOAD)
 
 # t/cluster/ against the module built with ASan and UBSan (as
-# test-nginx-asan does for t/0*.t; about 20 s)
+# test-nginx-asan does for t/0*.t; about 40 s, a cluster per file)
 TEST_TARGETS += test-nginx-cluster-asan
 .PHONY: test-nginx-cluster-asan
 test-nginx-cluster-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
