@@ -2,8 +2,8 @@
 # Copyright (c) 2026, The rp authors
 # The cluster in GET / and /metrics with two workers: each worker learns
 # the map and connects by itself, and every scrape must show the same
-# combined view whichever worker serves it (told by the X-Pid header).
-# Then a primary killed by its PID: once the workers noticed, every
+# combined view whichever worker serves it (told by the X-Pid header),
+# also after a reload. Then a primary killed by its PID: once the workers noticed, every
 # scrape shows it down. Run by `make test-nginx-cluster`, on a cluster of
 # its own (scripts/with-redis-cluster).
 
@@ -143,7 +143,44 @@ $/s
 
 
 
-=== TEST 2: a primary killed by its PID: once the workers noticed, every scrape from either worker shows it down
+=== TEST 2: after a reload (SIGHUP to the master): the new workers' views only, the same from both
+--- http_config
+    rp_model $TEST_NGINX_MODEL;
+    rp_redis_timeout 2s;
+--- config eval: $::Config
+--- request
+GET /c/
+--- response_body_filters eval
+[sub {
+    return "not warm" unless ::warm();
+    open my $f, '<', $Test::Nginx::Util::PidFile or return "no pid file";
+    my $master = <$f>;
+    close $f;
+    CORE::chomp($master);
+    my (undef, undef, $old) = ::http('GET', '/c/');
+    kill('HUP', $master) or return "cannot signal $master";
+    # the new generation answers: a worker pid not seen before the reload
+    my %old = ($old => 1);
+    for (1 .. 50) { my (undef, undef, $p) = ::http('GET', '/c/'); $old{$p} = 1 }
+    for (1 .. 100) {
+        my (undef, undef, $p) = ::http('GET', '/c/');
+        last if !$old{$p};
+        select(undef, undef, undef, 0.05);
+    }
+    return "not warm after the reload" unless ::warm();
+    my ($nh, $ph, $hv) = ::scrapes(\&::health_view);
+    "health: $nh view from $ph workers\n"
+    . ($hv->[0] =~ /"cluster":\{"workers":2,/ ? "workers 2" : "workers? $hv->[0]")
+    . "\n";
+}]
+--- response_body
+health: 1 view from 2 workers
+workers 2
+--- timeout: 60
+
+
+
+=== TEST 3: a primary killed by its PID: once the workers noticed, every scrape from either worker shows it down
 --- http_config
     rp_model $TEST_NGINX_MODEL;
     rp_redis_timeout 2s;
