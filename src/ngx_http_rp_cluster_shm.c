@@ -289,7 +289,6 @@ ngx_http_rp_cluster_view(ngx_http_rp_cluster_t *cl, ngx_pool_t *pool)
     }
 
     v->cl = cl;
-    v->max = NGX_HTTP_RP_CLUSTER_SHM_NODES;
 
     sh = ngx_http_rp_shm_find((ngx_cycle_t *) ngx_cycle,
                               &ngx_http_rp_cluster_shm_name);

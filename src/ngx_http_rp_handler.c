@@ -876,8 +876,8 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 static ngx_int_t
 ngx_http_rp_health(ngx_http_request_t *r)
 {
-    u_char                  *body, *p, *last;
-    size_t                   len;
+    u_char                      *body, *p, *last;
+    size_t                       len;
     const char                  *redis;
     ngx_http_rp_loc_conf_t      *rlcf;
     ngx_http_rp_cluster_view_t  *view;

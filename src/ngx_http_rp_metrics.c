@@ -211,12 +211,12 @@ ngx_http_rp_metrics_log(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 {
-    u_char                   *body, *p, *last;
-    size_t                    len;
-    ngx_uint_t                ep, i;
-    ngx_atomic_uint_t         cum;
-    ngx_http_rp_metrics_t    *m;
-    ngx_http_rp_main_conf_t  *rmcf;
+    u_char                       *body, *p, *last;
+    size_t                        len;
+    ngx_uint_t                    ep, i;
+    ngx_atomic_uint_t             cum;
+    ngx_http_rp_metrics_t        *m;
+    ngx_http_rp_main_conf_t      *rmcf;
     ngx_http_rp_cluster_view_t  **views;
 
     static ngx_str_t  type = ngx_string("text/plain; version=0.0.4");
