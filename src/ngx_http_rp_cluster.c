@@ -108,6 +108,8 @@ ngx_http_rp_cluster_start(ngx_http_rp_cluster_t *cl, ngx_cycle_t *cycle)
 
     /* learn the map from inside the event loop */
     ngx_add_timer(&cl->refresh_ev, 0);
+
+    ngx_http_rp_cluster_shm_write(cl);
 }
 
 
@@ -115,6 +117,9 @@ void
 ngx_http_rp_cluster_stop(ngx_http_rp_cluster_t *cl)
 {
     ngx_uint_t  i;
+
+    /* the nodes' last state changes are not this worker's view any more */
+    cl->stopping = 1;
 
     if (cl->refresh_ev.timer_set) {
         ngx_del_timer(&cl->refresh_ev);
@@ -270,6 +275,8 @@ ngx_http_rp_cluster_node_new(ngx_http_rp_cluster_t *cl, u_char *addr,
 
     cl->nodes[cl->nnodes++] = n;
 
+    ngx_http_rp_cluster_shm_write(cl);
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "rp cluster: node \"%V\" known, %ui nodes",
                    &n->redis.addr, cl->nnodes);
@@ -414,6 +421,7 @@ ngx_http_rp_cluster_moved(ngx_http_rp_cluster_t *cl, ngx_uint_t slot,
 
         cl->slots[slot] = (uint16_t) node->index;
         node->role = NGX_HTTP_RP_CLUSTER_PRIMARY;
+        ngx_http_rp_cluster_shm_write(cl);
     }
 
     ngx_http_rp_cluster_refresh(cl);
@@ -664,6 +672,8 @@ ngx_http_rp_cluster_slots_apply(ngx_http_rp_cluster_t *cl, redisReply *reply)
 
     cl->map_time = ngx_time();
 
+    ngx_http_rp_cluster_shm_write(cl);
+
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "rp cluster: map from \"%V\": %uz ranges, %ui slots "
                    "covered, %ui nodes", &cl->refresh_node->redis.addr,
@@ -742,8 +752,8 @@ ngx_http_rp_cluster_gc(ngx_event_t *ev)
  * "disconnected" otherwise.
  */
 
-const char *
-ngx_http_rp_cluster_state_name(ngx_http_rp_cluster_t *cl)
+ngx_uint_t
+ngx_http_rp_cluster_state(ngx_http_rp_cluster_t *cl)
 {
     ngx_uint_t                   i;
     ngx_http_rp_cluster_node_t  *n;
@@ -754,16 +764,16 @@ ngx_http_rp_cluster_state_name(ngx_http_rp_cluster_t *cl)
         if (n->opened && n->redis.auth_failed
             && n->redis.state != NGX_HTTP_RP_REDIS_READY)
         {
-            return "auth_failed";
+            return NGX_HTTP_RP_CLUSTER_ST_AUTH_FAILED;
         }
     }
 
     if (cl->map_time == 0) {
-        return "connecting";
+        return NGX_HTTP_RP_CLUSTER_ST_CONNECTING;
     }
 
     if (cl->covered < NGX_HTTP_RP_CLUSTER_SLOTS) {
-        return "disconnected";
+        return NGX_HTTP_RP_CLUSTER_ST_DISCONNECTED;
     }
 
     for (i = 0; i < cl->nnodes; i++) {
@@ -772,9 +782,67 @@ ngx_http_rp_cluster_state_name(ngx_http_rp_cluster_t *cl)
         if (n->role == NGX_HTTP_RP_CLUSTER_PRIMARY
             && ngx_http_rp_cluster_down(n))
         {
-            return "disconnected";
+            return NGX_HTTP_RP_CLUSTER_ST_DISCONNECTED;
         }
     }
 
-    return "ready";
+    return NGX_HTTP_RP_CLUSTER_ST_READY;
+}
+
+
+const char *
+ngx_http_rp_cluster_state_name(ngx_uint_t state)
+{
+    static const char  *names[] = {
+        "ready", "connecting", "disconnected", "auth_failed"
+    };
+
+    return state < sizeof(names) / sizeof(names[0]) ? names[state]
+                                                    : "disconnected";
+}
+
+
+ngx_uint_t
+ngx_http_rp_cluster_node_conn(ngx_http_rp_cluster_node_t *n)
+{
+    if (!n->opened) {
+        return NGX_HTTP_RP_CLUSTER_CONN_NOT_OPENED;
+    }
+
+    if (n->redis.state == NGX_HTTP_RP_REDIS_READY) {
+        return NGX_HTTP_RP_CLUSTER_CONN_READY;
+    }
+
+    if (n->redis.auth_failed) {
+        return NGX_HTTP_RP_CLUSTER_CONN_AUTH_FAILED;
+    }
+
+    return n->redis.state == NGX_HTTP_RP_REDIS_CONNECTING
+           ? NGX_HTTP_RP_CLUSTER_CONN_CONNECTING
+           : NGX_HTTP_RP_CLUSTER_CONN_DISCONNECTED;
+}
+
+
+/* nodes in the latest map, and nodes with a ready connection */
+
+void
+ngx_http_rp_cluster_counts(ngx_http_rp_cluster_t *cl, ngx_uint_t *known,
+    ngx_uint_t *connected)
+{
+    ngx_uint_t  i;
+
+    *known = 0;
+    *connected = 0;
+
+    for (i = 0; i < cl->nnodes; i++) {
+        if (cl->nodes[i]->role != NGX_HTTP_RP_CLUSTER_UNMAPPED) {
+            (*known)++;
+        }
+
+        if (cl->nodes[i]->opened
+            && cl->nodes[i]->redis.state == NGX_HTTP_RP_REDIS_READY)
+        {
+            (*connected)++;
+        }
+    }
 }

@@ -30,6 +30,24 @@
 /* an address as "IP:PORT" (IPv6 in brackets) or "unix:PATH" */
 #define NGX_HTTP_RP_CLUSTER_ADDR_LEN   (NGX_SOCKADDR_STRLEN + 8)
 
+/* clusters, and nodes per worker and cluster, kept in the shared zone
+ * (ngx_http_rp_cluster_shm.c); the counts still cover every node */
+#define NGX_HTTP_RP_CLUSTER_SHM_CLUSTERS  4
+#define NGX_HTTP_RP_CLUSTER_SHM_NODES     32
+
+/* a node's connection, in increasing order of concern */
+#define NGX_HTTP_RP_CLUSTER_CONN_READY        0
+#define NGX_HTTP_RP_CLUSTER_CONN_NOT_OPENED   1
+#define NGX_HTTP_RP_CLUSTER_CONN_CONNECTING   2
+#define NGX_HTTP_RP_CLUSTER_CONN_DISCONNECTED 3
+#define NGX_HTTP_RP_CLUSTER_CONN_AUTH_FAILED  4
+
+/* a worker's state of the cluster (GET /'s "redis"), same order */
+#define NGX_HTTP_RP_CLUSTER_ST_READY          0
+#define NGX_HTTP_RP_CLUSTER_ST_CONNECTING     1
+#define NGX_HTTP_RP_CLUSTER_ST_DISCONNECTED   2
+#define NGX_HTTP_RP_CLUSTER_ST_AUTH_FAILED    3
+
 
 typedef struct {
     ngx_http_rp_redis_t         redis;     /* addr: "IP:PORT" */
@@ -75,7 +93,35 @@ struct ngx_http_rp_cluster_s {
     ngx_event_t                 refresh_ev;
     ngx_event_t                 refresh_timeout_ev;
     ngx_event_t                 gc_ev;
+    ngx_uint_t                  stopping;
 };
+
+
+/* a node as every live worker sees it */
+typedef struct {
+    u_char                      addr[NGX_HTTP_RP_CLUSTER_ADDR_LEN];
+    size_t                      addr_len;
+    ngx_uint_t                  role;      /* in the newest map that has it */
+    time_t                      role_time;
+    ngx_uint_t                  ready;     /* workers with a ready connection */
+    ngx_uint_t                  conn;      /* the worst of the workers' */
+    ngx_uint_t                  seen;
+} ngx_http_rp_cluster_vnode_t;
+
+
+/* the cluster as every live worker sees it (ngx_http_rp_cluster_shm.c) */
+typedef struct {
+    ngx_http_rp_cluster_t      *cl;
+    ngx_uint_t                  workers;   /* live workers combined */
+    ngx_uint_t                  known;     /* the fewest over workers */
+    ngx_uint_t                  connected; /* the fewest over workers */
+    ngx_uint_t                  covered;   /* the fewest over workers */
+    time_t                      map_time;  /* the oldest; 0: a worker has none */
+    ngx_uint_t                  state;     /* the worst */
+    ngx_http_rp_cluster_vnode_t *nodes;
+    ngx_uint_t                  nnodes;
+    ngx_uint_t                  max;
+} ngx_http_rp_cluster_view_t;
 
 
 /* configuration (ngx_http_rp_cluster_conf.c) */
@@ -99,15 +145,30 @@ ngx_http_rp_redis_batch_t *ngx_http_rp_cluster_batch_start(
 void ngx_http_rp_cluster_refresh(ngx_http_rp_cluster_t *cl);
 void ngx_http_rp_cluster_moved(ngx_http_rp_cluster_t *cl, ngx_uint_t slot,
     ngx_http_rp_cluster_node_t *node);
-const char *ngx_http_rp_cluster_state_name(ngx_http_rp_cluster_t *cl);
+ngx_uint_t ngx_http_rp_cluster_state(ngx_http_rp_cluster_t *cl);
+ngx_uint_t ngx_http_rp_cluster_node_conn(ngx_http_rp_cluster_node_t *n);
+void ngx_http_rp_cluster_counts(ngx_http_rp_cluster_t *cl,
+    ngx_uint_t *known, ngx_uint_t *connected);
+
+/* every worker's view in a shared zone (ngx_http_rp_cluster_shm.c) */
+ngx_int_t ngx_http_rp_cluster_add_zone(ngx_conf_t *cf);
+void ngx_http_rp_cluster_shm_write(ngx_http_rp_cluster_t *cl);
+void ngx_http_rp_cluster_shm_write_all(void);
+void ngx_http_rp_cluster_shm_exit(ngx_cycle_t *cycle);
+ngx_http_rp_cluster_view_t *ngx_http_rp_cluster_view(
+    ngx_http_rp_cluster_t *cl, ngx_pool_t *pool);
+const char *ngx_http_rp_cluster_state_name(ngx_uint_t state);
 
 /* GET / and /metrics (ngx_http_rp_cluster_stats.c) */
-size_t ngx_http_rp_cluster_health_len(ngx_http_rp_cluster_t *cl);
+size_t ngx_http_rp_cluster_health_len(ngx_http_rp_cluster_view_t *v);
 u_char *ngx_http_rp_cluster_health(u_char *p, u_char *last,
-    ngx_http_rp_cluster_t *cl);
-size_t ngx_http_rp_cluster_prom_len(ngx_http_rp_main_conf_t *rmcf);
+    ngx_http_rp_cluster_view_t *v);
+ngx_http_rp_cluster_view_t **ngx_http_rp_cluster_views(
+    ngx_http_rp_main_conf_t *rmcf, ngx_pool_t *pool);
+size_t ngx_http_rp_cluster_prom_len(ngx_http_rp_main_conf_t *rmcf,
+    ngx_http_rp_cluster_view_t **views);
 u_char *ngx_http_rp_cluster_prom(u_char *p, u_char *last,
-    ngx_http_rp_main_conf_t *rmcf);
+    ngx_http_rp_main_conf_t *rmcf, ngx_http_rp_cluster_view_t **views);
 
 /* a request's commands (ngx_http_rp_cluster_req.c); handler gets each
  * command's item index as i, and n = 0 */

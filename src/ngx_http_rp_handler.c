@@ -876,23 +876,33 @@ ngx_http_rp_respond_features(ngx_http_request_t *r, ngx_http_rp_ctx_t *ctx)
 static ngx_int_t
 ngx_http_rp_health(ngx_http_request_t *r)
 {
-    u_char                  *body, *p, *last;
-    size_t                   len;
-    const char              *redis;
-    ngx_http_rp_loc_conf_t  *rlcf;
+    u_char                      *body, *p, *last;
+    size_t                       len;
+    const char                  *redis;
+    ngx_http_rp_loc_conf_t      *rlcf;
+    ngx_http_rp_cluster_view_t  *view;
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_rp_module);
 
+    /* a cluster: every worker's view combined, not this worker's */
+    view = NULL;
+
+    if (rlcf->cluster) {
+        view = ngx_http_rp_cluster_view(rlcf->cluster, r->pool);
+        if (view == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
     redis = rlcf->redis ? ngx_http_rp_redis_state_name(rlcf->redis)
-            : rlcf->cluster ? ngx_http_rp_cluster_state_name(rlcf->cluster)
+            : view ? ngx_http_rp_cluster_state_name(view->state)
             : "not_configured";
 
     /* the longest reply, and one byte to tell a full buffer */
     len = sizeof("{\"status\":\"degraded\",\"model_loaded\":false"
                  ",\"model_version\":null,\"redis\":\"\"}")
           + ngx_strlen(redis)
-          + (rlcf->cluster ? ngx_http_rp_cluster_health_len(rlcf->cluster)
-                           : 0);
+          + (view ? ngx_http_rp_cluster_health_len(view) : 0);
 
     if (rlcf->model) {
         len += ngx_http_rp_json_str_len(
@@ -928,8 +938,8 @@ ngx_http_rp_health(ngx_http_request_t *r)
 
     p = ngx_slprintf(p, last, ",\"redis\":\"%s\"", redis);
 
-    if (rlcf->cluster) {
-        p = ngx_http_rp_cluster_health(p, last, rlcf->cluster);
+    if (view) {
+        p = ngx_http_rp_cluster_health(p, last, view);
     }
 
     p = ngx_slprintf(p, last, "}");

@@ -211,19 +211,23 @@ ngx_http_rp_metrics_log(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 {
-    u_char                   *body, *p, *last;
-    size_t                    len;
-    ngx_uint_t                ep, i;
-    ngx_atomic_uint_t         cum;
-    ngx_http_rp_metrics_t    *m;
-    ngx_http_rp_main_conf_t  *rmcf;
+    u_char                       *body, *p, *last;
+    size_t                        len;
+    ngx_uint_t                    ep, i;
+    ngx_atomic_uint_t             cum;
+    ngx_http_rp_metrics_t        *m;
+    ngx_http_rp_main_conf_t      *rmcf;
+    ngx_http_rp_cluster_view_t  **views;
 
     static ngx_str_t  type = ngx_string("text/plain; version=0.0.4");
 
     m = ngx_http_rp_metrics();
     rmcf = ngx_http_get_module_main_conf(r, ngx_http_rp_module);
 
-    if (m == NULL) {
+    /* the clusters as every worker sees them, combined once */
+    views = ngx_http_rp_cluster_views(rmcf, r->pool);
+
+    if (m == NULL || views == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -231,7 +235,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
                                      + NGX_HTTP_RP_LAT_BUCKETS + 2) * 128
           + ngx_http_rp_prom_models_len(rmcf)
           + ngx_http_rp_prom_redis_len(rmcf) + ngx_http_rp_build_prom_len()
-          + ngx_http_rp_cluster_prom_len(rmcf);
+          + ngx_http_rp_cluster_prom_len(rmcf, views);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -322,7 +326,7 @@ ngx_http_rp_metrics_handler(ngx_http_request_t *r)
 
     p = ngx_http_rp_prom_models(p, last, rmcf);
     p = ngx_http_rp_prom_redis(p, last, rmcf);
-    p = ngx_http_rp_cluster_prom(p, last, rmcf);
+    p = ngx_http_rp_cluster_prom(p, last, rmcf, views);
     p = ngx_http_rp_build_prom(p, last);
 
     /* the size above is a bound on the fixed text, not exact: the buffer

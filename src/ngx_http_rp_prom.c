@@ -20,6 +20,7 @@
 
 
 #include "ngx_http_rp_prom.h"
+#include "ngx_http_rp_cluster.h"
 
 
 typedef struct {
@@ -44,7 +45,6 @@ typedef struct {
 static ngx_int_t ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_http_rp_prom_shm_t *ngx_http_rp_prom_shm(ngx_cycle_t *cycle);
-static ngx_uint_t ngx_http_rp_prom_workers(void);
 static void ngx_http_rp_prom_refresh(ngx_event_t *ev);
 static void ngx_http_rp_prom_write(ngx_http_rp_redis_t *redis);
 
@@ -113,7 +113,8 @@ ngx_http_rp_prom_add_zone(ngx_conf_t *cf)
 
     zone->init = ngx_http_rp_prom_init_zone;
 
-    return NGX_OK;
+    /* the clusters' views: the same lifecycle, beside this zone */
+    return ngx_http_rp_cluster_add_zone(cf);
 }
 
 
@@ -125,14 +126,21 @@ ngx_http_rp_prom_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+static ngx_http_rp_prom_shm_t *
+ngx_http_rp_prom_shm(ngx_cycle_t *cycle)
+{
+    return ngx_http_rp_shm_find(cycle, &ngx_http_rp_prom_zone_name);
+}
+
+
 /*
  * The zone of the cycle, looked up rather than remembered: a reload that
  * fails after the zones were set up frees its cycle, and a pointer kept
  * from it would dangle in the master and in every worker forked later.
  */
 
-static ngx_http_rp_prom_shm_t *
-ngx_http_rp_prom_shm(ngx_cycle_t *cycle)
+void *
+ngx_http_rp_shm_find(ngx_cycle_t *cycle, ngx_str_t *name)
 {
     ngx_uint_t       i;
     ngx_list_part_t  *part;
@@ -154,10 +162,9 @@ ngx_http_rp_prom_shm(ngx_cycle_t *cycle)
         }
 
         if (zone[i].tag == &ngx_http_rp_module
-            && zone[i].shm.name.len == ngx_http_rp_prom_zone_name.len
-            && ngx_strncmp(zone[i].shm.name.data,
-                           ngx_http_rp_prom_zone_name.data,
-                           ngx_http_rp_prom_zone_name.len) == 0)
+            && zone[i].shm.name.len == name->len
+            && ngx_strncmp(zone[i].shm.name.data, name->data, name->len)
+               == 0)
         {
             return zone[i].data;
         }
@@ -211,6 +218,7 @@ ngx_http_rp_redis_state_changed(ngx_http_rp_redis_t *redis)
     }
 
     ngx_http_rp_prom_write(redis);
+    ngx_http_rp_cluster_shm_write_all();
 
     ev = &ngx_http_rp_prom_refresh_ev;
 
@@ -248,6 +256,8 @@ ngx_http_rp_prom_refresh(ngx_event_t *ev)
         ngx_http_rp_prom_write(redisp[i]);
     }
 
+    ngx_http_rp_cluster_shm_write_all();
+
     ngx_add_timer(ev, NGX_HTTP_RP_PROM_REFRESH);
 }
 
@@ -284,6 +294,8 @@ ngx_http_rp_prom_worker_exit(ngx_cycle_t *cycle)
     ngx_uint_t               i;
     ngx_http_rp_prom_shm_t  *sh;
 
+    ngx_http_rp_cluster_shm_exit(cycle);
+
     sh = ngx_http_rp_prom_shm(cycle);
 
     if (sh == NULL || ngx_worker >= NGX_HTTP_RP_PROM_WORKERS) {
@@ -299,7 +311,7 @@ ngx_http_rp_prom_worker_exit(ngx_cycle_t *cycle)
 
 /* the workers whose slots count: worker_processes, or 1 without a master */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_rp_prom_workers(void)
 {
     ngx_core_conf_t  *ccf;

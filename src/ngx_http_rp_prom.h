@@ -32,6 +32,13 @@ u_char *ngx_http_rp_prom_escape(u_char *p, u_char *last, u_char *s,
 
 ngx_int_t ngx_http_rp_prom_add_zone(ngx_conf_t *cf);
 
+/* a shared zone of this module in cycle, by name, or NULL */
+void *ngx_http_rp_shm_find(ngx_cycle_t *cycle, ngx_str_t *name);
+
+/* the workers whose slots count: worker_processes (at most
+ * NGX_HTTP_RP_PROM_WORKERS), or 1 without a master */
+ngx_uint_t ngx_http_rp_prom_workers(void);
+
 /* records rc's state in this worker's slot; called at every change */
 void ngx_http_rp_redis_state_changed(ngx_http_rp_redis_t *rc);
 

@@ -180,7 +180,9 @@ test-nginx test-nginx-valgrind test-nginx-asan: $(RP_T_EXPLAIN)
 # rp_redis_cluster on a real cluster (scripts/with-redis-cluster: 3
 # primaries, 3 replicas) holding the store of a single Redis
 # (tests/cluster-fill.sh): answers equal, MOVED, ASK, replica reads,
-# CLUSTERDOWN, configuration errors (t/cluster/, not in prove t/)
+# CLUSTERDOWN, configuration errors (t/cluster/, not in prove t/); each
+# file changes the cluster (slots moved, nodes killed), so each gets a
+# cluster of its own (about 40 s)
 TEST_TARGETS += test-nginx-cluster
 RP_T_CLUSTER_EVENTS := $(RP_T_DIR)/cluster-events.csv
 
@@ -191,9 +193,10 @@ $(RP_T_CLUSTER_EVENTS): $(BUILD)/rp-train
 
 .PHONY: test-nginx-cluster
 test-nginx-cluster: $(RP_NGX_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
-	$(RP_T_ENV) scripts/with-redis scripts/with-redis-cluster sh -c \
+	for f in t/cluster/*.t; do \
+	    $(RP_T_ENV) scripts/with-redis scripts/with-redis-cluster sh -c \
 	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
-	    && prove -I t/lib t/cluster/'
+	    && prove -I t/lib '"$$f" || exit 1; done
 
 # nginx on a cluster under load while 2000 slots are resharded and while a
 # primary is killed (tests/cluster-module-failover.sh, about 40 s): no
@@ -214,7 +217,7 @@ test-nginx-cluster-failover: $(RP_NGX_SO) $(RP_T_MODEL) \
 	    $(RP_T_CLUSTER_EVENTS_LOAD)
 
 # t/cluster/ against the module built with ASan and UBSan (as
-# test-nginx-asan does for t/0*.t; about 20 s)
+# test-nginx-asan does for t/0*.t; about 40 s, a cluster per file)
 TEST_TARGETS += test-nginx-cluster-asan
 .PHONY: test-nginx-cluster-asan
 test-nginx-cluster-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
@@ -223,6 +226,7 @@ test-nginx-cluster-asan: $(RP_NGX_ASAN_SO) $(RP_T_MODEL) $(RP_T_CLUSTER_EVENTS)
 	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(RP_NGX_ASAN_SO) \
 	    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    sh -c 'for f in t/cluster/*.t; do \
 	    scripts/with-redis scripts/with-redis-cluster sh -c \
-	    'tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
-	    && prove -I t/lib t/cluster/'
+	    "tests/cluster-fill.sh $(RP_T_CLUSTER_EVENTS) \
+	    && prove -I t/lib $$f" || exit 1; done'

@@ -236,7 +236,7 @@ qr/rp cluster: $n commands out/
 --- request
 GET /c/
 --- response_body_like chomp
-^\{"status":"ok","model_loaded":true,"model_version":"test-v1","redis":"ready","cluster":\{"nodes_known":[36],"nodes_connected":3,"slots_covered":16384,"slot_map_age_seconds":\d+,"redirects":\{"moved":0,"ask":0\},"nodes":\[(\{"address":"127\.0\.0\.1:\d+","role":"(primary|replica)","up":(true|false),"connection":"[a-z_]+"\},?){3,6}\]\}\}$
+^\{"status":"ok","model_loaded":true,"model_version":"test-v1","redis":"ready","cluster":\{"workers":1,"nodes_known":[36],"nodes_connected":3,"slots_covered":16384,"slot_map_age_seconds":\d+,"redirects":\{"moved":0,"ask":0\},"nodes":\[(\{"address":"127\.0\.0\.1:\d+","role":"(primary|replica)","up":(true|false),"ready_workers":[01],"connection":"[a-z_]+"\},?){3,6}\]\}\}$
 
 
 
