@@ -966,6 +966,7 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     len = sizeof("{\"model_version\":,\"path\":"
                  ",\"mapped\":{\"file_size\":,\"trees\":"
                  ",\"nodes\":,\"max_depth\":,\"format\":"
+                 ",\"explainable\":false"
                  ",\"priors\":,\"priors_bytes\":"
                  ",\"objective\":\"binary:logistic\",\"base_margin\":"
                  ",\"checksum\":\"\",\"trained_at\":"
@@ -1003,10 +1004,12 @@ ngx_http_rp_model_info(ngx_http_request_t *r)
     p = ngx_slprintf(p, last,
                      ",\"mapped\":{\"file_size\":%uL,\"trees\":%uD"
                      ",\"nodes\":%uD,\"max_depth\":%uD,\"format\":%uD"
+                     ",\"explainable\":%s"
                      ",\"priors\":%uD,\"priors_bytes\":%uz"
                      ",\"objective\":%s,\"base_margin\":",
                      m->hdr->file_size, m->hdr->n_trees, m->hdr->n_nodes,
                      m->hdr->max_depth, m->hdr->format,
+                     rp_explain_available(m) ? "true" : "false",
                      m->prior_values != NULL ? m->hdr->n_priors : 0,
                      rp_model_priors_size(m),
                      m->hdr->objective == RP_OBJ_LOGISTIC

@@ -53,7 +53,7 @@ GET /model/info
 --- response_headers
 Content-Type: application/json
 --- response_body_like chomp
-^\{"model_version":"test-v1","path":"[^"]*/model\.rpf","mapped":\{"file_size":\d+,"trees":3,"nodes":7,"max_depth":1,"format":1,"priors":0,"priors_bytes":0,"objective":"binary:logistic","base_margin":-1\.5,"checksum":"[0-9a-f]{8}","trained_at":1700000000,"features":\["event_count",[^\]]*,"days_since_last_purchase"\]\},"scorer_tables_bytes":\d+,"metadata":\{"version":"test-v1","trained_at":"2023-11-14T22:13:20Z","parameters":\{"trees":3\},"metrics":\{"auc":0\.5\}\},"build":\{"version":"\d+\.\d+\.\d+( \(git [^"]+\))?","nginx_version":"\d+\.\d+\.\d+","compiler":"(?:[^"\\]|\\.)+","configure":"(?:[^"\\]|\\.)*--with-cc-opt=(?:[^"\\]|\\.)*","simd_compiled":\["portable"(,"avx2","avx512")?\],"simd_cpu":"(portable|avx2|avx512)"\}\}$
+^\{"model_version":"test-v1","path":"[^"]*/model\.rpf","mapped":\{"file_size":\d+,"trees":3,"nodes":7,"max_depth":1,"format":1,"explainable":false,"priors":0,"priors_bytes":0,"objective":"binary:logistic","base_margin":-1\.5,"checksum":"[0-9a-f]{8}","trained_at":1700000000,"features":\["event_count",[^\]]*,"days_since_last_purchase"\]\},"scorer_tables_bytes":\d+,"metadata":\{"version":"test-v1","trained_at":"2023-11-14T22:13:20Z","parameters":\{"trees":3\},"metrics":\{"auc":0\.5\}\},"build":\{"version":"\d+\.\d+\.\d+( \(git [^"]+\))?","nginx_version":"\d+\.\d+\.\d+","compiler":"(?:[^"\\]|\\.)+","configure":"(?:[^"\\]|\\.)*--with-cc-opt=(?:[^"\\]|\\.)*","simd_compiled":\["portable"(,"avx2","avx512")?\],"simd_cpu":"(portable|avx2|avx512)"\}\}$
 --- no_error_log
 [error]
 

@@ -82,6 +82,6 @@ GET /features/u_loyal?product_id=p1
 GET /model/info
 --- error_code: 200
 --- response_body_like chomp
-"mapped":\{"file_size":\d+,"trees":1,"nodes":3,"max_depth":1,"format":2,"priors":2,"priors_bytes":[1-9]\d*,"objective"
+"mapped":\{"file_size":\d+,"trees":1,"nodes":3,"max_depth":1,"format":2,"explainable":false,"priors":2,"priors_bytes":[1-9]\d*,"objective"
 --- no_error_log
 [error]

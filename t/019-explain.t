@@ -8,7 +8,7 @@
 # the store does not know and each product. Checked: bias + contributions
 # = the margin of the reply's probability (1e-6), XGBoost's values
 # (1e-5), the method, no explanation unless asked, bad "explain" values,
-# and a model file without covers.
+# a model file without covers, and /model/info's "explainable" for both.
 
 use Test::Nginx::Socket 'no_plan';
 use JSON::PP;
@@ -300,5 +300,33 @@ qr/\[emerg\] .*invalid value "fast" in .*nginx\.conf/
 [[\&::prediction_schema], [\&::batch_schema]]
 --- response_body eval
 ["ok", "ok"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: /model/info says whether the model can explain: a file with covers
+--- http_config eval: $::HttpConfig
+--- config
+    location = /model/info { rp_model_info; }
+--- request
+GET /model/info
+--- error_code: 200
+--- response_body_like chomp
+"mapped":\{[^}]*"format":3,"explainable":true,"priors"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: /model/info: a file without covers cannot explain
+--- http_config eval: $::OldModel
+--- config
+    location = /model/info { rp_model_info; }
+--- request
+GET /model/info
+--- error_code: 200
+--- response_body_like chomp
+"mapped":\{[^}]*"format":1,"explainable":false,"priors"
 --- no_error_log
 [error]

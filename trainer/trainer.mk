@@ -80,7 +80,8 @@ $(BUILD)/asan/rp-train: $(ASAN_TRAIN_SRCS) $(TRAIN_HDRS) $(PROG_HDRS) \
 	    $(ASAN_TRAIN_SRCS) -lxgboost -lhiredis $(CORE_LIBS) -lpthread
 
 # examples/python-xgboost: a model trained in Python, imported, served by
-# nginx, swapped by a reload, equal to Python's predict (about 10 s)
+# nginx, swapped by a reload, equal to Python's predict and its
+# explanations to XGBoost's (about 10 s)
 TEST_TARGETS += test-examples
 .PHONY: test-examples
 test-examples: $(BUILD)/rp-train $(BUILD)/ngx_http_rp_module.so

@@ -5,10 +5,12 @@
 # matrix -> a model trained in Python -> rp-train import --check -> nginx
 # serving it -> a second model imported and swapped in by nginx -s reload
 # -> /model/info names it -> /predict/batch equals Python's predict to
-# 1e-6. redis-server and nginx listen on free loopback ports and are
-# stopped by their PIDs. DIR (default: a temporary directory, removed at
-# the end) keeps the files. Needs `make` (build/rp-train and the module)
-# and Debian's python3-xgboost.
+# 1e-6 -> its explanations, TreeSHAP and Saabas, equal XGBoost's
+# pred_contribs and approx_contribs to 1e-5. redis-server and nginx
+# listen on free loopback ports and are stopped by their PIDs. DIR
+# (default: a temporary directory, removed at the end) keeps the files.
+# Needs `make` (build/rp-train and the module) and Debian's
+# python3-xgboost.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/examples/python-xgboost
@@ -62,6 +64,15 @@ i=0; until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do
 "$RP" materialize -q "$W/events.csv" --redis "127.0.0.1:$RPORT"
 NPORT=$("$ROOT/scripts/free-port")
 "$ROOT/scripts/local-nginx-conf" "$W/nginx" "$W/model.rpf" "$RPORT" "$NPORT" 1
+# step 7's locations: one explanation method each
+sed -i '/location = \/predict\/batch *{ rp_predict_batch; }/a\
+        location = /tree_shap/predict       { rp_explain tree_shap; rp_predict; }\
+        location = /tree_shap/predict/batch { rp_explain tree_shap; rp_predict_batch; }\
+        location = /saabas/predict          { rp_explain saabas; rp_predict; }\
+        location = /saabas/predict/batch    { rp_explain saabas; rp_predict_batch; }' \
+    "$W/nginx/nginx.conf"
+grep -q 'rp_explain saabas; rp_predict_batch;' "$W/nginx/nginx.conf" \
+    || die "conf/nginx.conf no longer has the /predict/batch location"
 "$NGINX" -p "$W/nginx" -c "$W/nginx/nginx.conf" -e "$W/nginx/logs/error.log"
 i=0; until curl -sf "http://127.0.0.1:$NPORT/" >/dev/null; do
     i=$((i + 1)); [ $i -lt 100 ] || die "nginx did not answer"; sleep 0.05; done
@@ -81,9 +92,12 @@ for pid in $old; do
     i=0; while kill -0 "$pid" 2>/dev/null; do
         i=$((i + 1)); [ $i -lt 100 ] || die "old worker $pid did not exit"; sleep 0.1; done
 done
-curl -sf "$URL/model/info" | grep -q '"version":"py-v2"' \
-    || die "/model/info does not show py-v2"
-echo "    /model/info: version py-v2 (old workers $(echo $old) gone)"
+info=$(curl -sf "$URL/model/info")
+echo "$info" | grep -q '"version":"py-v2"' || die "/model/info does not show py-v2"
+# import writes the trees' covers: the model can explain (step 7)
+echo "$info" | grep -q '"explainable":true' \
+    || die "/model/info does not say the model can explain"
+echo "    /model/info: version py-v2, explainable (old workers $(echo $old) gone)"
 
 step "6. /predict/batch for 50 pairs of the matrix, against Python's predict"
 tail -n +2 "$W/matrix.csv" | head -50 | awk -F, 'BEGIN { printf "[" }
@@ -101,4 +115,33 @@ curl -sf -H 'Content-Type: application/json' --data-binary @"$W/one.json" \
     "$URL/predict" >>"$W/replies.json"
 echo >>"$W/replies.json"
 "$PY" "$HERE/train.py" compare "$W/m2.json" "$W/replies.json"
-echo "run.sh: the model trained in Python serves through nginx with Python's probabilities"
+
+step "7. explanations by each method, against XGBoost's pred_contribs / approx_contribs"
+# the same 50 pairs, every other one asking why; and one /predict
+sed 's/}/,"explain":true}/g' "$W/one.json" >"$W/one-explain.json"
+tail -n +2 "$W/matrix.csv" | head -50 | awk -F, 'BEGIN { printf "[" }
+    { printf "%s{\"user_id\":\"%s\",\"product_id\":\"%s\"%s}", (NR > 1 ? "," : ""),
+      $1, $2, (NR % 2 ? ",\"explain\":true" : "") }
+    END { print "]" }' >"$W/explain-batch.json"
+for method in tree_shap saabas; do
+    curl -sf -H 'Content-Type: application/json' \
+        --data-binary @"$W/explain-batch.json" \
+        "$URL/$method/predict/batch" >"$W/explain-$method-reply.json"
+    # an explanation exactly for the items that asked; those go on
+    "$PY" -c 'import json, sys
+asked = json.load(open(sys.argv[1]))
+got = json.load(sys.stdin)["predictions"]
+assert len(got) == len(asked), (len(got), len(asked))
+for q, p in zip(asked, got):
+    assert ("explanation" in p) == q.get("explain", False), (q, p)
+    if "explanation" in p:
+        print(json.dumps(p))' "$W/explain-batch.json" \
+        <"$W/explain-$method-reply.json" >"$W/explain-$method.json"
+    curl -sf -H 'Content-Type: application/json' \
+        --data-binary @"$W/one-explain.json" \
+        "$URL/$method/predict" >>"$W/explain-$method.json"
+    echo >>"$W/explain-$method.json"
+    "$PY" "$HERE/train.py" explain "$W/m2.json" "$method" "$W/explain-$method.json"
+    "$PY" "$HERE/train.py" compare "$W/m2.json" "$W/explain-$method.json"
+done
+echo "run.sh: the model trained in Python serves through nginx with Python's probabilities and explanations"
