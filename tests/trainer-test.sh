@@ -438,6 +438,7 @@ cli_fails 'option "--horizon": invalid value "0"' eval "$T/model.rpf" "$T/ev.csv
 cli_fails 'option "--cutoff": invalid value "soon"' features "$T/ev.csv" -o "$T/x.csv" --cutoff soon
 cli_fails 'unknown option "--quiet=1"' generate -o "$T/x.csv" --quiet=1
 cli_fails 'unknown option "-z"' generate -o "$T/x.csv" -qz
+cli_fails 'option "--redis": invalid value "nocolon" (expected HOST:PORT)' materialize --redis nocolon "$T/ev.csv"
 
 # --- materialize and verify against redis ----------------------------------
 if [ -z "$PORT" ]; then

@@ -141,7 +141,8 @@ static int
 rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
 {
-    int  c, rc;
+    int   c, rc, port;
+    char  host[256];
 
     static const struct option  opts[] = {
         { "redis", required_argument, NULL, 'r' },
@@ -161,6 +162,12 @@ rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     while ((c = rp_getopt(&rp_opt, argc, argv, "qvh", opts)) != -1) {
         switch (c) {
         case 'r':
+            /* checked here for the usage error (exit 2); kept as given */
+            if (rp_opt_hostport(&rp_opt, optarg, host, sizeof(host), &port)
+                != 0)
+            {
+                return rp_opt_refuse();
+            }
             o->redis = optarg;
             break;
         case 'C':
