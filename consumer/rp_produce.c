@@ -233,19 +233,45 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
             }
             o->mode = optarg;
             break;
-        case 'q': o->quiet = 1; break;
-        case RP_O_KEEP_TIME: o->keep_time = 1; break;
-        case 'b': o->brokers = optarg; break;
-        case 't': o->topic = optarg; break;
-        case RP_O_FROM: o->from = optarg; break;
-        case RP_O_CSV_OUT: o->csv_out = optarg; break;
-        case RP_O_USER: o->user = optarg; break;
-        case RP_O_PRODUCT: o->product = optarg; break;
-        case RP_O_TYPE: o->type = optarg; break;
-        case RP_O_AMOUNT: o->amount = optarg; break;
-        case RP_O_TIMESTAMP: o->timestamp = optarg; break;
-        case RP_O_EVENT_ID: o->event_id = optarg; break;
-        case RP_O_KEY: o->key = optarg; break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case RP_O_KEEP_TIME:
+            o->keep_time = 1;
+            break;
+        case 'b':
+            o->brokers = optarg;
+            break;
+        case 't':
+            o->topic = optarg;
+            break;
+        case RP_O_FROM:
+            o->from = optarg;
+            break;
+        case RP_O_CSV_OUT:
+            o->csv_out = optarg;
+            break;
+        case RP_O_USER:
+            o->user = optarg;
+            break;
+        case RP_O_PRODUCT:
+            o->product = optarg;
+            break;
+        case RP_O_TYPE:
+            o->type = optarg;
+            break;
+        case RP_O_AMOUNT:
+            o->amount = optarg;
+            break;
+        case RP_O_TIMESTAMP:
+            o->timestamp = optarg;
+            break;
+        case RP_O_EVENT_ID:
+            o->event_id = optarg;
+            break;
+        case RP_O_KEY:
+            o->key = optarg;
+            break;
         case RP_O_EVENTS:
             rc = rp_opt_i64(&op, optarg, 0, INT64_MAX / 2, &o->events);
             break;
@@ -256,7 +282,8 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
             rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_USERS_MAX, &o->users);
             break;
         case RP_O_PRODUCTS:
-            rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_PRODUCTS_MAX, &o->products);
+            rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_PRODUCTS_MAX,
+                            &o->products);
             break;
         case RP_O_DAYS:
             rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_DAYS_MAX, &o->days);
