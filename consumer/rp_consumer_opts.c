@@ -59,56 +59,155 @@ const char rp_consumer_usage[] =
 
 
 
-/*
- * Matches argv[*i] against a short and a long name. For options taking a
- * value, accepts "--name VALUE", "--name=VALUE" and "-x VALUE". Returns 1
- * on a match (with *val set and *i advanced past a separate value), 0 when
- * it is another option (or a flag given "=VALUE"), -1 when the value is
- * missing.
- */
+/* The long options without a short form take values above a char's. */
+enum {
+    RP_O_REDIS = 256, RP_O_REDIS_CLUSTER, RP_O_MIN_REPLICAS,
+    RP_O_MIN_REPLICAS_TIMEOUT, RP_O_DB, RP_O_REDIS_TIMEOUT, RP_O_RETENTION,
+    RP_O_DLQ, RP_O_NO_DLQ, RP_O_BATCH, RP_O_EVENTS_PER_CALL,
+    RP_O_EXIT_ON_IDLE, RP_O_ASSIGN_TIMEOUT, RP_O_MAX_FUTURE,
+    RP_O_STATS_INTERVAL, RP_O_METRICS_FILE, RP_O_METRICS_LISTEN,
+    RP_O_METRICS_PORT, RP_O_COMMIT_DELAY
+};
+
+static const struct option  rp_consumer_long[] = {
+    { "brokers", required_argument, NULL, 'b' },
+    { "topic", required_argument, NULL, 't' },
+    { "group", required_argument, NULL, 'g' },
+    { "exit-at-end", no_argument, NULL, 'e' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "redis", required_argument, NULL, RP_O_REDIS },
+    { "redis-cluster", required_argument, NULL, RP_O_REDIS_CLUSTER },
+    { "min-replicas", required_argument, NULL, RP_O_MIN_REPLICAS },
+    { "min-replicas-timeout", required_argument, NULL,
+      RP_O_MIN_REPLICAS_TIMEOUT },
+    { "db", required_argument, NULL, RP_O_DB },
+    { "redis-timeout", required_argument, NULL, RP_O_REDIS_TIMEOUT },
+    { "retention", required_argument, NULL, RP_O_RETENTION },
+    { "dlq", required_argument, NULL, RP_O_DLQ },
+    { "no-dlq", no_argument, NULL, RP_O_NO_DLQ },
+    { "batch", required_argument, NULL, RP_O_BATCH },
+    { "events-per-call", required_argument, NULL, RP_O_EVENTS_PER_CALL },
+    { "exit-on-idle", required_argument, NULL, RP_O_EXIT_ON_IDLE },
+    { "assign-timeout", required_argument, NULL, RP_O_ASSIGN_TIMEOUT },
+    { "max-future", required_argument, NULL, RP_O_MAX_FUTURE },
+    { "stats-interval", required_argument, NULL, RP_O_STATS_INTERVAL },
+    { "metrics-file", required_argument, NULL, RP_O_METRICS_FILE },
+    { "metrics-listen", required_argument, NULL, RP_O_METRICS_LISTEN },
+    { "metrics-port", required_argument, NULL, RP_O_METRICS_PORT },
+    { "test-commit-delay", required_argument, NULL, RP_O_COMMIT_DELAY },
+    RP_OPT_HELP,
+    { NULL, 0, NULL, 0 }
+};
+
+
+/* A string option's value, refused when empty; 0 / -1 with p->err. */
 static int
-rp_opt_match(int argc, char **argv, int *i, const char *sname,
-    const char *lname, const char **val)
+rp_opt_nonempty(rp_opt_t *p, const char *val, const char **out)
 {
-    const char  *a = argv[*i];
-    size_t       llen;
-
-    if (lname != NULL) {
-        llen = strlen(lname);
-        if (strncmp(a, lname, llen) == 0) {
-            if (a[llen] == '=') {
-                if (val == NULL) {
-                    return 0;          /* a flag takes no value: unknown */
-                }
-                *val = a + llen + 1;
-                return 1;
-            }
-            if (a[llen] != '\0') {
-                return 0;
-            }
-            goto matched;
-        }
+    if (*val == '\0') {
+        return rp_opt_bad(p, val, "not empty");
     }
 
-    if (sname != NULL && strcmp(a, sname) == 0) {
-        goto matched;
-    }
-
+    *out = val;
     return 0;
+}
 
-matched:
 
-    if (val == NULL) {
-        return 1;
-    }
+/* An integer option's value into an int field; 0 / -1 with p->err. */
+static int
+rp_opt_int(rp_opt_t *p, const char *val, int64_t min, int64_t max, int *out)
+{
+    int64_t  v;
 
-    if (*i + 1 >= argc) {
+    if (rp_opt_i64(p, val, min, max, &v) != 0) {
         return -1;
     }
 
-    *i += 1;
-    *val = argv[*i];
-    return 1;
+    *out = (int) v;
+    return 0;
+}
+
+
+/* One option (c, with optarg) into o; 0 / -1 with p->err. */
+static int
+rp_consumer_opt(rp_consumer_opts_t *o, rp_opt_t *p, int c, int *have_redis,
+    int *min_replicas)
+{
+    const char  *val = optarg;
+
+    switch (c) {
+    case 'b':
+        o->brokers = val;
+        return 0;
+    case 't':
+        o->topic = val;
+        return 0;
+    case 'g':
+        o->group = val;
+        return 0;
+    case 'e':
+        o->exit_at_end = 1;
+        return 0;
+    case 'q':
+        o->quiet = 1;
+        return 0;
+    case RP_O_REDIS:
+        *have_redis = 1;
+        return rp_opt_hostport(p, val, o->redis_host, sizeof(o->redis_host),
+                               &o->redis_port);
+    case RP_O_REDIS_CLUSTER:
+        return rp_opt_nonempty(p, val, &o->redis_cluster);
+    case RP_O_MIN_REPLICAS:
+        return rp_opt_int(p, val, 0, 100, min_replicas);
+    case RP_O_MIN_REPLICAS_TIMEOUT:
+        return rp_opt_int(p, val, 1, 3600000, &o->min_replicas_timeout_ms);
+    case RP_O_DB:
+        return rp_opt_int(p, val, 0, 1000000, &o->redis_db);
+    case RP_O_REDIS_TIMEOUT:
+        return rp_opt_int(p, val, 1, 3600000, &o->redis_timeout_ms);
+    case RP_O_RETENTION:
+        return rp_opt_i64(p, val, 1, INT32_MAX, &o->retention);
+    case RP_O_DLQ:
+        return rp_opt_nonempty(p, val, &o->dlq);
+    case RP_O_NO_DLQ:
+        o->dlq = NULL;
+        return 0;
+    case RP_O_BATCH:
+        return rp_opt_int(p, val, 1, 1000000, &o->batch);
+    case RP_O_EVENTS_PER_CALL:
+        return rp_opt_int(p, val, 1, RP_STORE_GROUP_MAX, &o->per_call);
+    case 'X':
+        if (strchr(val, '=') == NULL || val[0] == '=') {
+            return rp_opt_bad(p, val, "expected key=value");
+        }
+        if (o->nx == RP_CONSUMER_X_MAX) {
+            snprintf(p->err, sizeof(p->err), "more than %d -X options",
+                     RP_CONSUMER_X_MAX);
+            return -1;
+        }
+        o->x[o->nx++] = val;
+        return 0;
+    case RP_O_EXIT_ON_IDLE:
+        return rp_opt_int(p, val, 1, 86400 * 365, &o->exit_on_idle);
+    case RP_O_ASSIGN_TIMEOUT:
+        return rp_opt_int(p, val, 1, 86400 * 365, &o->assign_timeout);
+    case RP_O_MAX_FUTURE:
+        return rp_opt_i64(p, val, 0, RP_TIME_MAX, &o->max_future);
+    case RP_O_STATS_INTERVAL:
+        return rp_opt_int(p, val, 0, 86400, &o->stats_interval);
+    case RP_O_METRICS_FILE:
+        return rp_opt_nonempty(p, val, &o->metrics_file);
+    case RP_O_METRICS_LISTEN:
+        return rp_opt_hostport(p, val, o->metrics_host,
+                               sizeof(o->metrics_host), &o->metrics_port);
+    case RP_O_METRICS_PORT:
+        snprintf(o->metrics_host, sizeof(o->metrics_host), "127.0.0.1");
+        return rp_opt_int(p, val, 1, 65535, &o->metrics_port);
+    case RP_O_COMMIT_DELAY:
+        return rp_opt_int(p, val, 0, 60000, &o->commit_delay_ms);
+    default:
+        return -1;          /* rp_getopt's '?': p->err says why */
+    }
 }
 
 
@@ -116,9 +215,8 @@ int
 rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     char *err, size_t errlen)
 {
-    int          i, oi, rc, have_redis = 0, min_replicas = -1;
-    int64_t      v;
-    const char  *val;
+    int       c, have_redis = 0, min_replicas = -1;
+    rp_opt_t  p;
 
     memset(o, 0, sizeof(*o));
     o->topic = "ecommerce-events";
@@ -133,198 +231,23 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     o->max_future = RP_MAX_FUTURE_DEF;
     o->assign_timeout = RP_ASSIGN_TIMEOUT_DEF;
 
-    oi = 0;
-    for (i = 1; i < argc; i++) {
-        val = NULL;
-        oi = i;
+    memset(&p, 0, sizeof(p));
 
-        if ((rc = rp_opt_match(argc, argv, &i, "-h", "--help", NULL)) == 1) {
+    while ((c = rp_getopt(&p, argc, argv, "b:t:g:X:eqh", rp_consumer_long))
+           != -1)
+    {
+        if (c == 'h') {
             return 1;
         }
-
-        if ((rc = rp_opt_match(argc, argv, &i, "-b", "--brokers", &val))) {
-            if (rc < 0) goto missing;
-            o->brokers = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, "-t", "--topic",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            o->topic = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, "-g", "--group",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            o->group = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--redis",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_hostport(val, o->redis_host, sizeof(o->redis_host),
-                                  &o->redis_port) != 0)
-            {
-                snprintf(err, errlen, "--redis: expected HOST:PORT, got "
-                         "\"%s\"", val);
-                return -1;
-            }
-            have_redis = 1;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--redis-cluster", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (*val == '\0') goto bad;
-            o->redis_cluster = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--min-replicas", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 0, 100, &v) != 0) goto bad;
-            min_replicas = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--min-replicas-timeout", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 3600000, &v) != 0) goto bad;
-            o->min_replicas_timeout_ms = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--db", &val))) {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 0, 1000000, &v) != 0) goto bad;
-            o->redis_db = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--redis-timeout", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 3600000, &v) != 0) goto bad;
-            o->redis_timeout_ms = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--retention",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, INT32_MAX, &v) != 0) goto bad;
-            o->retention = v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--dlq",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            if (*val == '\0') goto bad;
-            o->dlq = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--no-dlq",
-                                      NULL)))
-        {
-            o->dlq = NULL;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--batch",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 1000000, &v) != 0) goto bad;
-            o->batch = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--events-per-call", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, RP_STORE_GROUP_MAX, &v) != 0) goto bad;
-            o->per_call = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, "-X", NULL, &val))) {
-            if (rc < 0) goto missing;
-            if (strchr(val, '=') == NULL || val[0] == '=') {
-                snprintf(err, errlen, "-X: expected key=value, got \"%s\"",
-                         val);
-                return -1;
-            }
-            if (o->nx == RP_CONSUMER_X_MAX) {
-                snprintf(err, errlen, "too many -X options");
-                return -1;
-            }
-            o->x[o->nx++] = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--exit-on-idle", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 86400 * 365, &v) != 0) goto bad;
-            o->exit_on_idle = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, "-e", "--exit-at-end",
-                                      NULL)))
-        {
-            o->exit_at_end = 1;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--assign-timeout", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 86400 * 365, &v) != 0) goto bad;
-            o->assign_timeout = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL, "--max-future",
-                                      &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 0, RP_TIME_MAX, &v) != 0) goto bad;
-            o->max_future = v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--stats-interval", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 0, 86400, &v) != 0) goto bad;
-            o->stats_interval = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--metrics-file", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (*val == '\0') goto bad;
-            o->metrics_file = val;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--metrics-listen", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_hostport(val, o->metrics_host,
-                                  sizeof(o->metrics_host),
-                                  &o->metrics_port) != 0)
-            {
-                goto bad;
-            }
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--metrics-port", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 1, 65535, &v) != 0) goto bad;
-            snprintf(o->metrics_host, sizeof(o->metrics_host), "127.0.0.1");
-            o->metrics_port = (int) v;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, "-q", "--quiet",
-                                      NULL)))
-        {
-            o->quiet = 1;
-
-        } else if ((rc = rp_opt_match(argc, argv, &i, NULL,
-                                      "--test-commit-delay", &val)))
-        {
-            if (rc < 0) goto missing;
-            if (rp_parse_i64(val, 0, 60000, &v) != 0) goto bad;
-            o->commit_delay_ms = (int) v;
-
-        } else {
-            snprintf(err, errlen, "unknown option \"%s\"", argv[i]);
+        if (rp_consumer_opt(o, &p, c, &have_redis, &min_replicas) != 0) {
+            snprintf(err, errlen, "%s", p.err);
             return -1;
         }
+    }
+
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+        return -1;
     }
 
     if (o->brokers == NULL || *o->brokers == '\0') {
@@ -370,15 +293,4 @@ rp_consumer_opts_parse(rp_consumer_opts_t *o, int argc, char **argv,
     }
 
     return 0;
-
-missing:
-
-    snprintf(err, errlen, "option \"%s\" needs a value", argv[oi]);
-    return -1;
-
-bad:
-
-    snprintf(err, errlen, "option \"%s\": invalid value \"%s\"", argv[oi],
-             val);
-    return -1;
 }

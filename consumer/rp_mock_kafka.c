@@ -55,6 +55,16 @@ static const char rp_mock_usage[] =
 "  -h, --help       this text\n";
 
 
+/* long options only, as always; 'p', 'n', 't' are internal */
+static const struct option  rp_mock_opts[] = {
+    { "port", required_argument, NULL, 'p' },
+    { "partitions", required_argument, NULL, 'n' },
+    { "topic", required_argument, NULL, 't' },
+    RP_OPT_HELP,
+    { NULL, 0, NULL, 0 }
+};
+
+
 static void rp_stop(int sig);
 static void *rp_fwd_conn(void *arg);
 static void *rp_fwd_accept(void *arg);
@@ -209,7 +219,8 @@ rp_fwd_start(int port)
 int
 main(int argc, char **argv)
 {
-    int                       i, ntopics = 0, port = 0, partitions = 3;
+    int                       i, c, ntopics = 0, port = 0, partitions = 3;
+    rp_opt_t                  op;
     int64_t                   v;
     char                      host[256];
     int                       bport;
@@ -225,48 +236,45 @@ main(int argc, char **argv)
         return 0;
     }
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+    memset(&op, 0, sizeof(op));
+    while ((c = rp_getopt(&op, argc, argv, "h", rp_mock_opts)) != -1) {
+        switch (c) {
+        case 'h':
             fputs(rp_mock_usage, stdout);
             return 0;
-        }
-        if (strcmp(argv[i], "--port") != 0
-            && strcmp(argv[i], "--partitions") != 0
-            && strcmp(argv[i], "--topic") != 0)
-        {
-            fprintf(stderr, "rp-mock-kafka: unknown option \"%s\"\n%s",
-                    argv[i], rp_mock_usage);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "rp-mock-kafka: option \"%s\" needs a value\n%s",
-                    argv[i], rp_mock_usage);
-            return 2;
-        }
-        if (strcmp(argv[i], "--port") == 0) {
-            if (rp_parse_i64(argv[++i], 1, 65535, &v) != 0) {
-                fprintf(stderr, "rp-mock-kafka: bad --port \"%s\"\n", argv[i]);
-                return 2;
+        case 'p':
+            if (rp_opt_i64(&op, optarg, 1, 65535, &v) != 0) {
+                goto usage;
             }
             port = (int) v;
-        } else if (strcmp(argv[i], "--partitions") == 0) {
-            if (rp_parse_i64(argv[++i], 1, 1000, &v) != 0) {
-                fprintf(stderr, "rp-mock-kafka: bad --partitions \"%s\"\n",
-                        argv[i]);
-                return 2;
+            break;
+        case 'n':
+            if (rp_opt_i64(&op, optarg, 1, 1000, &v) != 0) {
+                goto usage;
             }
             partitions = (int) v;
-        } else if (strcmp(argv[i], "--topic") == 0) {
-            if (ntopics == RP_MOCK_TOPICS_MAX || argv[i + 1][0] == '\0') {
-                fprintf(stderr, "rp-mock-kafka: too many or empty --topic\n");
-                return 2;
+            break;
+        case 't':
+            if (optarg[0] == '\0') {
+                rp_opt_bad(&op, optarg, "a topic name");
+                goto usage;
             }
-            topics[ntopics++] = argv[++i];
-        } else {
-            fprintf(stderr, "rp-mock-kafka: unknown option \"%s\"\n%s",
-                    argv[i], rp_mock_usage);
-            return 2;
+            if (ntopics == RP_MOCK_TOPICS_MAX) {
+                snprintf(op.err, sizeof(op.err), "more than %d --topic",
+                         RP_MOCK_TOPICS_MAX);
+                goto usage;
+            }
+            topics[ntopics++] = optarg;
+            break;
+        default:
+            goto usage;
         }
+    }
+
+    if (optind < argc) {
+        snprintf(op.err, sizeof(op.err), "unexpected argument \"%s\"",
+                 argv[optind]);
+        goto usage;
     }
 
     if (ntopics == 0) {
@@ -355,4 +363,9 @@ failed:
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);
     return 1;
+
+usage:
+
+    fprintf(stderr, "rp-mock-kafka: %s\n%s", op.err, rp_mock_usage);
+    return 2;
 }

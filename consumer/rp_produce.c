@@ -161,21 +161,48 @@ rp_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 
-/* The options that take a value (each is handled in rp_parse). */
-static const char *const rp_value_opts[] = {
-    "-b", "--brokers", "-t", "--topic", "--from", "--csv-out", "--user",
-    "--product", "--type", "--amount", "--timestamp", "--event-id", "--key",
-    "--events", "--seed", "--users", "--products", "--days", "--duration",
-    "--flush-timeout", "--wait-timeout", "--rate", "-X", NULL
+/* The long options without a short form take values above a char's. */
+enum {
+    RP_O_FROM = 256, RP_O_CSV_OUT, RP_O_USER, RP_O_PRODUCT, RP_O_TYPE,
+    RP_O_AMOUNT, RP_O_TIMESTAMP, RP_O_EVENT_ID, RP_O_KEY, RP_O_EVENTS,
+    RP_O_SEED, RP_O_USERS, RP_O_PRODUCTS, RP_O_DAYS, RP_O_DURATION,
+    RP_O_FLUSH_TIMEOUT, RP_O_WAIT_TIMEOUT, RP_O_RATE, RP_O_KEEP_TIME
+};
+
+static const struct option  rp_produce_opts[] = {
+    { "brokers", required_argument, NULL, 'b' },
+    { "topic", required_argument, NULL, 't' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "from", required_argument, NULL, RP_O_FROM },
+    { "csv-out", required_argument, NULL, RP_O_CSV_OUT },
+    { "user", required_argument, NULL, RP_O_USER },
+    { "product", required_argument, NULL, RP_O_PRODUCT },
+    { "type", required_argument, NULL, RP_O_TYPE },
+    { "amount", required_argument, NULL, RP_O_AMOUNT },
+    { "timestamp", required_argument, NULL, RP_O_TIMESTAMP },
+    { "event-id", required_argument, NULL, RP_O_EVENT_ID },
+    { "key", required_argument, NULL, RP_O_KEY },
+    { "events", required_argument, NULL, RP_O_EVENTS },
+    { "seed", required_argument, NULL, RP_O_SEED },
+    { "users", required_argument, NULL, RP_O_USERS },
+    { "products", required_argument, NULL, RP_O_PRODUCTS },
+    { "days", required_argument, NULL, RP_O_DAYS },
+    { "duration", required_argument, NULL, RP_O_DURATION },
+    { "flush-timeout", required_argument, NULL, RP_O_FLUSH_TIMEOUT },
+    { "wait-timeout", required_argument, NULL, RP_O_WAIT_TIMEOUT },
+    { "rate", required_argument, NULL, RP_O_RATE },
+    { "keep-time", no_argument, NULL, RP_O_KEEP_TIME },
+    RP_OPT_HELP,
+    { NULL, 0, NULL, 0 }
 };
 
 
 static int
 rp_parse(rp_produce_opts_t *o, int argc, char **argv)
 {
-    int           i, k;
-    int64_t       v;
-    const char   *a, *val;
+    int        c, rc;
+    char      *end;
+    rp_opt_t   op;
 
     memset(o, 0, sizeof(*o));
     o->topic = "ecommerce-events";
@@ -186,106 +213,119 @@ rp_parse(rp_produce_opts_t *o, int argc, char **argv)
     o->flush_timeout = 60;
     o->wait_timeout = 30;
 
-    for (i = 1; i < argc; i++) {
-        a = argv[i];
+    memset(&op, 0, sizeof(op));
 
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    /* "-": the mode is an argument in order, wherever it stands */
+    while ((c = rp_getopt(&op, argc, argv, "-b:t:X:qh", rp_produce_opts))
+           != -1)
+    {
+        rc = 0;
+
+        switch (c) {
+        case 'h':
             fputs(rp_produce_usage, stdout);
             exit(0);
-        }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = 1;
-            continue;
-        }
-        if (strcmp(a, "--keep-time") == 0) {
-            o->keep_time = 1;
-            continue;
-        }
-        if (a[0] != '-') {
+        case 1:
             if (o->mode != NULL) {
                 fprintf(stderr, "rp-produce: two modes: \"%s\" and \"%s\"\n",
-                        o->mode, a);
+                        o->mode, optarg);
                 return -1;
             }
-            o->mode = a;
-            continue;
+            o->mode = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case RP_O_KEEP_TIME:
+            o->keep_time = 1;
+            break;
+        case 'b':
+            o->brokers = optarg;
+            break;
+        case 't':
+            o->topic = optarg;
+            break;
+        case RP_O_FROM:
+            o->from = optarg;
+            break;
+        case RP_O_CSV_OUT:
+            o->csv_out = optarg;
+            break;
+        case RP_O_USER:
+            o->user = optarg;
+            break;
+        case RP_O_PRODUCT:
+            o->product = optarg;
+            break;
+        case RP_O_TYPE:
+            o->type = optarg;
+            break;
+        case RP_O_AMOUNT:
+            o->amount = optarg;
+            break;
+        case RP_O_TIMESTAMP:
+            o->timestamp = optarg;
+            break;
+        case RP_O_EVENT_ID:
+            o->event_id = optarg;
+            break;
+        case RP_O_KEY:
+            o->key = optarg;
+            break;
+        case RP_O_EVENTS:
+            rc = rp_opt_i64(&op, optarg, 0, INT64_MAX / 2, &o->events);
+            break;
+        case RP_O_SEED:
+            rc = rp_opt_i64(&op, optarg, 0, INT64_MAX, &o->seed);
+            break;
+        case RP_O_USERS:
+            rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_USERS_MAX, &o->users);
+            break;
+        case RP_O_PRODUCTS:
+            rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_PRODUCTS_MAX,
+                            &o->products);
+            break;
+        case RP_O_DAYS:
+            rc = rp_opt_i64(&op, optarg, 1, RP_SYNTH_DAYS_MAX, &o->days);
+            break;
+        case RP_O_DURATION:
+            rc = rp_opt_i64(&op, optarg, 1, 86400 * 365, &o->duration);
+            break;
+        case RP_O_FLUSH_TIMEOUT:
+            rc = rp_opt_i64(&op, optarg, 1, 86400, &o->flush_timeout);
+            break;
+        case RP_O_WAIT_TIMEOUT:
+            rc = rp_opt_i64(&op, optarg, 0, 86400, &o->wait_timeout);
+            break;
+        case RP_O_RATE:
+            o->rate = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->rate > 0)
+                || o->rate > 1e8)
+            {
+                rc = rp_opt_bad(&op, optarg, "events per second, above 0 "
+                                "and at most 1e8");
+            }
+            break;
+        case 'X':
+            if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+                rc = rp_opt_bad(&op, optarg, "key=value");
+            } else if (o->nx == RP_KAFKA_X_MAX) {
+                snprintf(op.err, sizeof(op.err), "more than %d -X options",
+                         RP_KAFKA_X_MAX);
+                rc = -1;
+            } else {
+                o->x[o->nx++] = optarg;
+            }
+            break;
+        default:
+            rc = -1;
+            break;
         }
 
-        for (k = 0; rp_value_opts[k] != NULL; k++) {
-            if (strcmp(a, rp_value_opts[k]) == 0) {
-                break;
-            }
-        }
-        if (rp_value_opts[k] == NULL) {
-            fprintf(stderr, "rp-produce: unknown option \"%s\"\n", a);
+        if (rc != 0) {
+            fprintf(stderr, "rp-produce: %s\n", op.err);
             return -1;
         }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "rp-produce: option \"%s\" needs a value\n", a);
-            return -1;
-        }
-        val = argv[++i];
-
-#define RP_INT(name, field, lo, hi)                                          \
-        if (strcmp(a, name) == 0) {                                          \
-            if (rp_parse_i64(val, lo, hi, &v) != 0) {                        \
-                fprintf(stderr, "rp-produce: %s: invalid value \"%s\"\n",    \
-                        name, val);                                          \
-                return -1;                                                   \
-            }                                                                \
-            o->field = v;                                                    \
-            continue;                                                        \
-        }
-#define RP_STR(name, field)                                                  \
-        if (strcmp(a, name) == 0) {                                          \
-            o->field = val;                                                  \
-            continue;                                                        \
-        }
-
-        RP_STR("-b", brokers)
-        RP_STR("--brokers", brokers)
-        RP_STR("-t", topic)
-        RP_STR("--topic", topic)
-        RP_STR("--from", from)
-        RP_STR("--csv-out", csv_out)
-        RP_STR("--user", user)
-        RP_STR("--product", product)
-        RP_STR("--type", type)
-        RP_STR("--amount", amount)
-        RP_STR("--timestamp", timestamp)
-        RP_STR("--event-id", event_id)
-        RP_STR("--key", key)
-        RP_INT("--events", events, 0, INT64_MAX / 2)
-        RP_INT("--seed", seed, 0, INT64_MAX)
-        RP_INT("--users", users, 1, RP_SYNTH_USERS_MAX)
-        RP_INT("--products", products, 1, RP_SYNTH_PRODUCTS_MAX)
-        RP_INT("--days", days, 1, RP_SYNTH_DAYS_MAX)
-        RP_INT("--duration", duration, 1, 86400 * 365)
-        RP_INT("--flush-timeout", flush_timeout, 1, 86400)
-        RP_INT("--wait-timeout", wait_timeout, 0, 86400)
-
-        if (strcmp(a, "--rate") == 0) {
-            char *end;
-            o->rate = strtod(val, &end);
-            if (*end != '\0' || !(o->rate > 0) || o->rate > 1e8) {
-                fprintf(stderr, "rp-produce: --rate: invalid value \"%s\"\n",
-                        val);
-                return -1;
-            }
-            continue;
-        }
-        if (strcmp(a, "-X") == 0) {
-            if (strchr(val, '=') == NULL || o->nx == RP_KAFKA_X_MAX) {
-                fprintf(stderr, "rp-produce: -X: expected key=value, got "
-                        "\"%s\"\n", val);
-                return -1;
-            }
-            o->x[o->nx++] = val;
-            continue;
-        }
-
-        fprintf(stderr, "rp-produce: unknown option \"%s\"\n", a);
-        return -1;
     }
 
     if (o->brokers == NULL) {

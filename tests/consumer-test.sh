@@ -592,8 +592,15 @@ cli 'option "--db" needs a value' "$bin/rp-consumer" -b "$BROKER" --redis "127.0
 cli 'unknown option "--bogus"' "$bin/rp-mock-kafka" --bogus
 cli 'unknown option "--bogus"' "$bin/rp-mock-kafka" --port 1 --bogus
 cli 'option "--port" needs a value' "$bin/rp-mock-kafka" --port
+cli 'option "--port": invalid value "70000"' "$bin/rp-mock-kafka" --port 70000
+cli 'option "--partitions": invalid value "2x"' "$bin/rp-mock-kafka" --partitions 2x
+cli 'unexpected argument "extra"' "$bin/rp-mock-kafka" extra
+cli 'option "--users": invalid value "0"' "$bin/rp-produce" -b "$BROKER" batch --events 1 --users 0
+cli 'option "--events": invalid value "-3"' "$bin/rp-produce" -b "$BROKER" batch --events -3
+cli 'option "-X": invalid value "novalue"' "$bin/rp-produce" -b "$BROKER" -X novalue raw
+cli 'option "--db": invalid value "x"' "$bin/rp-consumer" -b "$BROKER" --redis "127.0.0.1:$RP" --db x
 if [ "$cli_ok" -eq 1 ]; then
-    ok "rp-produce, rp-consumer, rp-mock-kafka: unknown options are unknown, missing values are missing"
+    ok "rp-produce, rp-consumer, rp-mock-kafka: unknown options are unknown, missing values are missing, bad values named"
 else
     not_ok "option errors"
 fi

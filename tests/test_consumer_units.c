@@ -2,7 +2,8 @@
 /* Copyright (c) 2026, The rp authors */
 /*
  * test_consumer_units.c: cmocka tests of rp-consumer's pure parts: option
- * parsing (rp_consumer_opts.c), batch and commit bookkeeping, backoff and
+ * parsing (rp_consumer_opts.c, over lib/rp_tool's rp_getopt, tested here
+ * for every program), batch and commit bookkeeping, backoff and
  * latency histogram (rp_batch.c), a batch as update commands (rp_plan.c
  * over lib/rp_pipe.c). The event generator is the programs' library's,
  * tested by test_synth.c.
@@ -252,6 +253,121 @@ test_parse_helpers(void **state)
     assert_int_equal(rp_parse_hostport("a:0", host, sizeof(host), &port), -1);
     assert_int_equal(rp_parse_hostport("toolonghost:1", host, sizeof(host),
                                        &port), -1);
+}
+
+
+/* The options of the rp_getopt tests: two long names sharing a prefix. */
+static const struct option  test_long[] = {
+    { "port", required_argument, NULL, 'p' },
+    { "partitions", required_argument, NULL, 'n' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "topic", required_argument, NULL, 't' },
+    { NULL, 0, NULL, 0 }
+};
+
+
+/*
+ * Runs rp_getopt over argv; into trace, each option returned as
+ * "NAME=VALUE " (the name as rp_getopt reports it) and each argument as
+ * "[ARG] "; the last return value ('?' or -1).
+ */
+static int
+getopt_trace(rp_opt_t *p, int argc, char **argv, const char *shortopts,
+    char *trace, size_t len)
+{
+    int     c;
+    size_t  n = 0;
+
+    memset(p, 0, sizeof(*p));
+    trace[0] = '\0';
+
+    while ((c = rp_getopt(p, argc, argv, shortopts, test_long)) != -1
+           && c != '?')
+    {
+        if (c == 1) {
+            n += (size_t) snprintf(trace + n, len - n, "[%s] ", optarg);
+        } else {
+            n += (size_t) snprintf(trace + n, len - n, "%s=%s ", p->name,
+                                   optarg != NULL && c != 'q' ? optarg : "");
+        }
+    }
+
+    return c;
+}
+
+
+/* One way for every program: getopt_long's forms, rp's messages. */
+static void
+test_getopt(void **state)
+{
+    char      tr[256];
+    rp_opt_t  p;
+    int64_t   v;
+    char      host[16];
+    int       port;
+    char     *ok1[] = { "x", "--port", "1", "--part=3", "-qt", "a", "--",
+                        "-z" };
+    char     *ok2[] = { "x", "raw", "-t", "b", "more" };
+    char     *unk[] = { "x", "--port", "1", "--bogus=2" };
+    char     *unk_s[] = { "x", "--topic=a", "-qz" };
+    char     *flag[] = { "x", "--quiet=1" };
+    char     *amb[] = { "x", "--p", "1" };
+    char     *miss[] = { "x", "--topic=a", "--part" };
+    char     *miss_s[] = { "x", "-qt" };
+
+    (void) state;
+
+    /* long, a unique prefix (named in full), a cluster with a value in
+     * the next argument, "--" ends the options */
+    assert_int_equal(getopt_trace(&p, ARGC(ok1), ok1, "qt:", tr, sizeof(tr)),
+                     -1);
+    assert_string_equal(tr, "--port=1 --partitions=3 -q= -t=a ");
+    assert_int_equal(optind, 7);
+    assert_string_equal(ok1[optind], "-z");
+
+    /* "-" first: the arguments in order, among the options */
+    assert_int_equal(getopt_trace(&p, ARGC(ok2), ok2, "-qt:", tr, sizeof(tr)),
+                     -1);
+    assert_string_equal(tr, "[raw] -t=b [more] ");
+
+    assert_int_equal(getopt_trace(&p, ARGC(unk), unk, "qt:", tr, sizeof(tr)),
+                     '?');
+    assert_string_equal(p.err, "unknown option \"--bogus=2\"");
+    /* a short one in a cluster is named alone, not by the argument before */
+    assert_int_equal(getopt_trace(&p, ARGC(unk_s), unk_s, "qt:", tr,
+                                  sizeof(tr)), '?');
+    assert_string_equal(p.err, "unknown option \"-z\"");
+    assert_int_equal(getopt_trace(&p, ARGC(flag), flag, "qt:", tr,
+                                  sizeof(tr)), '?');
+    assert_string_equal(p.err, "unknown option \"--quiet=1\"");
+    assert_int_equal(getopt_trace(&p, ARGC(amb), amb, "qt:", tr, sizeof(tr)),
+                     '?');
+    assert_non_null(strstr(p.err, "ambiguous option \"--p\""));
+    assert_int_equal(getopt_trace(&p, ARGC(miss), miss, "qt:", tr,
+                                  sizeof(tr)), '?');
+    assert_string_equal(p.err, "option \"--partitions\" needs a value");
+    assert_int_equal(getopt_trace(&p, ARGC(miss_s), miss_s, "qt:", tr,
+                                  sizeof(tr)), '?');
+    assert_string_equal(p.err, "option \"-t\" needs a value");
+
+    /* values: the option as known, the value quoted, what was expected */
+    snprintf(p.name, sizeof(p.name), "--port");
+    assert_int_equal(rp_opt_i64(&p, "70000", 1, 65535, &v), -1);
+    assert_string_equal(p.err, "option \"--port\": invalid value \"70000\" "
+                        "(an integer from 1 to 65535)");
+    assert_int_equal(rp_opt_i64(&p, "-1", 0, INT64_MAX, &v), -1);
+    assert_string_equal(p.err, "option \"--port\": invalid value \"-1\" "
+                        "(an integer, 0 or more)");
+    assert_int_equal(rp_opt_i64(&p, "8", 1, 65535, &v), 0);
+    assert_int_equal(v, 8);
+    assert_int_equal(rp_opt_hostport(&p, "h", host, sizeof(host), &port),
+                     -1);
+    assert_string_equal(p.err, "option \"--port\": invalid value \"h\" "
+                        "(expected HOST:PORT)");
+    assert_int_equal(rp_opt_hostport(&p, "[::1]:7", host, sizeof(host),
+                                     &port), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 7);
 }
 
 
@@ -768,6 +884,7 @@ main(void)
         cmocka_unit_test(test_opts_cluster),
         cmocka_unit_test(test_cluster_redirect),
         cmocka_unit_test(test_parse_helpers),
+        cmocka_unit_test(test_getopt),
         cmocka_unit_test(test_batch_commit_offsets),
         cmocka_unit_test(test_batch_revoke),
         cmocka_unit_test(test_batch_discard),

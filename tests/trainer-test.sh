@@ -416,15 +416,29 @@ grep -q "line 52:" "$T/err" && nok "--max-future 604800 still refuses line 52" |
 "$RP" features "$T/future.csv" --cutoff 2025-03-01 --max-future 0 -o "$T/mf.csv" 2>"$T/err"
 grep -q "line 53: timestamp $soon is more than 0 s ahead" "$T/err" && ok "--max-future 0 refuses 2 hours ahead" || { nok "--max-future 0"; sed 's/^/#   /' "$T/err" | head -5; }
 check_fails "a bad --max-future is refused" "$RP" features "$T/future.csv" --cutoff 2025-03-01 --max-future -1 -o "$T/mf.csv"
-grep -q 'bad --max-future "-1"' "$T/err" && ok "--max-future names the bad value" || nok "--max-future message"
+grep -q 'option "--max-future": invalid value "-1"' "$T/err" && ok "--max-future names the bad value" || nok "--max-future message"
+# The messages of every rp program (lib/rp_tool's rp_getopt): the option
+# named as it is known, the value quoted, exit 2.
 for c in generate features fit eval inspect materialize verify; do
     "$RP" "$c" --bogus >"$T/out" 2>"$T/err"
-    if [ $? -eq 2 ] && grep -q "unrecognized option '--bogus'" "$T/err"; then
-        ok "$c --bogus: unrecognized option, exit 2"
+    if [ $? -eq 2 ] && grep -q "rp-train: $c: unknown option \"--bogus\"" "$T/err"; then
+        ok "$c --bogus: unknown option, exit 2"
     else
         nok "$c --bogus"; sed 's/^/#   /' "$T/err" | head -3
     fi
 done
+cli_fails() { # WANT ARGS...: rp-train exits 2 and says WANT
+    want=$1; shift
+    "$RP" "$@" >"$T/out" 2>"$T/err"
+    if [ $? -eq 2 ] && grep -qF "$want" "$T/err"; then ok "$* -> $want"; else nok "$*"; sed 's/^/#   /' "$T/err" | head -3; fi
+}
+cli_fails 'option "--trees" needs a value' fit "$T/ev.csv" -o "$T/x.rpf" --trees
+cli_fails 'option "--trees": invalid value "9x" (an integer from 1 to 5000)' fit "$T/ev.csv" -o "$T/x.rpf" --trees 9x
+cli_fails 'option "--horizon": invalid value "0"' eval "$T/model.rpf" "$T/ev.csv" --hor 0
+cli_fails 'option "--cutoff": invalid value "soon"' features "$T/ev.csv" -o "$T/x.csv" --cutoff soon
+cli_fails 'unknown option "--quiet=1"' generate -o "$T/x.csv" --quiet=1
+cli_fails 'unknown option "-z"' generate -o "$T/x.csv" -qz
+cli_fails 'option "--redis": invalid value "nocolon" (expected HOST:PORT)' materialize --redis nocolon "$T/ev.csv"
 
 # --- materialize and verify against redis ----------------------------------
 if [ -z "$PORT" ]; then

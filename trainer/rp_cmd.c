@@ -75,13 +75,12 @@ rp_cmd_features(int argc, char **argv)
     strict = 0;
     out = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "o:qvh", opts)) != -1) {
         switch (c) {
         case 'c':
         case 'H':
         case 'R':
-            if (rp_window_opt("features", c, optarg, &cutoff, &have_cutoff,
+            if (rp_window_opt(c, optarg, &cutoff, &have_cutoff,
                               &horizon, &retention) != 0) {
                 return 2;
             }
@@ -208,13 +207,12 @@ rp_cmd_eval(int argc, char **argv)
     strict = 0;
     plot = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "qvh", opts)) != -1) {
         switch (c) {
         case 'c':
         case 'H':
         case 'R':
-            if (rp_window_opt("eval", c, optarg, &cutoff, &have_cutoff,
+            if (rp_window_opt(c, optarg, &cutoff, &have_cutoff,
                               &horizon, &retention) != 0) {
                 return 2;
             }
@@ -382,8 +380,7 @@ rp_cmd_inspect(int argc, char **argv)
     matrix = NULL;
     rows = 0;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -398,6 +395,7 @@ rp_cmd_inspect(int argc, char **argv)
             rp_inspect_usage(stdout);
             return 0;
         default:
+            rp_opt_refuse();
             rp_inspect_usage(stderr);
             return 2;
         }

@@ -78,38 +78,31 @@ rp_cmd_generate(int argc, char **argv)
     start = RP_SYNTH_DEFAULT_START;
     out = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "o:qvh", opts)) != -1) {
         switch (c) {
         case 'u':
-            if (rp_parse_i64(optarg, 1, 50000000, &users) != 0) {
-                rp_err("generate: bad --users \"%s\" (1..50000000)", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 50000000, &users) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'p':
-            if (rp_parse_i64(optarg, 1, 10000000, &products) != 0) {
-                rp_err("generate: bad --products \"%s\" (1..10000000)",
-                       optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 10000000, &products) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'd':
-            if (rp_parse_i64(optarg, 1, 3650, &days) != 0) {
-                rp_err("generate: bad --days \"%s\" (1..3650)", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 3650, &days) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 's':
-            if (rp_parse_i64(optarg, INT64_MIN, INT64_MAX, &seed) != 0) {
-                rp_err("generate: bad --seed \"%s\"", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, INT64_MIN, INT64_MAX, &seed) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'S':
-            if (rp_parse_time_arg(optarg, &start) != 0) {
-                rp_err("generate: bad --start \"%s\"", optarg);
-                return 2;
+            if (rp_opt_time(optarg, &start) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'o':

@@ -353,8 +353,7 @@ rp_cmd_import(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "o:qvh", opts)) != -1) {
         switch (c) {
         case 'o':
             o.out = optarg;
@@ -369,9 +368,8 @@ rp_cmd_import(int argc, char **argv)
             o.priors = optarg;
             break;
         case 'c':
-            if (rp_parse_time_arg(optarg, &o.cutoff) != 0) {
-                rp_err("import: bad --cutoff \"%s\"", optarg);
-                return 2;
+            if (rp_opt_time(optarg, &o.cutoff) != 0) {
+                return rp_opt_refuse();
             }
             o.have_cutoff = 1;
             break;

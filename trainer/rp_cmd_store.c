@@ -141,7 +141,8 @@ static int
 rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     void (*usage)(FILE *f))
 {
-    int  c, rc;
+    int   c, rc, port;
+    char  host[256];
 
     static const struct option  opts[] = {
         { "redis", required_argument, NULL, 'r' },
@@ -158,32 +159,33 @@ rp_store_opts(int argc, char **argv, rp_store_opts_t *o, const char *cmd,
     o->retention = RP_STORE_RETENTION_DEF;
     o->batch = 1000;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "qvh", opts)) != -1) {
         switch (c) {
         case 'r':
+            /* checked here for the usage error (exit 2); kept as given */
+            if (rp_opt_hostport(&rp_opt, optarg, host, sizeof(host), &port)
+                != 0)
+            {
+                return rp_opt_refuse();
+            }
             o->redis = optarg;
             break;
         case 'C':
             o->cluster = optarg;
             break;
         case 'd':
-            if (rp_parse_i64(optarg, 0, 1000000, &o->db) != 0) {
-                rp_err("%s: bad --db \"%s\"", cmd, optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 0, 1000000, &o->db) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 't':
-            if (rp_parse_i64(optarg, 0, INT32_MAX, &o->retention) != 0) {
-                rp_err("%s: bad --retention \"%s\" (seconds, 0 = none)", cmd,
-                       optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 0, INT32_MAX, &o->retention) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'b':
-            if (rp_parse_i64(optarg, 1, 1000000, &o->batch) != 0) {
-                rp_err("%s: bad --batch \"%s\"", cmd, optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 1000000, &o->batch) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'S':

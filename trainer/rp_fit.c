@@ -620,8 +620,7 @@ rp_cmd_fit(int argc, char **argv)
     o.seed = 42;
     o.threads = rp_nthreads();
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+    while ((c = rp_getopt(&rp_opt, argc, argv, "o:qvh", opts)) != -1) {
         switch (c) {
         case 'o':
             o.out = optarg;
@@ -629,22 +628,20 @@ rp_cmd_fit(int argc, char **argv)
         case 'c':
         case 'H':
         case 'R':
-            if (rp_window_opt("fit", c, optarg, &o.cutoff,
+            if (rp_window_opt(c, optarg, &o.cutoff,
                               &o.have_cutoff, &o.horizon, &o.retention) != 0) {
                 return 2;
             }
             break;
         case 't':
-            if (rp_parse_i64(optarg, 1, 5000, &o.trees) != 0) {
-                rp_err("fit: bad --trees \"%s\" (1..5000)", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 5000, &o.trees) != 0) {
+                return rp_opt_refuse();
             }
             o.have_trees = 1;
             break;
         case 'd':
-            if (rp_parse_i64(optarg, 1, 20, &o.depth) != 0) {
-                rp_err("fit: bad --depth \"%s\" (1..20)", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 20, &o.depth) != 0) {
+                return rp_opt_refuse();
             }
             o.have_depth = 1;
             break;
@@ -658,21 +655,18 @@ rp_cmd_fit(int argc, char **argv)
             o.features = optarg;
             break;
         case 'w':
-            if (rp_parse_i64(optarg, 1, 100, &o.windows) != 0) {
-                rp_err("fit: bad --windows \"%s\" (1..100)", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 100, &o.windows) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 's':
-            if (rp_parse_i64(optarg, 0, INT32_MAX, &o.seed) != 0) {
-                rp_err("fit: bad --seed \"%s\"", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 0, INT32_MAX, &o.seed) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'j':
-            if (rp_parse_i64(optarg, 1, 1024, &o.threads) != 0) {
-                rp_err("fit: bad --threads \"%s\"", optarg);
-                return 2;
+            if (rp_opt_i64(&rp_opt, optarg, 1, 1024, &o.threads) != 0) {
+                return rp_opt_refuse();
             }
             break;
         case 'S':

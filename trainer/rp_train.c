@@ -32,6 +32,9 @@ static void rp_usage(FILE *f);
 int  rp_quiet;
 int64_t  rp_max_future = RP_MAX_FUTURE_DEF;
 int  rp_verbose;
+rp_opt_t  rp_opt;
+
+static const char  *rp_cmd_name = "rp-train";
 
 static const rp_subcmd_t  rp_subcmds[] = {
     { "generate", rp_cmd_generate, "synthetic shop events as CSV" },
@@ -95,6 +98,7 @@ main(int argc, char **argv)
         return 2;
     }
 
+    rp_cmd_name = c->name;
     t0 = rp_clock_sec();
     rc = c->run(argc - 1, argv + 1);
 
@@ -175,33 +179,43 @@ rp_parse_time_arg(const char *s, int64_t *out)
 
 
 int
-rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
-    int *have_cutoff, int64_t *horizon, int64_t *retention)
+rp_opt_refuse(void)
+{
+    rp_err("%s: %s", rp_cmd_name, rp_opt.err);
+    return 2;
+}
+
+
+int
+rp_opt_time(const char *arg, int64_t *out)
+{
+    if (rp_parse_time_arg(arg, out) != 0) {
+        return rp_opt_bad(&rp_opt, arg, "ISO-8601 UTC or epoch seconds");
+    }
+
+    return 0;
+}
+
+
+int
+rp_window_opt(int c, const char *arg, int64_t *cutoff, int *have_cutoff,
+    int64_t *horizon, int64_t *retention)
 {
     if (c == 'R') {
-        if (rp_parse_i64(arg, 0, INT32_MAX, retention) != 0) {
-            rp_err("%s: bad --retention \"%s\" (seconds, 0 = none)", cmd,
-                   arg);
-            return 2;
-        }
-        return 0;
+        return rp_opt_i64(&rp_opt, arg, 0, INT32_MAX, retention) != 0
+               ? rp_opt_refuse() : 0;
     }
 
     if (c == 'c') {
-        if (rp_parse_time_arg(arg, cutoff) != 0) {
-            rp_err("%s: bad --cutoff \"%s\"", cmd, arg);
-            return 2;
+        if (rp_opt_time(arg, cutoff) != 0) {
+            return rp_opt_refuse();
         }
         *have_cutoff = 1;
         return 0;
     }
 
-    if (rp_parse_i64(arg, 1, 3650, horizon) != 0) {
-        rp_err("%s: bad --horizon \"%s\" (1..3650 days)", cmd, arg);
-        return 2;
-    }
-
-    return 0;
+    return rp_opt_i64(&rp_opt, arg, 1, 3650, horizon) != 0
+           ? rp_opt_refuse() : 0;
 }
 
 
@@ -216,15 +230,18 @@ rp_opt_common(int c, void (*usage)(FILE *f))
         rp_verbose = 1;
         return -1;
     case 'F':
-        if (rp_parse_i64(optarg, 0, RP_TIME_MAX, &rp_max_future) != 0) {
-            rp_err("bad --max-future \"%s\" (seconds, 0 or more)", optarg);
-            return 2;
+        if (rp_opt_i64(&rp_opt, optarg, 0, RP_TIME_MAX, &rp_max_future)
+            != 0)
+        {
+            return rp_opt_refuse();
         }
         return -1;
     case 'h':
         usage(stdout);
         return 0;
     default:
+        /* '?': rp_getopt said why */
+        rp_opt_refuse();
         usage(stderr);
         return 2;
     }

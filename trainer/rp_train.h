@@ -42,13 +42,25 @@ void *rp_xrealloc(void *p, size_t n);
 int rp_parse_time_arg(const char *s, int64_t *out);
 
 /*
+ * The command line of the subcommand that runs, parsed by rp_getopt
+ * (lib/rp_tool.h); the values' messages go into rp_opt.err.
+ */
+extern rp_opt_t  rp_opt;
+
+/* Prints rp_opt.err as "rp-train: CMD: ..."; returns 2, the exit status. */
+int rp_opt_refuse(void);
+
+/* A time value (rp_time_parse); 0 / -1 with rp_opt.err. */
+int rp_opt_time(const char *arg, int64_t *out);
+
+/*
  * The time window options of features, eval and fit: c is 'c' (--cutoff),
  * 'H' (--horizon, days) or 'R' (--retention, seconds; 0 = the store
  * forgets nobody). Returns 0 when parsed, 2 (the exit status) after
- * reporting a bad value as "CMD: bad --...".
+ * reporting a bad value (rp_opt_refuse).
  */
-int rp_window_opt(const char *cmd, int c, const char *arg, int64_t *cutoff,
-    int *have_cutoff, int64_t *horizon, int64_t *retention);
+int rp_window_opt(int c, const char *arg, int64_t *cutoff, int *have_cutoff,
+    int64_t *horizon, int64_t *retention);
 #define RP_RETENTION_HELP                                                    \
         "  --retention S: features as the store holds them when it forgets\n" \
         "  a user S seconds after the user's last event (default %d;\n"       \
@@ -68,13 +80,14 @@ int rp_nthreads(void);
 #define RP_OPTS_COMMON                                                      \
         { "quiet", no_argument, NULL, 'q' },                                \
         { "verbose", no_argument, NULL, 'v' },                              \
-        { "help", no_argument, NULL, 'h' },                                 \
+        RP_OPT_HELP,                                                        \
         { NULL, 0, NULL, 0 }
 
 /*
  * The default branch of a subcommand's option switch: -q and -v set the
  * global flags and return -1 (go on); -h prints the usage on stdout and
- * returns 0; anything else prints it on stderr and returns 2. 0 and 2 are
+ * returns 0; anything else (rp_getopt's '?') prints rp_opt.err and the
+ * usage on stderr and returns 2. 0 and 2 are
  * the subcommand's exit status.
  */
 int rp_opt_common(int c, void (*usage)(FILE *f));
