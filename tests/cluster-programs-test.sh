@@ -21,8 +21,7 @@ PORTS=${RP_TEST_CLUSTER_PORTS:?run me under scripts/with-redis-cluster}
 SEEDS=$RP_TEST_CLUSTER_SEEDS
 CDIR=$RP_TEST_CLUSTER_DIR
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-cluster-programs.XXXXXX")
-passed=0
-failed=0
+. "$top/tests/tap.sh"
 pids=""
 mock_pid=""
 mock1_pid=""
@@ -48,19 +47,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-    passed=$((passed + 1))
-    echo "ok $((passed + failed)) - $1"
-}
 
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok $((passed + failed)) - $1"
-    shift
-    for f in "$@"; do
-        [ -f "$f" ] && { echo "# --- $f (last lines)"; tail -n 15 "$f" | sed 's/^/# /'; }
-    done
-}
 
 # One node's keys, each with its sorted content; a user's field r (where
 # the events came from: Kafka offsets or a file's lines) is left out.
@@ -471,5 +458,4 @@ else
         "$tmp/m7.log" "$tmp/v7.log"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

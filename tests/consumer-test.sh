@@ -20,8 +20,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build
 RP=${RP_TEST_REDIS_PORT:?run me under scripts/with-redis}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-consumer-test.XXXXXX")
-passed=0
-failed=0
+. "$top/tests/tap.sh"
 pids=""
 mock_pid=""
 r3_pid=""
@@ -51,19 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() {
-    passed=$((passed + 1))
-    echo "ok $((passed + failed)) - $1"
-}
 
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok $((passed + failed)) - $1"
-    shift
-    for f in "$@"; do
-        [ -f "$f" ] && { echo "# --- $f (last lines)"; tail -n 15 "$f" | sed 's/^/# /'; }
-    done
-}
 
 # A canonical dump of one db: every key, its type and its sorted content.
 # A user's field r (the replay guard) is left out: it records where the
@@ -673,5 +660,4 @@ else
     not_ok "GET /metrics never counted $N applied events" "$tmp/c11.log"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

@@ -16,11 +16,8 @@ D=tests/data/xgb
 T=$(mktemp -d "${TMPDIR:-/tmp}/rp-import-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
-pass=0
-fail=0
+. tests/tap.sh
 
-ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $1"; }
 show() { sed 's/^/#   /' "$T/err" | head -20; }
 
 # imports MODEL.json (extra args after) and must succeed
@@ -30,7 +27,7 @@ imports() { # imports DESCRIPTION MODEL.json OUT.rpf [ARGS...]
        && "$RP" inspect "$o" >"$T/inspect" 2>>"$T/err"; then
         ok "$d"
     else
-        nok "$d"; show
+        not_ok "$d"; show
     fi
 }
 
@@ -43,7 +40,7 @@ refuses() { # refuses DESCRIPTION MESSAGE MODEL.json [ARGS...]
        && [ ! -e "$T/no.json" ] && [ ! -e "$T/no.rpf.tmp" ]; then
         ok "$d"
     else
-        nok "$d (exit $rc, expected 1 and \"$msg\")"; show
+        not_ok "$d (exit $rc, expected 1 and \"$msg\")"; show
     fi
 }
 
@@ -56,12 +53,12 @@ if "$RP" import --help >"$T/out" && grep -q -- '--check MATRIX.csv' "$T/out" \
    && "$RP" --help | grep -q '^  import '; then
     ok "import --help; listed by rp-train --help"
 else
-    nok "import --help"
+    not_ok "import --help"
 fi
 "$RP" import "$D/v2-small.json" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "without -o: exit 2" || nok "without -o: exit 2"
+[ $? -eq 2 ] && ok "without -o: exit 2" || not_ok "without -o: exit 2"
 "$RP" import "$D/v2-small.json" -o "$T/m.bin" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "an output not ending in .rpf: exit 2" || nok "output suffix"
+[ $? -eq 2 ] && ok "an output not ending in .rpf: exit 2" || not_ok "output suffix"
 
 # the description goes beside the model file: never over the input
 cp "$D/v2-small.json" "$T/same.json"
@@ -70,7 +67,7 @@ if [ $rc -eq 2 ] && cmp -s "$T/same.json" "$D/v2-small.json" \
    && grep -q 'would write .*same.json, the model being imported' "$T/err"; then
     ok "-o M.rpf for M.json is refused, M.json untouched"
 else
-    nok "-o over the input (exit $rc)"; show
+    not_ok "-o over the input (exit $rc)"; show
 fi
 
 # --- models trained through the C API ----------------------------------------
@@ -83,7 +80,7 @@ rows=$(($(wc -l <"$T/m.csv") - 1))
 train() { # train NAME [xgb-train args...]
     n=$1; shift
     "$XT" "$T/m.csv" "$T/$n.json" --drop 0.2 --write-matrix "$T/md.csv" "$@" \
-        2>"$T/err" || { nok "xgb-train $n"; show; }
+        2>"$T/err" || { not_ok "xgb-train $n"; show; }
 }
 train gb --rounds 20 objective=binary:logistic max_depth=4
 nan=$(tail -n +2 "$T/md.csv" | grep -c nan)
@@ -93,14 +90,14 @@ if grep -q "import: --check $T/md.csv: $rows rows, max |rp - xgboost| = " \
        "$T/err" && [ "$nan" -gt $((rows / 2)) ]; then
     ok "--check scored all $rows rows ($nan with a missing value)"
 else
-    nok "--check's summary line ($rows rows, $nan with NaN)"; show
+    not_ok "--check's summary line ($rows rows, $nan with NaN)"; show
 fi
 crc=$(perl -MCompress::Zlib -e 'local $/; open my $f, "<", $ARGV[0] or die;
     printf "%08x", crc32(<$f>)' "$T/gb.json")
 if grep -q "^version     xgb-gb-$crc\$" "$T/inspect"; then
     ok "default version xgb-gb-$crc (file name, CRC-32 of the JSON)"
 else
-    nok "default version, expected xgb-gb-$crc"; sed 's/^/#   /' "$T/inspect"
+    not_ok "default version, expected xgb-gb-$crc"; sed 's/^/#   /' "$T/inspect"
 fi
 if perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
         exit !($j->{imported}{xgboost_version} eq "1.7.4"
@@ -111,9 +108,9 @@ if perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
         "$rows" <"$T/gb-out.json"; then
     ok "gb-out.json describes the import (XGBoost version, parity)"
 else
-    nok "gb-out.json"; head -30 "$T/gb-out.json" | sed 's/^/#   /'
+    not_ok "gb-out.json"; head -30 "$T/gb-out.json" | sed 's/^/#   /'
 fi
-ls "$T"/*.tmp >/dev/null 2>&1 && nok "a .tmp file left behind" \
+ls "$T"/*.tmp >/dev/null 2>&1 && not_ok "a .tmp file left behind" \
     || ok "no temporary file left behind"
 
 train rf --rounds 1 objective=binary:logistic num_parallel_tree=20 \
@@ -121,21 +118,21 @@ train rf --rounds 1 objective=binary:logistic num_parallel_tree=20 \
 imports "random forest (num_parallel_tree 20) with --check" "$T/rf.json" \
     "$T/rf-out.rpf" --check "$T/md.csv"
 grep -q '^trees       20,' "$T/inspect" && ok "the forest's 20 trees" \
-    || nok "the forest's trees: $(grep trees "$T/inspect")"
+    || not_ok "the forest's trees: $(grep trees "$T/inspect")"
 
 train lr --rounds 15 objective=binary:logitraw base_score=0.3
 imports "binary:logitraw, base_score 0.3 (a margin) with --check" \
     "$T/lr.json" "$T/lr-out.rpf" --check "$T/md.csv"
 grep -q '^objective   binary:logistic, base margin 0.300000012$' "$T/inspect" \
     && ok "logitraw: base_score is the margin" \
-    || nok "logitraw's margin: $(grep objective "$T/inspect")"
+    || not_ok "logitraw's margin: $(grep objective "$T/inspect")"
 
 train rl --rounds 15 objective=reg:logistic base_score=0.3
 imports "reg:logistic, base_score 0.3 (a probability) with --check" \
     "$T/rl.json" "$T/rl-out.rpf" --check "$T/md.csv"
 grep -q '^objective   binary:logistic, base margin -0.84729' "$T/inspect" \
     && ok "reg:logistic: the margin is logit(0.3)" \
-    || nok "reg:logistic's margin: $(grep objective "$T/inspect")"
+    || not_ok "reg:logistic's margin: $(grep objective "$T/inspect")"
 
 train dart --rounds 15 objective=binary:logistic booster=dart rate_drop=0.3 \
     skip_drop=0
@@ -144,7 +141,7 @@ w=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
     <"$T/dart.json")
 imports "dart ($w of 15 trees weighted below 1) with --check" "$T/dart.json" \
     "$T/dart-out.rpf" --check "$T/md.csv"
-[ "${w:-0}" -gt 0 ] && ok "dart's weights matter" || nok "dart weights all 1"
+[ "${w:-0}" -gt 0 ] && ok "dart's weights matter" || not_ok "dart weights all 1"
 
 # the exact method prunes with gamma: deleted nodes stay in the arrays
 train pr --rounds 15 objective=binary:logistic tree_method=exact gamma=3 \
@@ -153,7 +150,7 @@ del=$(grep -o '"num_deleted":"[0-9]*"' "$T/pr.json" | tr -dc '0-9\n' \
       | awk '{ s += $1 } END { print s + 0 }')
 imports "pruned trees ($del deleted nodes) with --check" "$T/pr.json" \
     "$T/pr-out.rpf" --check "$T/md.csv"
-[ "$del" -gt 0 ] && ok "the pruner left deleted nodes" || nok "no deleted node"
+[ "$del" -gt 0 ] && ok "the pruner left deleted nodes" || not_ok "no deleted node"
 
 # the product priors: the table from the events at the matrix's cutoff
 "$XT" "$T/m.csv" "$T/pri.json" --rounds 20 objective=binary:logistic \
@@ -164,13 +161,13 @@ imports "the product priors (--priors, --cutoff) with --check" "$T/pri.json" \
 np=$(awk -F, 'NR > 1 && $NF != "" { print $2 }' "$T/m.csv" | sort -u | wc -l)
 grep -q "^priors      [1-9][0-9]* products + default row" "$T/inspect" \
     && ok "the file carries the prior table ($np products in the matrix)" \
-    || nok "no prior table: $(grep priors "$T/inspect")"
+    || not_ok "no prior table: $(grep priors "$T/inspect")"
 refuses "--check: prod_* columns of another cutoff than --cutoff" \
     "the matrix was made from other events or another --cutoff" \
     "$T/pri.json" --priors "$T/ev.csv" --cutoff 2025-04-01T00:00:00Z \
     --check "$T/m.csv"
 "$RP" import "$T/pri.json" -o "$T/no.rpf" --priors "$T/ev.csv" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "--priors without --cutoff: exit 2" || nok "--priors alone"
+[ $? -eq 2 ] && ok "--priors without --cutoff: exit 2" || not_ok "--priors alone"
 
 # early stopping records best_iteration; Booster.predict still uses every
 # round, and so does the import, which says so
@@ -181,11 +178,11 @@ imports "a model with best_iteration" "$T/best.json" "$T/best-out.rpf" \
 grep -q 'best_iteration 4; every one of its 20 rounds is imported' "$T/err" \
     && grep -q '^trees       20,' "$T/inspect" \
     && ok "best_iteration: all 20 rounds imported, with a note" \
-    || { nok "best_iteration note"; show; }
+    || { not_ok "best_iteration note"; show; }
 
 imports "--version" "$T/gb.json" "$T/v.rpf" --version "exp-42"
 grep -q '^version     exp-42$' "$T/inspect" && ok "--version exp-42 served" \
-    || nok "--version"
+    || not_ok "--version"
 refuses "--version with a space" "printable ASCII without spaces" \
     "$T/gb.json" --version "a b"
 
@@ -195,7 +192,7 @@ refuses "--version with a space" "printable ASCII without spaces" \
 imports "2.1 schema with --check" "$D/v2-small.json" "$T/v2.rpf" \
     --check "$D/small-matrix.csv" --version same
 grep -q '9 rows, max |rp - xgboost|' "$T/err" && ok "2.1: 9 rows agree" \
-    || { nok "2.1 rows"; show; }
+    || { not_ok "2.1 rows"; show; }
 
 # 3.1: base_score "[3E-1]", default_left as booleans. XGBoost 1.7 misreads
 # 3.1's base_score, so --check fails, naming the row, and writes nothing;
@@ -205,7 +202,7 @@ refuses "3.1 schema: --check with an older XGBoost fails" \
     "line 7 (u6, p6): rp 0.378175893" "$D/v3-small.json" \
     --check "$D/small-matrix.csv"
 grep -q 'newer than the XGBoost' "$T/err" && ok "--check warns of the older XGBoost" \
-    || nok "no warning of the older XGBoost"
+    || not_ok "no warning of the older XGBoost"
 imports "3.1 schema" "$D/v3-small.json" "$T/v3.rpf" --version same
 sed -e 's/"base_score":"\[3E-1\]"/"base_score":"3E-1"/' -e 's/true/1/g' \
     -e 's/false/0/g' -e 's/"version":\[3,1,0\]/"version":[1,7,4]/' \
@@ -220,10 +217,10 @@ if cmp -s "$T/b1" "$T/b3"; then
     if cmp -s "$T/i1" "$T/i3" && grep -q '"base_margin":-0.84729' "$T/i3"; then
         ok "3.1 and 1.7 spellings: the same model file (base margin logit(0.3))"
     else
-        nok "3.1 header differs"; diff "$T/i1" "$T/i3" | sed 's/^/#   /'
+        not_ok "3.1 header differs"; diff "$T/i1" "$T/i3" | sed 's/^/#   /'
     fi
 else
-    nok "3.1 and 1.7 spellings: different payloads"
+    not_ok "3.1 and 1.7 spellings: different payloads"
 fi
 
 # --- refusals ----------------------------------------------------------------
@@ -292,5 +289,4 @@ cut -d, -f1-4,6- "$T/md.csv" >"$T/md-short.csv"
 refuses "--check with a matrix without a model's feature" \
     'has no column "amount_mean"' "$T/gb.json" --check "$T/md-short.csv"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_end

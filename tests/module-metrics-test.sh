@@ -26,8 +26,7 @@ nginx=${TEST_NGINX_BINARY:-$(command -v nginx || echo /usr/sbin/nginx)}
 module=$top/build/ngx_http_rp_module.so
 mkmodel=$top/build/t/mkmodel
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rp-metrics-test.XXXXXX")
-passed=0
-failed=0
+. "$top/tests/tap.sh"
 rpids=""
 npid=""
 
@@ -40,15 +39,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok $((passed + failed)) - $1"
-    shift
-    for f in "$@"; do
-        [ -f "$f" ] && { echo "# --- $f"; tail -n 20 "$f" | sed 's/^/# /'; }
-    done
-}
 
 for c in promtool redis-server curl; do
     command -v "$c" > /dev/null || { echo "$c missing (scripts/install-deps)"; exit 1; }
@@ -228,5 +218,4 @@ else
     stop_nginx
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end
